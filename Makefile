@@ -1,0 +1,124 @@
+# portcullis: non-recursive build. `make V=1` shows the commands.
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+BUILD     ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PREFIX    ?= /usr/local
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS        := libbpf libelf zlib json-c libmicrohttpd
+PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+             -Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+              -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+            libjson-c-dev libmicrohttpd-dev libcmocka-dev iproute2 python3-aiosmtpd \
+            swaks xdp-tools nftables iptables tcpdump ethtool util-linux
+
+BPF_PROGS := portcullis
+BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
+SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
+
+# Library code: everything in user/ except the command entry points.
+LIB_SRCS  := $(filter-out user/main.c user/cmd_%.c,$(wildcard user/*.c))
+CMD_SRCS  := user/main.c $(wildcard user/cmd_*.c)
+LIB_OBJS  := $(LIB_SRCS:user/%.c=$(BUILD)/user/%.o)
+CMD_OBJS  := $(CMD_SRCS:user/%.c=$(BUILD)/user/%.o)
+LIB       := $(BUILD)/libportcullis.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PROG_SRCS := $(wildcard tests/prog/test_*.c)
+PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/%)
+PROG_LIB  := $(filter-out $(PROG_SRCS),$(wildcard tests/prog/*.c))
+
+.PHONY: all deps test test-unit test-prog test-e2e demo clean install bench
+
+all: $(BUILD)/portcullis
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install:" $$missing >&2; exit 1; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/portcullis.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/portcullis.h $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/portcullis: $(CMD_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(PKG_LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/%: tests/prog/%.c $(PROG_LIB) $(wildcard tests/prog/*.h) $(LIB) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< $(PROG_LIB) $(LIB) $(PKG_LIBS) -lcmocka -o $@
+
+# Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
+test: deps all $(UNIT_BINS) $(PROG_BINS)
+	$(Q)tests/run $(UNIT_BINS) $(PROG_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
+
+test-unit: all $(UNIT_BINS)
+	$(Q)tests/run $(UNIT_BINS)
+
+test-prog: all $(PROG_BINS)
+	$(Q)tests/run $(PROG_BINS)
+
+test-e2e: all
+	$(Q)tests/run $(sort $(wildcard tests/e2e/test_*.sh))
+
+demo: deps all
+	$(Q)examples/demo.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis
+	install -D -m 0644 docs/portcullis.8 $(DESTDIR)$(PREFIX)/share/man/man8/portcullis.8
+	install -D -m 0644 packaging/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
+	install -D -m 0644 examples/isp.rules $(DESTDIR)/etc/portcullis/rules.example
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Definitions shared by the kernel programs (bpf/) and user space (user/).
+ * Plain fixed-width fields only, no pointers. Every field is in host byte
+ * order unless its comment says "network order".
+ */
+#ifndef PORTCULLIS_H
+#define PORTCULLIS_H
+
+#include <linux/types.h>
+
+/* Limits. A policy that exceeds one is a compile error, never truncated. */
+#define PC_MAX_RULES       64        /* one bit each in a __u64 rule mask */
+#define PC_MAX_SETS        128       /* tables plus distinct inline lists */
+#define PC_SET_WORDS       (PC_MAX_SETS / 64)
+#define PC_MAX_PORT_ITEMS  1024      /* distinct (proto, port or range) counted */
+#define PC_MAX_PREFIXES    (1 << 21) /* prefix entries in one generation */
+#define PC_NAME_MAX        31        /* table name length */
+
+#define PC_SLOTS       2  /* the policy in force and the one being written */
+#define PC_NPROTO      2  /* protocols subject to rules */
+#define PC_PROTO_TCP   0
+#define PC_PROTO_UDP   1
+#define PC_NPORTS      65536
+#define PC_PORTS_SLOT  (PC_NPROTO * PC_NPORTS) /* entries of pc_ports per slot */
+
+#define PC_MAX_VLAN    2  /* 802.1Q and 802.1ad (QinQ) */
+#define PC_MAX_EXTHDR  8  /* IPv6 extension headers walked before giving up */
+
+/* Rule actions, as stored in struct pc_rule.action. */
+enum pc_action {
+	PC_ACT_PASS = 0,
+	PC_ACT_BLOCK,
+	PC_ACT_MONITOR,
+	PC_ACT_REJECT,
+	PC_ACT_LIMIT,
+	PC_NACTION,
+};
+
+/* Verdicts, the index into struct pc_port_count.v. */
+enum pc_verdict {
+	PC_V_PASSED = 0,
+	PC_V_DROPPED,
+	PC_V_REJECTED,
+	PC_NVERDICT,
+};
+
+enum pc_dir {
+	PC_DIR_SRC = 0,
+	PC_DIR_DST = 1,
+};
+
+#define PC_FAMILY_V4 4
+#define PC_FAMILY_V6 6
+
+#define PC_RULE_LOG   0x01 /* struct pc_rule.flags */
+#define PC_SET_NONE   0xffff /* struct pc_rule.src_set/dst_set: "any" */
+#define PC_SET_TABLE  0x01 /* struct pc_set.flags: a named table */
+
+/* pc_ctl[0]: the single word that puts a generation in force. */
+struct pc_ctl {
+	__u32 active; /* slot in force, 0 or 1 */
+	__u32 pad;
+};
+
+/* pc_policy[slot]: one generation's header. */
+struct pc_policy_hdr {
+	__u64 generation;   /* 0 = slot never written */
+	__u64 applied_ns;   /* CLOCK_REALTIME when written */
+	__u64 src_any;      /* rules whose source is "any" */
+	__u64 src_neg;      /* rules whose source set is negated */
+	__u64 dst_any;
+	__u64 dst_neg;
+	__u32 nrules;
+	__u32 nsets;
+	__u32 nitems;       /* port items in pc_port_items[slot] */
+	__u32 nprefixes;    /* entries in pc_prefixes for this slot */
+	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */
+	__u8 pad[7];
+};
+
+/* pc_rules[slot * PC_MAX_RULES + i]: rule i (0-based, evaluation order). */
+struct pc_rule {
+	__u8 action;      /* enum pc_action */
+	__u8 flags;       /* PC_RULE_* */
+	__u8 protos;      /* bit (1 << PC_PROTO_x) */
+	__u8 src_neg;
+	__u8 dst_neg;
+	__u8 pad;
+	__u16 src_set;    /* index into pc_sets, or PC_SET_NONE */
+	__u16 dst_set;
+	__u16 rate_unit;  /* seconds per rate unit: 1, 60 or 3600; 0 = no rate */
+	__u32 rate;       /* connection attempts per unit */
+	__u32 burst;
+};
+
+/* pc_sets[slot * PC_MAX_SETS + i]: an address set that rules refer to. */
+struct pc_set {
+	char name[PC_NAME_MAX + 1]; /* table name; empty for an inline list */
+	__u32 flags;                /* PC_SET_* */
+	__u32 nprefixes;
+};
+
+/* pc_ports[slot * PC_PORTS_SLOT + proto * PC_NPORTS + port]. */
+struct pc_port {
+	__u64 rules;   /* rules that can match this (proto, port); 0 = short path */
+	__u32 counter; /* index + 1 into pc_port_counters; 0 = not counted */
+	__u32 pad;
+};
+
+/* pc_port_items[slot * PC_MAX_PORT_ITEMS + i]: the ports and ranges that
+ * rules name, each with its own counters. */
+struct pc_port_item {
+	__u8 proto;    /* PC_PROTO_* */
+	__u8 pad;
+	__u16 lo;
+	__u16 hi;
+	__u16 pad2;
+	__u32 counter; /* index into pc_port_counters */
+};
+
+/* pc_prefixes: one LPM trie for every slot, direction and family. The
+ * prefix length counts the 32 bits of slot/dir/family/pad first. */
+struct pc_lpm_key {
+	__u32 prefixlen;
+	__u8 slot;
+	__u8 dir;      /* enum pc_dir */
+	__u8 family;   /* PC_FAMILY_V4 or PC_FAMILY_V6 */
+	__u8 pad;
+	__u8 addr[16]; /* network order; IPv4 uses the first 4 bytes */
+};
+#define PC_LPM_KEY_BITS 32 /* bits of pc_lpm_key before addr */
+
+struct pc_lpm_val {
+	__u64 rules;               /* rules whose set holds this address */
+	__u64 sets[PC_SET_WORDS];  /* sets that list this exact prefix */
+};
+
+struct pc_count {
+	__u64 packets;
+	__u64 bytes;
+	__u64 connections; /* TCP SYN without ACK, or any UDP packet */
+};
+
+struct pc_port_count {
+	struct pc_count v[PC_NVERDICT];
+};
+
+struct pc_totals {
+	__u64 packets;
+	__u64 bytes;
+	__u64 passed;    /* passed + dropped + rejected == packets */
+	__u64 dropped;
+	__u64 rejected;
+	__u64 malformed; /* also counted under their verdict */
+	__u64 fragments; /* non-first fragments: no ports, passed */
+	__u64 other;     /* not TCP or UDP over IP: passed untouched */
+};
+
+/* Hooks. */
+enum pc_hook {
+	PC_HOOK_XDP = 0,
+	PC_HOOK_XDP_GENERIC,
+	PC_HOOK_TC_EGRESS,
+	PC_HOOK_TC_INGRESS,
+	PC_NHOOK,
+};
+
+/* pc_attach: what portcullis attached where, so that detach and status
+ * need no state outside the pin directory. */
+struct pc_attach_key {
+	__u32 ifindex;
+	__u32 hook; /* enum pc_hook */
+};
+
+#define PC_ATTACH_QDISC_CREATED 0x01
+
+struct pc_attach_val {
+	__u32 prog_id;
+	__u32 flags;       /* PC_ATTACH_* */
+	__u64 attached_ns; /* CLOCK_REALTIME */
+	char ifname[16];
+};
+
+#define PC_MAX_ATTACH 256
+
+#endif /* PORTCULLIS_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rules compiler: a parsed policy in, the contents of the kernel maps
+ * for one generation out. Plain C, no BPF: it is unit-tested on its own.
+ */
+#ifndef PC_COMPILE_H
+#define PC_COMPILE_H
+
+#include "policy.h"
+
+/* One entry of the prefix trie, before the slot is known. */
+struct pc_prefix_entry {
+	__u8 dir; /* enum pc_dir */
+	struct pc_prefix prefix;
+	struct pc_lpm_val val;
+};
+
+struct pc_compiled {
+	struct pc_policy_hdr hdr; /* generation and applied_ns left 0 */
+	struct pc_rule rules[PC_MAX_RULES];
+	struct pc_set sets[PC_MAX_SETS];
+	/* [proto * PC_NPORTS + port]; .counter holds a port item index + 1
+	 * here, which the loader turns into a counter index. */
+	struct pc_port *ports;
+	struct pc_port_item items[PC_MAX_PORT_ITEMS]; /* .counter unset */
+	struct pc_prefix_entry *prefixes;
+	size_t nprefixes;
+};
+
+/* Let reject, limit, log and rate through (for tests of the compiler
+ * itself); without it they are "not supported yet" errors. */
+#define PC_COMPILE_ALLOW_UNSUPPORTED 0x1
+
+/* Returns 0, or -1 with every problem reported to d. */
+int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_diag *d,
+	       unsigned flags);
+void pc_compiled_free(struct pc_compiled *c);
+
+#endif /* PC_COMPILE_H */

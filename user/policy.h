@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The parsed form of a rules file (the AST). Built by rules_parse.c,
+ * printed by rules_print.c, compiled by rules_compile.c, read back from the
+ * kernel by policy_maps.c and evaluated directly by refclass.c.
+ */
+#ifndef PC_POLICY_H
+#define PC_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "portcullis.h"
+
+#define PC_PROTOS_TCP (1u << PC_PROTO_TCP)
+#define PC_PROTOS_UDP (1u << PC_PROTO_UDP)
+
+/* A place in a source file, for diagnostics. file is owned by the policy
+ * (struct pc_policy.files) or is a string literal. */
+struct pc_loc {
+	const char *file;
+	int line; /* 1-based */
+	int col;  /* 1-based, in bytes */
+};
+
+/* An address or prefix. addr is in network order; IPv4 uses addr[0..3]. */
+struct pc_prefix {
+	__u8 family; /* PC_FAMILY_V4 or PC_FAMILY_V6 */
+	__u8 len;    /* 0..32 or 0..128 */
+	__u8 addr[16];
+};
+
+struct pc_prefix_list {
+	struct pc_prefix *v;
+	size_t n, cap;
+};
+
+enum pc_addr_kind {
+	PC_ADDR_ANY = 0,
+	PC_ADDR_TABLE, /* <name>: table index */
+	PC_ADDR_LIST,  /* one address or prefix, or a { list } */
+};
+
+struct pc_addr_spec {
+	enum pc_addr_kind kind;
+	bool neg;                   /* written with ! */
+	int table;                  /* PC_ADDR_TABLE: index into policy tables */
+	struct pc_prefix_list list; /* PC_ADDR_LIST */
+	struct pc_loc loc;
+};
+
+struct pc_port_range {
+	__u16 lo, hi; /* a single port has lo == hi */
+};
+
+struct pc_table {
+	char name[PC_NAME_MAX + 1];
+	struct pc_prefix_list prefixes;
+	struct pc_loc loc;
+	bool used; /* referenced by a rule; set by the parser */
+};
+
+struct pc_rule_ast {
+	enum pc_action action;
+	struct pc_loc loc; /* the action keyword */
+	unsigned protos;   /* PC_PROTOS_*; tcp when not written */
+	struct pc_addr_spec src, dst;
+	struct pc_port_range *ports; /* NULL/0: every port */
+	size_t nports;
+	bool log;
+	struct pc_loc log_loc;
+	__u32 rate;           /* 0: no rate */
+	__u16 rate_unit;      /* seconds: 1, 60 or 3600 */
+	__u32 burst;          /* 0: not written */
+	struct pc_loc rate_loc;
+};
+
+struct pc_policy {
+	struct pc_table *tables;
+	size_t ntables;
+	struct pc_rule_ast *rules;
+	size_t nrules;
+	enum pc_action malformed; /* PC_ACT_BLOCK (default) or PC_ACT_PASS */
+	char **files;             /* file names that pc_loc.file points into */
+	size_t nfiles;
+};
+
+/* Diagnostics go to out as "FILE:LINE:COL: error: MSG". */
+struct pc_diag {
+	FILE *out;
+	int errors;
+	int warnings;
+};
+
+void pc_diag_error(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The built-in policy, used when none is given. */
+extern const char pc_default_policy[];
+
+/* Parse a rules file. Table files are read relative to the rules file's
+ * directory. Every error is reported to d. Returns 0, or -1 if d->errors
+ * grew; *out is then still valid and must be freed. */
+int pc_policy_parse_file(const char *path, struct pc_policy *out, struct pc_diag *d);
+/* Parse text; name is used in diagnostics; table files are relative to the
+ * current directory. */
+int pc_policy_parse_string(const char *name, const char *text, struct pc_policy *out,
+			   struct pc_diag *d);
+void pc_policy_free(struct pc_policy *p);
+
+/* Print in canonical form: parsing the output gives the same policy, and
+ * printing that again gives the same text. */
+void pc_policy_print(FILE *out, const struct pc_policy *p);
+/* One rule on one line, without a newline, as in pc_policy_print. */
+void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r);
+
+const char *pc_action_name(enum pc_action a);
+
+/* Helpers shared by the parser, the compiler and the readback. */
+int pc_prefix_list_add(struct pc_prefix_list *l, const struct pc_prefix *p);
+void pc_prefix_list_free(struct pc_prefix_list *l);
+/* Does prefix p contain the address addr of the given family? */
+bool pc_prefix_contains(const struct pc_prefix *p, __u8 family, const __u8 *addr);
+/* Total order: family, then address, then length. */
+int pc_prefix_cmp(const struct pc_prefix *a, const struct pc_prefix *b);
+/* Format as "198.51.100.0/24", or a bare address for a full-length prefix. */
+void pc_prefix_format(char *buf, size_t size, const struct pc_prefix *p);
+
+#endif /* PC_POLICY_H */

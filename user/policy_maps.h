@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel maps of a loaded portcullis: writing a compiled policy into
+ * them atomically, reading the policy and the counters back.
+ */
+#ifndef PC_POLICY_MAPS_H
+#define PC_POLICY_MAPS_H
+
+#include "compile.h"
+
+/* File descriptors of every map, from the pins or from a fresh load. */
+struct pc_maps {
+	int ctl, policy, rules, sets, ports, port_items, prefixes;
+	int port_counters, rule_counters, totals, attach;
+};
+
+/* Put c in force as a new generation: written into the slot not in force,
+ * then switched with one update of pc_ctl. On any failure the old policy
+ * stays wholly in force. Returns 0 or -errno. */
+int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
+
+/* The generation in force and its slot; generation 0: no policy yet. */
+int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr);
+
+/* Rebuild the policy in force from the maps. */
+int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out);
+
+struct pc_port_stat {
+	__u8 proto; /* PC_PROTO_* */
+	__u16 lo, hi;
+	struct pc_port_count count; /* summed over CPUs */
+};
+
+struct pc_rule_stat {
+	struct pc_rule rule;
+	struct pc_count count; /* summed over CPUs */
+};
+
+struct pc_stats {
+	struct pc_policy_hdr hdr;
+	struct pc_totals totals;
+	struct pc_port_stat ports[PC_MAX_PORT_ITEMS];
+	size_t nports;
+	struct pc_rule_stat rules[PC_MAX_RULES];
+	size_t nrules;
+};
+
+/* Every counter, summed over the possible CPUs. */
+int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out);
+
+#endif /* PC_POLICY_MAPS_H */
