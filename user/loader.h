@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loading the kernel programs and finding them again through their pins.
+ */
+#ifndef PC_LOADER_H
+#define PC_LOADER_H
+
+#include "policy_maps.h"
+
+struct portcullis; /* the skeleton, build/portcullis.skel.h */
+
+struct pc_loaded {
+	struct portcullis *skel; /* NULL when opened from pins */
+	struct pc_maps maps;
+	int xdp_fd; /* the XDP program */
+	int tc_fd;  /* the tc (cls_bpf) program, for ingress and egress */
+};
+
+/* Load the programs and maps into the kernel without pinning anything
+ * (used by the BPF_PROG_TEST_RUN tests). Returns 0 or -errno. */
+int pc_load_unpinned(struct pc_loaded *l);
+
+/* Open what is pinned under pin_dir. -ENOENT: nothing loaded. */
+int pc_open_pinned(struct pc_loaded *l, const char *pin_dir);
+
+/* Load and pin under pin_dir, or open the pins when already loaded. */
+int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
+
+void pc_loaded_close(struct pc_loaded *l);
+
+#endif /* PC_LOADER_H */
