@@ -1,5 +1,6 @@
 # portcullis: non-recursive build. `make V=1` shows the commands.
 .DELETE_ON_ERROR:
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 BUILD     ?= build

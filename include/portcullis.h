@@ -16,6 +16,7 @@
 #define PC_MAX_PORT_ITEMS  1024      /* distinct (proto, port or range) counted */
 #define PC_MAX_PREFIXES    (1 << 21) /* prefix entries in one generation */
 #define PC_NAME_MAX        31        /* table name length */
+#define PC_MAX_LIST_PREFIXES 4096    /* prefixes in inline lists, all rules */
 
 #define PC_SLOTS       2  /* the policy in force and the one being written */
 #define PC_NPROTO      2  /* protocols subject to rules */
@@ -75,6 +76,8 @@ struct pc_policy_hdr {
 	__u32 nsets;
 	__u32 nitems;       /* port items in pc_port_items[slot] */
 	__u32 nprefixes;    /* entries in pc_prefixes for this slot */
+	__u32 nlist;        /* entries in pc_list_prefixes for this slot */
+	__u32 pad0;
 	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */
 	__u8 pad[7];
 };
@@ -99,24 +102,37 @@ struct pc_set {
 	char name[PC_NAME_MAX + 1]; /* table name; empty for an inline list */
 	__u32 flags;                /* PC_SET_* */
 	__u32 nprefixes;
+	__u32 first;                /* inline list: its first pc_list_prefixes entry */
+	__u32 pad;
+};
+
+/* pc_list_prefixes[slot * PC_MAX_LIST_PREFIXES + i]: the members of inline
+ * lists, so that rules can be shown without walking the prefix trie. */
+struct pc_list_prefix {
+	__u8 family;
+	__u8 len;
+	__u8 pad[2];
+	__u8 addr[16]; /* network order */
 };
 
 /* pc_ports[slot * PC_PORTS_SLOT + proto * PC_NPORTS + port]. */
 struct pc_port {
 	__u64 rules;   /* rules that can match this (proto, port); 0 = short path */
-	__u32 counter; /* index + 1 into pc_port_counters; 0 = not counted */
+	__u32 counter; /* index + 1 into pc_port_cnt; 0 = not counted */
 	__u32 pad;
 };
 
 /* pc_port_items[slot * PC_MAX_PORT_ITEMS + i]: the ports and ranges that
  * rules name, each with its own counters. */
 struct pc_port_item {
+	__u64 rules;   /* rules that list this port or range */
 	__u8 proto;    /* PC_PROTO_* */
 	__u8 pad;
 	__u16 lo;
 	__u16 hi;
 	__u16 pad2;
-	__u32 counter; /* index into pc_port_counters */
+	__u32 counter; /* index into pc_port_cnt */
+	__u32 pad3;
 };
 
 /* pc_prefixes: one LPM trie for every slot, direction and family. The

@@ -25,6 +25,7 @@ struct pc_compiled {
 	struct pc_port_item items[PC_MAX_PORT_ITEMS]; /* .counter unset */
 	struct pc_prefix_entry *prefixes;
 	size_t nprefixes;
+	struct pc_list_prefix lists[PC_MAX_LIST_PREFIXES]; /* hdr.nlist used */
 };
 
 /* Let reject, limit, log and rate through (for tests of the compiler

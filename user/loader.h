@@ -28,4 +28,7 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
 
 void pc_loaded_close(struct pc_loaded *l);
 
+/* Remove the pins of the programs and maps (links are the attach code's). */
+int pc_unpin_objects(const char *pin_dir);
+
 #endif /* PC_LOADER_H */

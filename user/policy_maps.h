@@ -10,7 +10,7 @@
 
 /* File descriptors of every map, from the pins or from a fresh load. */
 struct pc_maps {
-	int ctl, policy, rules, sets, ports, port_items, prefixes;
+	int ctl, policy, rules, sets, list_prefixes, ports, port_items, prefixes;
 	int port_counters, rule_counters, totals, attach;
 };
 
@@ -22,8 +22,11 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
 /* The generation in force and its slot; generation 0: no policy yet. */
 int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr);
 
-/* Rebuild the policy in force from the maps. */
-int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out);
+/* Rebuild the policy in force from the maps. Without
+ * PC_READ_TABLE_MEMBERS the tables come back empty, which is quick: only
+ * the prefix trie is slow to walk. */
+#define PC_READ_TABLE_MEMBERS 0x1
+int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out, unsigned flags);
 
 struct pc_port_stat {
 	__u8 proto; /* PC_PROTO_* */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The maps of bpf/portcullis.bpf.c. Their layout is in include/portcullis.h;
+ * every map type here exists since Linux 5.5 or earlier. */
+#ifndef PC_BPF_MAPS_H
+#define PC_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "portcullis.h"
+
+/* The one word that puts a generation in force. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_ctl);
+} pc_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pc_policy_hdr);
+} pc_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct pc_rule);
+} pc_rules SEC(".maps");
+
+/* Read only by user space: names and sizes, for `rules` and `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_MAX_SETS);
+	__type(key, __u32);
+	__type(value, struct pc_set);
+} pc_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_MAX_LIST_PREFIXES);
+	__type(key, __u32);
+	__type(value, struct pc_list_prefix);
+} pc_list_prefixes SEC(".maps");
+
+/* (proto, port) -> candidate rules. Mmapable (5.5) so that user space
+ * writes a whole generation without a syscall per port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_PORTS_SLOT);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct pc_port);
+} pc_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_MAX_PORT_ITEMS);
+	__type(key, __u32);
+	__type(value, struct pc_port_item);
+} pc_port_items SEC(".maps");
+
+/* Address -> rules whose set holds it, for every slot and direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PC_SLOTS * PC_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pc_lpm_key);
+	__type(value, struct pc_lpm_val);
+} pc_prefixes SEC(".maps");
+
+/* Counters by port item; they outlive generations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_MAX_PORT_ITEMS);
+	__type(key, __u32);
+	__type(value, struct pc_port_count);
+} pc_port_cnt SEC(".maps");
+
+/* Counters by rule, per slot: a new generation starts from zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_SLOTS * PC_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct pc_count);
+} pc_rule_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_totals);
+} pc_totals SEC(".maps");
+
+/* Written by user space only: what is attached where. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_ATTACH);
+	__type(key, struct pc_attach_key);
+	__type(value, struct pc_attach_val);
+} pc_attach SEC(".maps");
+
+#endif /* PC_BPF_MAPS_H */

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing a compiled policy into the kernel maps, and reading the policy
+ * and its counters back. A generation is written into the slot that is not
+ * in force, then put in force by one update of pc_ctl: whatever happens
+ * before that update, the old policy is wholly in force.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "policy_maps.h"
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int update(int fd, __u32 key, const void *val)
+{
+	return bpf_map_update_elem(fd, &key, val, BPF_ANY) ? -errno : 0;
+}
+
+static int lookup(int fd, __u32 key, void *val)
+{
+	return bpf_map_lookup_elem(fd, &key, val) ? -errno : 0;
+}
+
+/* Per-CPU values: a buffer for every possible CPU, each 8-byte aligned. */
+static void *percpu_alloc(size_t size, int *ncpu)
+{
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu <= 0)
+		return NULL;
+	return calloc(*ncpu, (size + 7) & ~7UL);
+}
+
+static int percpu_zero(int fd, __u32 key, size_t size)
+{
+	int ncpu, err;
+	void *buf = percpu_alloc(size, &ncpu);
+
+	if (!buf)
+		return -ENOMEM;
+	err = update(fd, key, buf);
+	free(buf);
+	return err;
+}
+
+/* Sum a per-CPU value made only of __u64 counters. */
+static int percpu_sum(int fd, __u32 key, __u64 *sum, size_t size)
+{
+	size_t words = size / 8, stride = (size + 7) / 8, i;
+	int ncpu, cpu, err;
+	__u64 *buf = percpu_alloc(size, &ncpu);
+
+	if (!buf)
+		return -ENOMEM;
+	err = lookup(fd, key, buf);
+	memset(sum, 0, size);
+	for (cpu = 0; !err && cpu < ncpu; cpu++)
+		for (i = 0; i < words; i++)
+			sum[i] += buf[cpu * stride + i];
+	free(buf);
+	return err;
+}
+
+int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr)
+{
+	struct pc_ctl ctl;
+	int err;
+
+	err = lookup(m->ctl, 0, &ctl);
+	if (err)
+		return err;
+	*slot = ctl.active & 1;
+	return lookup(m->policy, *slot, hdr);
+}
+
+/* Remove every prefix of one slot. Keys are gathered first: deleting while
+ * walking an LPM trie would restart the walk. */
+static int clear_prefixes(int fd, __u8 slot)
+{
+	struct pc_lpm_key key, *keys = NULL;
+	size_t n = 0, cap = 0, i;
+	void *prev = NULL;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (key.slot == slot) {
+			if (n == cap) {
+				void *v = realloc(keys, (cap = cap ? cap * 2 : 4096) * sizeof(key));
+
+				if (!v) {
+					err = -ENOMEM;
+					goto out;
+				}
+				keys = v;
+			}
+			keys[n++] = key;
+		}
+		prev = &key;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+out:
+	free(keys);
+	return err;
+}
+
+static int write_prefixes(int fd, __u8 slot, const struct pc_compiled *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprefixes; i++) {
+		const struct pc_prefix_entry *e = &c->prefixes[i];
+		struct pc_lpm_key key = {
+			.prefixlen = PC_LPM_KEY_BITS + e->prefix.len,
+			.slot = slot,
+			.dir = e->dir,
+			.family = e->prefix.family,
+		};
+
+		memcpy(key.addr, e->prefix.addr, sizeof(key.addr));
+		if (bpf_map_update_elem(fd, &key, &e->val, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Give each port item of the new generation a counter. An item that the
+ * policy in force also has keeps its counter, so per-port counts survive
+ * apply; others get a counter the policy in force does not use, zeroed. */
+static int assign_counters(const struct pc_maps *m, __u32 active, const struct pc_policy_hdr *ah,
+			   struct pc_port_item *items, __u32 n, __u32 *remap)
+{
+	bool in_use[PC_MAX_PORT_ITEMS] = { false }, taken[PC_MAX_PORT_ITEMS] = { false };
+	struct pc_port_item old[PC_MAX_PORT_ITEMS];
+	__u32 nold = ah->generation ? ah->nitems : 0, i, j, next = 0;
+	int err;
+
+	for (j = 0; j < nold; j++) {
+		err = lookup(m->port_items, active * PC_MAX_PORT_ITEMS + j, &old[j]);
+		if (err)
+			return err;
+		in_use[old[j].counter % PC_MAX_PORT_ITEMS] = true;
+	}
+	for (i = 0; i < n; i++) {
+		items[i].counter = PC_MAX_PORT_ITEMS;
+		for (j = 0; j < nold; j++)
+			if (old[j].proto == items[i].proto && old[j].lo == items[i].lo &&
+			    old[j].hi == items[i].hi) {
+				items[i].counter = old[j].counter;
+				taken[old[j].counter] = true;
+			}
+	}
+	for (i = 0; i < n; i++) {
+		if (items[i].counter < PC_MAX_PORT_ITEMS)
+			continue;
+		/* Prefer counters free in both generations; a counter of an
+		 * item that is going away is reused only when none is left. */
+		while (next < PC_MAX_PORT_ITEMS && (in_use[next] || taken[next]))
+			next++;
+		j = next;
+		if (j == PC_MAX_PORT_ITEMS)
+			for (j = 0; j < PC_MAX_PORT_ITEMS && taken[j]; j++)
+				;
+		if (j == PC_MAX_PORT_ITEMS)
+			return -ENOSPC;
+		taken[j] = true;
+		items[i].counter = j;
+		err = percpu_zero(m->port_counters, j, sizeof(struct pc_port_count));
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n; i++)
+		remap[i] = items[i].counter + 1;
+	return 0;
+}
+
+static int write_ports(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c,
+		       const __u32 *remap)
+{
+	size_t len = (size_t)PC_SLOTS * PC_PORTS_SLOT * sizeof(struct pc_port);
+	struct pc_port *map, *dst;
+	__u32 i;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m->ports, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	dst = map + (size_t)slot * PC_PORTS_SLOT;
+	for (i = 0; i < PC_PORTS_SLOT; i++) {
+		dst[i].rules = c->ports[i].rules;
+		dst[i].counter = c->ports[i].counter ? remap[c->ports[i].counter - 1] : 0;
+		dst[i].pad = 0;
+	}
+	munmap(map, len);
+	return 0;
+}
+
+int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
+{
+	struct pc_port_item items[PC_MAX_PORT_ITEMS];
+	__u32 remap[PC_MAX_PORT_ITEMS];
+	struct pc_policy_hdr ah, other, hdr;
+	struct pc_rule norule = { 0 };
+	struct pc_set noset = { 0 };
+	struct pc_ctl ctl = { 0 };
+	__u32 active, slot, i;
+	int err;
+
+	err = pc_maps_active(m, &active, &ah);
+	if (!err)
+		err = lookup(m->policy, !active, &other);
+	if (err)
+		return err;
+	slot = !active;
+
+	/* Mark the slot as being written: a reader that finds generation 0
+	 * knows the slot holds nothing usable. */
+	memset(&hdr, 0, sizeof(hdr));
+	err = update(m->policy, slot, &hdr);
+	if (!err)
+		err = clear_prefixes(m->prefixes, slot);
+	if (!err)
+		err = write_prefixes(m->prefixes, slot, c);
+	for (i = 0; !err && i < PC_MAX_RULES; i++) {
+		err = update(m->rules, slot * PC_MAX_RULES + i, i < c->hdr.nrules ? &c->rules[i] : &norule);
+		if (!err)
+			err = percpu_zero(m->rule_counters, slot * PC_MAX_RULES + i, sizeof(struct pc_count));
+	}
+	for (i = 0; !err && i < PC_MAX_SETS; i++)
+		err = update(m->sets, slot * PC_MAX_SETS + i, i < c->hdr.nsets ? &c->sets[i] : &noset);
+	for (i = 0; !err && i < c->hdr.nlist; i++)
+		err = update(m->list_prefixes, slot * PC_MAX_LIST_PREFIXES + i, &c->lists[i]);
+	if (err)
+		return err;
+
+	memcpy(items, c->items, c->hdr.nitems * sizeof(items[0]));
+	err = assign_counters(m, active, &ah, items, c->hdr.nitems, remap);
+	for (i = 0; !err && i < c->hdr.nitems; i++)
+		err = update(m->port_items, slot * PC_MAX_PORT_ITEMS + i, &items[i]);
+	if (!err)
+		err = write_ports(m, slot, c, remap);
+	if (err)
+		return err;
+
+	hdr = c->hdr;
+	hdr.generation = (ah.generation > other.generation ? ah.generation : other.generation) + 1;
+	hdr.applied_ns = now_ns();
+	err = update(m->policy, slot, &hdr);
+	if (err)
+		return err;
+	/* The switch. */
+	ctl.active = slot;
+	return update(m->ctl, 0, &ctl);
+}
+
+/* ---- reading back ---- */
+
+static int read_items(const struct pc_maps *m, __u32 slot, const struct pc_policy_hdr *hdr,
+		      struct pc_port_item *items)
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < hdr->nitems && i < PC_MAX_PORT_ITEMS; i++) {
+		err = lookup(m->port_items, slot * PC_MAX_PORT_ITEMS + i, &items[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The members of the inline lists of one slot. */
+static int read_list_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
+			     __u32 nsets, struct pc_prefix_list *members)
+{
+	struct pc_list_prefix lp;
+	__u32 s, i;
+	int err;
+
+	for (s = 0; s < nsets; s++) {
+		if (sets[s].flags & PC_SET_TABLE)
+			continue;
+		for (i = 0; i < sets[s].nprefixes; i++) {
+			struct pc_prefix pfx = { 0 };
+
+			err = lookup(m->list_prefixes, slot * PC_MAX_LIST_PREFIXES + sets[s].first + i, &lp);
+			if (err)
+				return err;
+			pfx.family = lp.family;
+			pfx.len = lp.len;
+			memcpy(pfx.addr, lp.addr, sizeof(pfx.addr));
+			if (pc_prefix_list_add(&members[s], &pfx))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return pc_prefix_cmp(a, b);
+}
+
+/* The prefixes of each table, from the prefix trie of one slot. */
+static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
+			      __u32 nsets, struct pc_prefix_list *members)
+{
+	struct pc_lpm_key key;
+	struct pc_lpm_val val;
+	void *prev = NULL;
+	__u32 s;
+
+	while (!bpf_map_get_next_key(m->prefixes, prev, &key)) {
+		prev = &key;
+		if (key.slot != slot || bpf_map_lookup_elem(m->prefixes, &key, &val))
+			continue;
+		for (s = 0; s < nsets; s++) {
+			if (!(sets[s].flags & PC_SET_TABLE))
+				continue;
+			struct pc_prefix pfx = { .family = key.family,
+						 .len = key.prefixlen - PC_LPM_KEY_BITS };
+
+			if (!(val.sets[s / 64] & (1ULL << (s % 64))))
+				continue;
+			memcpy(pfx.addr, key.addr, sizeof(pfx.addr));
+			if (pc_prefix_list_add(&members[s], &pfx))
+				return -ENOMEM;
+		}
+	}
+	/* A table used in both directions was seen twice. */
+	for (s = 0; s < nsets; s++) {
+		struct pc_prefix_list *l = &members[s];
+		size_t i, n = 0;
+
+		qsort(l->v, l->n, sizeof(l->v[0]), prefix_qsort_cmp);
+		for (i = 0; i < l->n; i++)
+			if (!n || pc_prefix_cmp(&l->v[n - 1], &l->v[i]))
+				l->v[n++] = l->v[i];
+		l->n = n;
+	}
+	return 0;
+}
+
+static int set_to_spec(struct pc_addr_spec *spec, __u16 set, __u8 neg, const struct pc_set *sets,
+		       const int *table_of, const struct pc_prefix_list *members)
+{
+	size_t i;
+
+	spec->neg = neg;
+	if (set == PC_SET_NONE) {
+		spec->kind = PC_ADDR_ANY;
+		return 0;
+	}
+	if (sets[set].flags & PC_SET_TABLE) {
+		spec->kind = PC_ADDR_TABLE;
+		spec->table = table_of[set];
+		return 0;
+	}
+	spec->kind = PC_ADDR_LIST;
+	for (i = 0; i < members[set].n; i++)
+		if (pc_prefix_list_add(&spec->list, &members[set].v[i]))
+			return -ENOMEM;
+	return 0;
+}
+
+static int rule_ports(struct pc_rule_ast *r, __u32 i, const struct pc_port_item *items, __u32 n)
+{
+	int proto = (r->protos & PC_PROTOS_TCP) ? PC_PROTO_TCP : PC_PROTO_UDP;
+	__u32 j;
+
+	for (j = 0; j < n; j++) {
+		if (items[j].proto != proto || !(items[j].rules & (1ULL << i)))
+			continue;
+		if (!(r->nports % 16)) {
+			void *v = realloc(r->ports, (r->nports + 16) * sizeof(*r->ports));
+
+			if (!v)
+				return -ENOMEM;
+			r->ports = v;
+		}
+		r->ports[r->nports].lo = items[j].lo;
+		r->ports[r->nports++].hi = items[j].hi;
+	}
+	return 0;
+}
+
+int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out, unsigned flags)
+{
+	struct pc_prefix_list members[PC_MAX_SETS];
+	struct pc_port_item items[PC_MAX_PORT_ITEMS];
+	struct pc_set sets[PC_MAX_SETS];
+	int table_of[PC_MAX_SETS];
+	struct pc_policy_hdr hdr;
+	__u32 slot, i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(members, 0, sizeof(members));
+	err = pc_maps_active(m, &slot, &hdr);
+	if (err)
+		return err;
+	if (!hdr.generation)
+		return -ENOENT;
+	out->malformed = hdr.malformed;
+	for (i = 0; !err && i < hdr.nsets; i++)
+		err = lookup(m->sets, slot * PC_MAX_SETS + i, &sets[i]);
+	if (!err)
+		err = read_items(m, slot, &hdr, items);
+	if (!err)
+		err = read_list_members(m, slot, sets, hdr.nsets, members);
+	if (!err && (flags & PC_READ_TABLE_MEMBERS))
+		err = read_table_members(m, slot, sets, hdr.nsets, members);
+	if (err)
+		goto out;
+
+	out->tables = calloc(hdr.nsets ? hdr.nsets : 1, sizeof(*out->tables));
+	out->rules = calloc(hdr.nrules ? hdr.nrules : 1, sizeof(*out->rules));
+	if (!out->tables || !out->rules) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < hdr.nsets; i++) {
+		struct pc_table *t;
+
+		table_of[i] = -1;
+		if (!(sets[i].flags & PC_SET_TABLE))
+			continue;
+		t = &out->tables[out->ntables];
+		table_of[i] = out->ntables++;
+		memcpy(t->name, sets[i].name, sizeof(t->name));
+		t->name[PC_NAME_MAX] = '\0';
+		t->prefixes = members[i];
+		memset(&members[i], 0, sizeof(members[i]));
+		t->used = true;
+	}
+	for (i = 0; !err && i < hdr.nrules; i++) {
+		struct pc_rule_ast *r = &out->rules[i];
+		struct pc_rule k;
+
+		err = lookup(m->rules, slot * PC_MAX_RULES + i, &k);
+		if (err)
+			break;
+		out->nrules++;
+		r->action = k.action;
+		r->protos = k.protos;
+		r->log = k.flags & PC_RULE_LOG;
+		r->rate = k.rate;
+		r->rate_unit = k.rate_unit;
+		r->burst = k.burst;
+		err = set_to_spec(&r->src, k.src_set, k.src_neg, sets, table_of, members);
+		if (!err)
+			err = set_to_spec(&r->dst, k.dst_set, k.dst_neg, sets, table_of, members);
+		if (!err)
+			err = rule_ports(r, i, items, hdr.nitems);
+	}
+out:
+	for (i = 0; i < PC_MAX_SETS; i++)
+		pc_prefix_list_free(&members[i]);
+	if (err)
+		pc_policy_free(out);
+	return err;
+}
+
+int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out)
+{
+	struct pc_port_item items[PC_MAX_PORT_ITEMS];
+	__u32 slot, i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = pc_maps_active(m, &slot, &out->hdr);
+	if (!err)
+		err = percpu_sum(m->totals, 0, (__u64 *)&out->totals, sizeof(out->totals));
+	if (err || !out->hdr.generation)
+		return err;
+	err = read_items(m, slot, &out->hdr, items);
+	for (i = 0; !err && i < out->hdr.nitems; i++) {
+		struct pc_port_stat *ps = &out->ports[out->nports++];
+
+		ps->proto = items[i].proto;
+		ps->lo = items[i].lo;
+		ps->hi = items[i].hi;
+		err = percpu_sum(m->port_counters, items[i].counter, (__u64 *)&ps->count,
+				 sizeof(ps->count));
+	}
+	for (i = 0; !err && i < out->hdr.nrules; i++) {
+		struct pc_rule_stat *rs = &out->rules[out->nrules++];
+
+		err = lookup(m->rules, slot * PC_MAX_RULES + i, &rs->rule);
+		if (!err)
+			err = percpu_sum(m->rule_counters, slot * PC_MAX_RULES + i,
+					 (__u64 *)&rs->count, sizeof(rs->count));
+	}
+	return err;
+}

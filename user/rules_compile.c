@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rules compiler. First-match semantics become bit masks: rule i is
+ * bit i. Each (proto, port) holds the rules that can match it; each prefix
+ * holds the rules whose address set contains it (ancestors included, so one
+ * longest-prefix lookup answers for every set); the program keeps the
+ * lowest bit that survives. Nothing here knows about BPF.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "compile.h"
+
+struct set_builder {
+	const struct pc_policy *p;
+	struct pc_compiled *out;
+	struct pc_diag *d;
+	/* Prefixes of every set, indexed like out->sets. */
+	const struct pc_prefix_list *members[PC_MAX_SETS];
+	const struct pc_loc *locs[PC_MAX_SETS];
+	bool used[2][PC_MAX_SETS]; /* by direction */
+	__u32 nsets;
+	bool full; /* reported "too many sets" once */
+};
+
+static int prefix_list_equal(const struct pc_prefix_list *a, const struct pc_prefix_list *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (pc_prefix_cmp(&a->v[i], &b->v[i]))
+			return 0;
+	return 1;
+}
+
+/* The set index of an address spec, or PC_SET_NONE for "any". Identical
+ * inline lists share one set. */
+static __u16 spec_set(struct set_builder *b, const struct pc_addr_spec *s)
+{
+	__u32 i;
+
+	if (s->kind == PC_ADDR_ANY)
+		return PC_SET_NONE;
+	if (s->kind == PC_ADDR_TABLE)
+		return s->table;
+	for (i = b->p->ntables; i < b->nsets; i++)
+		if (prefix_list_equal(b->members[i], &s->list))
+			return i;
+	if (b->nsets >= PC_MAX_SETS) {
+		if (!b->full)
+			pc_diag_error(b->d, &s->loc,
+				      "too many address sets: the limit is %d tables and distinct lists",
+				      PC_MAX_SETS);
+		b->full = true;
+		return PC_SET_NONE;
+	}
+	if (b->out->hdr.nlist + s->list.n > PC_MAX_LIST_PREFIXES) {
+		pc_diag_error(b->d, &s->loc,
+			      "inline address lists hold more than %d prefixes in all; put them in a table",
+			      PC_MAX_LIST_PREFIXES);
+		b->full = true;
+		return PC_SET_NONE;
+	}
+	b->members[b->nsets] = &s->list;
+	b->locs[b->nsets] = &s->loc;
+	b->out->sets[b->nsets].nprefixes = s->list.n;
+	b->out->sets[b->nsets].first = b->out->hdr.nlist;
+	for (i = 0; i < s->list.n; i++) {
+		struct pc_list_prefix *lp = &b->out->lists[b->out->hdr.nlist++];
+
+		lp->family = s->list.v[i].family;
+		lp->len = s->list.v[i].len;
+		memcpy(lp->addr, s->list.v[i].addr, sizeof(lp->addr));
+	}
+	return b->nsets++;
+}
+
+static void compile_rules(struct set_builder *b)
+{
+	const struct pc_policy *p = b->p;
+	struct pc_compiled *c = b->out;
+	size_t i;
+
+	for (i = 0; i < p->ntables; i++) {
+		struct pc_set *set = &c->sets[i];
+
+		memcpy(set->name, p->tables[i].name, sizeof(set->name));
+		set->name[PC_NAME_MAX] = '\0';
+		set->flags = PC_SET_TABLE;
+		set->nprefixes = p->tables[i].prefixes.n;
+		b->members[i] = &p->tables[i].prefixes;
+		b->locs[i] = &p->tables[i].loc;
+	}
+	b->nsets = p->ntables;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct pc_rule_ast *r = &p->rules[i];
+		struct pc_rule *k = &c->rules[i];
+		__u64 bit = 1ULL << i;
+
+		k->action = r->action;
+		k->flags = r->log ? PC_RULE_LOG : 0;
+		k->protos = r->protos;
+		k->rate = r->rate;
+		k->rate_unit = r->rate_unit;
+		k->burst = r->burst;
+		k->src_set = spec_set(b, &r->src);
+		k->dst_set = spec_set(b, &r->dst);
+		/* "! any" is an empty set: it matches nothing. */
+		k->src_neg = r->src.neg && k->src_set != PC_SET_NONE;
+		k->dst_neg = r->dst.neg && k->dst_set != PC_SET_NONE;
+		if (r->src.kind == PC_ADDR_ANY && !r->src.neg)
+			c->hdr.src_any |= bit;
+		if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
+			c->hdr.dst_any |= bit;
+		if (k->src_neg)
+			c->hdr.src_neg |= bit;
+		if (k->dst_neg)
+			c->hdr.dst_neg |= bit;
+		if (k->src_set != PC_SET_NONE)
+			b->used[PC_DIR_SRC][k->src_set] = true;
+		if (k->dst_set != PC_SET_NONE)
+			b->used[PC_DIR_DST][k->dst_set] = true;
+	}
+	c->hdr.nrules = p->nrules;
+	c->hdr.nsets = b->nsets;
+}
+
+/* ---- ports ---- */
+
+static int item_find(const struct pc_compiled *c, __u8 proto, const struct pc_port_range *r)
+{
+	__u32 i;
+
+	for (i = 0; i < c->hdr.nitems; i++)
+		if (c->items[i].proto == proto && c->items[i].lo == r->lo && c->items[i].hi == r->hi)
+			return i;
+	return -1;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct pc_port_item *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->lo != y->lo)
+		return x->lo - y->lo;
+	return x->hi - y->hi;
+}
+
+/* Painting order: widest first, so that the narrowest item containing a
+ * port owns its counter; among equals the lowest lo is painted last. */
+static int paint_cmp(const void *a, const void *b)
+{
+	const struct pc_port_item *x = *(const struct pc_port_item *const *)a;
+	const struct pc_port_item *y = *(const struct pc_port_item *const *)b;
+	int wx = x->hi - x->lo, wy = y->hi - y->lo;
+
+	if (wx != wy)
+		return wy - wx;
+	return y->lo - x->lo;
+}
+
+static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
+{
+	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
+	size_t i, j;
+	__u32 n, port;
+	int proto;
+
+	c->ports = calloc(PC_PORTS_SLOT, sizeof(*c->ports));
+	if (!c->ports)
+		return -1;
+	for (i = 0; i < p->nrules; i++) {
+		const struct pc_rule_ast *r = &p->rules[i];
+		__u64 bit = 1ULL << i;
+
+		for (proto = 0; proto < PC_NPROTO; proto++) {
+			struct pc_port *row = &c->ports[proto * PC_NPORTS];
+
+			if (!(r->protos & (1u << proto)))
+				continue;
+			if (!r->nports)
+				for (port = 0; port < PC_NPORTS; port++)
+					row[port].rules |= bit;
+			for (j = 0; j < r->nports; j++) {
+				const struct pc_port_range *pr = &r->ports[j];
+				int k = item_find(c, proto, pr);
+
+				for (port = pr->lo; port <= pr->hi; port++)
+					row[port].rules |= bit;
+				if (k < 0) {
+					if (c->hdr.nitems >= PC_MAX_PORT_ITEMS) {
+						pc_diag_error(d, &r->loc,
+							      "too many distinct ports and ranges: the limit is %d",
+							      PC_MAX_PORT_ITEMS);
+						return -1;
+					}
+					k = c->hdr.nitems++;
+					c->items[k].proto = proto;
+					c->items[k].lo = pr->lo;
+					c->items[k].hi = pr->hi;
+				}
+				c->items[k].rules |= bit;
+			}
+		}
+	}
+	n = c->hdr.nitems;
+	qsort(c->items, n, sizeof(c->items[0]), item_cmp);
+	for (i = 0; i < n; i++)
+		order[i] = &c->items[i];
+	qsort(order, n, sizeof(order[0]), paint_cmp);
+	for (i = 0; i < n; i++) {
+		const struct pc_port_item *it = order[i];
+		struct pc_port *row = &c->ports[it->proto * PC_NPORTS];
+
+		for (port = it->lo; port <= it->hi; port++)
+			row[port].counter = (it - c->items) + 1;
+	}
+	return 0;
+}
+
+/* ---- prefixes ---- */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct pc_prefix_entry *x = a, *y = b;
+
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
+	return pc_prefix_cmp(&x->prefix, &y->prefix);
+}
+
+static int add_set_entries(struct pc_compiled *c, size_t *cap, __u8 dir, __u32 set,
+			   const struct pc_prefix_list *l, __u64 rules)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		struct pc_prefix_entry *e;
+
+		if (c->nprefixes == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 1024;
+			void *v = realloc(c->prefixes, ncap * sizeof(*e));
+
+			if (!v)
+				return -1;
+			c->prefixes = v;
+			*cap = ncap;
+		}
+		e = &c->prefixes[c->nprefixes++];
+		memset(e, 0, sizeof(*e));
+		e->dir = dir;
+		e->prefix = l->v[i];
+		e->val.rules = rules;
+		e->val.sets[set / 64] = 1ULL << (set % 64);
+	}
+	return 0;
+}
+
+static bool entry_contains(const struct pc_prefix_entry *outer, const struct pc_prefix_entry *e)
+{
+	return outer->dir == e->dir && outer->prefix.len <= e->prefix.len &&
+	       pc_prefix_contains(&outer->prefix, e->prefix.family, e->prefix.addr);
+}
+
+/* Sort, merge duplicates, and give every prefix the rules of the prefixes
+ * that contain it: then the longest match alone answers for every set. */
+static void normalise_entries(struct pc_compiled *c)
+{
+	struct pc_prefix_entry *stack[128 + 1]; /* one per prefix length */
+	size_t i, n = 0, top = 0;
+	int w;
+
+	qsort(c->prefixes, c->nprefixes, sizeof(c->prefixes[0]), entry_cmp);
+	for (i = 0; i < c->nprefixes; i++) {
+		struct pc_prefix_entry *e = &c->prefixes[i];
+
+		if (n && !entry_cmp(&c->prefixes[n - 1], e)) {
+			c->prefixes[n - 1].val.rules |= e->val.rules;
+			for (w = 0; w < PC_SET_WORDS; w++)
+				c->prefixes[n - 1].val.sets[w] |= e->val.sets[w];
+			continue;
+		}
+		c->prefixes[n++] = *e;
+	}
+	c->nprefixes = n;
+	/* Sorted by address then length, a prefix's ancestors come before it
+	 * and are exactly the entries still on the stack that contain it. */
+	for (i = 0; i < n; i++) {
+		struct pc_prefix_entry *e = &c->prefixes[i];
+
+		while (top && !entry_contains(stack[top - 1], e))
+			top--;
+		if (top)
+			e->val.rules |= stack[top - 1]->val.rules;
+		stack[top++] = e;
+	}
+}
+
+static int compile_prefixes(struct set_builder *b)
+{
+	const struct pc_policy *p = b->p;
+	struct pc_compiled *c = b->out;
+	size_t cap = 0, i;
+	__u32 s;
+	int dir;
+
+	for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
+		for (s = 0; s < b->nsets; s++) {
+			__u64 rules = 0;
+
+			/* An unused table is kept, as source entries that
+			 * no rule refers to, so that it can be read back. */
+			bool unused = !b->used[PC_DIR_SRC][s] && !b->used[PC_DIR_DST][s];
+
+			if (!b->used[dir][s] && !(dir == PC_DIR_SRC && unused))
+				continue;
+			for (i = 0; i < p->nrules; i++) {
+				const struct pc_rule *k = &c->rules[i];
+
+				if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
+					rules |= 1ULL << i;
+			}
+			if (add_set_entries(c, &cap, dir, s, b->members[s], rules))
+				return -1;
+		}
+	}
+	normalise_entries(c);
+	if (c->nprefixes > PC_MAX_PREFIXES) {
+		__u32 big = 0;
+
+		for (s = 1; s < b->nsets; s++)
+			if (b->members[s]->n > b->members[big]->n)
+				big = s;
+		pc_diag_error(b->d, b->locs[big],
+			      "the policy needs %zu prefix entries (a table used both as source and destination counts twice); the limit is %d",
+			      c->nprefixes, PC_MAX_PREFIXES);
+		return -1;
+	}
+	c->hdr.nprefixes = c->nprefixes;
+	return 0;
+}
+
+static void check_supported(const struct pc_policy *p, struct pc_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct pc_rule_ast *r = &p->rules[i];
+
+		if (r->action == PC_ACT_REJECT || r->action == PC_ACT_LIMIT)
+			pc_diag_error(d, &r->loc, "'%s' is not supported yet by this version",
+				      pc_action_name(r->action));
+		if (r->log)
+			pc_diag_error(d, &r->log_loc, "'log' is not supported yet by this version");
+	}
+}
+
+int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_diag *d,
+	       unsigned flags)
+{
+	struct set_builder b = { .p = p, .out = out, .d = d };
+	int errors = d->errors;
+
+	memset(out, 0, sizeof(*out));
+	out->hdr.malformed = p->malformed;
+	if (!(flags & PC_COMPILE_ALLOW_UNSUPPORTED))
+		check_supported(p, d);
+	if (p->nrules > PC_MAX_RULES) {
+		pc_diag_error(d, &p->rules[PC_MAX_RULES].loc,
+			      "too many rules: the limit is %d (use tables to group addresses)",
+			      PC_MAX_RULES);
+		return -1;
+	}
+	if (p->ntables > PC_MAX_SETS) {
+		pc_diag_error(d, &p->tables[PC_MAX_SETS].loc, "too many tables: the limit is %d",
+			      PC_MAX_SETS);
+		return -1;
+	}
+	compile_rules(&b);
+	if (d->errors > errors)
+		return -1;
+	if (compile_ports(p, out, d) || compile_prefixes(&b))
+		goto fail;
+	return 0;
+fail:
+	if (d->errors == errors) {
+		fprintf(d->out, "portcullis: error: out of memory compiling the policy\n");
+		d->errors++;
+	}
+	return -1;
+}
+
+void pc_compiled_free(struct pc_compiled *c)
+{
+	free(c->ports);
+	free(c->prefixes);
+	c->ports = NULL;
+	c->prefixes = NULL;
+}
