@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+int pc_verbosity;
+
+static void vlog(int level, const char *fmt, va_list ap)
+{
+	if (pc_verbosity < level)
+		return;
+	if (level <= 0)
+		fputs("portcullis: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+#define DEFINE_LOG(name, level)                 \
+	void name(const char *fmt, ...)         \
+	{                                       \
+		va_list ap;                     \
+		va_start(ap, fmt);              \
+		vlog(level, fmt, ap);           \
+		va_end(ap);                     \
+	}
+DEFINE_LOG(pr_warn, -1)
+DEFINE_LOG(pr_info, 0)
+DEFINE_LOG(pr_debug, 1)
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings at -v, its debug chatter at -vv. */
+	if (pc_verbosity < (level == LIBBPF_DEBUG ? 2 : 1))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void pc_setup_libbpf_logging(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+/* Effective capability bits, from /proc/self/status. */
+static unsigned long long cap_effective(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+int pc_require_privileges(void)
+{
+	const unsigned long long net_admin = 1ULL << 12, sys_admin = 1ULL << 21, bpf = 1ULL << 39;
+	unsigned long long caps = cap_effective();
+
+	/* CAP_BPF exists since 5.8; CAP_SYS_ADMIN stands in for it before. */
+	if ((caps & net_admin) && (caps & (bpf | sys_admin)))
+		return 0;
+	pr_warn("this command needs root, or CAP_BPF plus CAP_NET_ADMIN\n");
+	return -EPERM;
+}
+
+static long fs_type(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) ? 0 : (long)st.f_type;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int mount_bpffs(const char *path)
+{
+	pr_debug("mounting bpffs on %s\n", path);
+	if (mount("bpf", path, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+/* Make dir usable for pins: on bpffs, mode 0700. When the kernel's own
+ * mount point (/sys/fs/bpf, on sysfs) has nothing mounted, mount bpffs
+ * there, as systemd would; elsewhere mount it on dir itself. */
+static int prepare_pin_dir(const char *dir)
+{
+	char parent[4096];
+	char *slash;
+	int err;
+
+	if (snprintf(parent, sizeof(parent), "%s", dir) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else
+		strcpy(parent, "/");
+
+	if (access(dir, F_OK) && fs_type(parent) == SYSFS_MAGIC) {
+		err = mount_bpffs(parent);
+		if (err)
+			return err;
+	}
+	err = mkdir_p(dir, 0700);
+	if (err)
+		return err;
+	if (fs_type(dir) != BPF_FS_MAGIC) {
+		err = mount_bpffs(dir);
+		if (err)
+			return err;
+	}
+	return chmod(dir, 0700) ? -errno : 0;
+}
+
+int pc_pin_dir_lock(const char *dir, int how, bool create)
+{
+	struct stat a, b;
+	int tries, fd, err;
+
+	for (tries = 0; tries < 10; tries++) {
+		if (create) {
+			err = prepare_pin_dir(dir);
+			if (err)
+				return err;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, how)) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		/* detach --all may have removed the directory meanwhile. */
+		if (!fstat(fd, &a) && !stat(dir, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+		if (!create)
+			return -ENOENT;
+	}
+	return -EAGAIN;
+}
+
+void pc_pin_dir_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd)
+{
+	int err;
+
+	*lock_fd = -1;
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	*lock_fd = pc_pin_dir_lock(cli->pin_dir, how, false);
+	err = *lock_fd < 0 ? *lock_fd : pc_open_pinned(l, cli->pin_dir);
+	if (err == -ENOENT) {
+		pr_warn("nothing loaded: no portcullis pins under %s (run 'portcullis attach' first)\n",
+			cli->pin_dir);
+	} else if (err) {
+		pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));
+	}
+	if (err) {
+		pc_pin_dir_unlock(*lock_fd);
+		*lock_fd = -1;
+		return PC_EXIT_FAIL;
+	}
+	return PC_EXIT_OK;
+}
+
+int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c)
+{
+	struct pc_diag d = { .out = stderr };
+	int err;
+
+	if (path)
+		err = pc_policy_parse_file(path, p, &d);
+	else
+		err = pc_policy_parse_string("<default>", pc_default_policy, p, &d);
+	if (!err)
+		err = pc_compile(p, c, &d, 0);
+	if (err) {
+		fprintf(stderr, "%s: %d error%s; nothing was changed\n", path ? path : "<default>",
+			d.errors, d.errors == 1 ? "" : "s");
+		pc_compiled_free(c);
+		pc_policy_free(p);
+		return PC_EXIT_USAGE;
+	}
+	return PC_EXIT_OK;
+}
+
+void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
+{
+	time_t t = realtime_ns / 1000000000ULL;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int pc_usage(const char *text, bool error)
+{
+	fputs(text, error ? stderr : stdout);
+	return error ? PC_EXIT_USAGE : PC_EXIT_OK;
+}
+
+static const char *const hook_names[PC_NHOOK] = {
+	[PC_HOOK_XDP] = "xdp",
+	[PC_HOOK_XDP_GENERIC] = "xdp-generic",
+	[PC_HOOK_TC_EGRESS] = "tc-egress",
+	[PC_HOOK_TC_INGRESS] = "tc-ingress",
+};
+
+const char *pc_hook_name(enum pc_hook h)
+{
+	return h < PC_NHOOK ? hook_names[h] : "unknown";
+}
+
+int pc_hook_parse(const char *s)
+{
+	int h;
+
+	for (h = 0; h < PC_NHOOK; h++)
+		if (!strcmp(s, hook_names[h]))
+			return h;
+	return -1;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/file.h>
+#include "commands.h"
+
+static const char usage_text[] =
+	"Usage: portcullis apply FILE [--check]\n"
+	"\n"
+	"Validates FILE and puts it in force in one atomic switch. Any error\n"
+	"(reported as FILE:LINE:COL: error: ...) leaves the policy in force\n"
+	"untouched and exits with status 2.\n"
+	"\n"
+	"  --check   validate only; nothing in the kernel changes\n";
+
+int do_apply(const struct pc_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct pc_compiled compiled = { 0 };
+	struct pc_policy policy = { 0 };
+	struct pc_loaded l = { .skel = NULL };
+	struct pc_policy_hdr hdr;
+	int c, lock = -1, err, ret;
+	bool check = false;
+	__u32 slot;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'h':
+			return pc_usage(usage_text, false);
+		default:
+			return pc_usage(usage_text, true);
+		}
+	}
+	if (optind != argc - 1)
+		return pc_usage(usage_text, true);
+	if (!check && pc_require_privileges())
+		return PC_EXIT_FAIL;
+	ret = pc_compile_file(argv[optind], &policy, &compiled);
+	if (ret)
+		return ret;
+	if (check) {
+		printf("%s: OK: %zu rules, %zu tables, %zu prefix entries\n", argv[optind],
+		       policy.nrules, policy.ntables, compiled.nprefixes);
+		goto out;
+	}
+	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
+	if (ret)
+		goto out;
+	err = pc_maps_apply(&l.maps, &compiled);
+	if (!err)
+		err = pc_maps_active(&l.maps, &slot, &hdr);
+	if (err) {
+		pr_warn("apply %s: %s; the policy in force is unchanged\n", argv[optind],
+			strerror(-err));
+		ret = PC_EXIT_FAIL;
+		goto out;
+	}
+	pr_info("applied %s: generation %llu, %zu rules, %zu tables, %zu prefix entries\n",
+		argv[optind], (unsigned long long)hdr.generation, policy.nrules, policy.ntables,
+		compiled.nprefixes);
+out:
+	pc_loaded_close(&l);
+	pc_pin_dir_unlock(lock);
+	pc_compiled_free(&compiled);
+	pc_policy_free(&policy);
+	return ret;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include "attach.h"
+#include "commands.h"
+
+static const char usage_text[] =
+	"Usage: portcullis detach IFACE... | --all\n"
+	"\n"
+	"Detaches portcullis from each IFACE (every hook). With --all it detaches\n"
+	"everywhere and removes every pin, tc filter and qdisc it created, and the\n"
+	"pin directory: nothing is left behind.\n";
+
+int do_detach(const struct pc_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct pc_loaded l = { .skel = NULL };
+	int c, i, lock, err, ret = PC_EXIT_OK;
+	bool all = false;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'h':
+			return pc_usage(usage_text, false);
+		default:
+			return pc_usage(usage_text, true);
+		}
+	}
+	if (all == (optind < argc))
+		return pc_usage(usage_text, true);
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	if (all && access(cli->pin_dir, F_OK)) {
+		pr_info("nothing loaded under %s\n", cli->pin_dir);
+		return PC_EXIT_OK;
+	}
+	if (all) {
+		/* Even a load that was cut short is cleaned up. */
+		lock = pc_pin_dir_lock(cli->pin_dir, LOCK_EX, false);
+		if (lock < 0) {
+			pr_warn("pin directory %s: %s\n", cli->pin_dir, strerror(-lock));
+			return PC_EXIT_FAIL;
+		}
+		err = pc_open_pinned(&l, cli->pin_dir);
+		if (err && err != -ENOENT) {
+			pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));
+			ret = PC_EXIT_FAIL;
+		} else if (pc_detach_all(&l, cli->pin_dir)) {
+			ret = PC_EXIT_FAIL;
+		} else {
+			pr_info("detached everywhere; pins under %s removed\n", cli->pin_dir);
+		}
+		goto out;
+	}
+	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
+	if (ret)
+		return ret;
+	for (i = optind; i < argc; i++) {
+		__u32 ifindex = if_nametoindex(argv[i]);
+
+		if (!ifindex) {
+			pr_warn("no such interface '%s'\n", argv[i]);
+			ret = PC_EXIT_FAIL;
+			continue;
+		}
+		err = pc_detach_ifindex(&l, cli->pin_dir, ifindex);
+		if (err < 0) {
+			ret = PC_EXIT_FAIL;
+		} else if (err == 0) {
+			pr_warn("portcullis is not attached to %s\n", argv[i]);
+			ret = PC_EXIT_FAIL;
+		} else {
+			pr_info("detached from %s\n", argv[i]);
+		}
+	}
+out:
+	pc_loaded_close(&l);
+	pc_pin_dir_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include "commands.h"
+#include "stats_output.h"
+
+static const char usage_text[] =
+	"Usage: portcullis stats [--json] [--watch SECS [--count N]]\n"
+	"\n"
+	"Counters by port (every port and range a rule names, by verdict), by rule\n"
+	"(since the policy generation was applied) and in total.\n"
+	"\n"
+	"  --json        machine-readable output\n"
+	"  --watch SECS  redraw every SECS seconds, with per-second rates\n"
+	"                (with --json: one JSON object a line)\n"
+	"  --count N     with --watch: stop after N snapshots\n";
+
+/* One snapshot, and each rule's text (tables by name only: quick). */
+static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
+{
+	struct pc_policy p;
+	size_t i;
+	int err;
+
+	err = pc_maps_read_stats(&l->maps, s);
+	if (err)
+		return err;
+	err = pc_maps_read_policy(&l->maps, &p, 0);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	for (i = 0; i < s->nrules && i < p.nrules; i++)
+		pc_rule_format(texts[i], sizeof(texts[i]), &p, &p.rules[i]);
+	pc_policy_free(&p);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int do_stats(const struct pc_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct pc_stats snap[2];
+	static char texts[PC_MAX_RULES][512];
+	struct pc_loaded l = { .skel = NULL };
+	double watch = 0, t0 = 0, t1;
+	long count = -1, n;
+	bool json = false;
+	int c, lock, err, ret, cur = 0;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'w':
+			watch = strtod(optarg, &end);
+			if (*end || watch <= 0) {
+				fprintf(stderr, "portcullis: --watch wants a number of seconds\n");
+				return PC_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			count = strtol(optarg, &end, 10);
+			if (*end || count <= 0) {
+				fprintf(stderr, "portcullis: --count wants a positive number\n");
+				return PC_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			return pc_usage(usage_text, false);
+		default:
+			return pc_usage(usage_text, true);
+		}
+	}
+	if (optind != argc)
+		return pc_usage(usage_text, true);
+	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
+	if (ret)
+		return ret;
+	/* Reading needs no lock: the slot in force is consistent. */
+	pc_pin_dir_unlock(lock);
+	for (n = 0; count < 0 || n < count; n++) {
+		struct pc_stats_view v = { .now = &snap[cur], .texts = texts };
+
+		if (n) {
+			struct timespec ts = { (time_t)watch, (long)((watch - (time_t)watch) * 1e9) };
+
+			nanosleep(&ts, NULL);
+		}
+		t1 = now_s();
+		err = gather(&l, &snap[cur], texts);
+		if (err) {
+			pr_warn("read the counters: %s\n", strerror(-err));
+			ret = PC_EXIT_FAIL;
+			break;
+		}
+		if (n) {
+			v.before = &snap[!cur];
+			v.interval = t1 - t0;
+		}
+		if (json) {
+			pc_stats_print_json(stdout, &v, !watch);
+		} else {
+			if (watch)
+				fputs("\033[H\033[2J", stdout);
+			pc_stats_print_table(stdout, &v);
+		}
+		fflush(stdout);
+		if (!watch)
+			break;
+		t0 = t1;
+		cur = !cur;
+	}
+	pc_loaded_close(&l);
+	return ret;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/file.h>
+#include <json-c/json.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "commands.h"
+
+static const char usage_text[] =
+	"Usage: portcullis status [--json]\n"
+	"\n"
+	"What is attached where and on which hook, the program ids, and the\n"
+	"policy in force: its generation, rules, tables and prefix entries.\n";
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static __u32 count_tables(const struct pc_loaded *l, __u32 slot, __u32 nsets)
+{
+	struct pc_set set;
+	__u32 i, n = 0, key;
+
+	for (i = 0; i < nsets; i++) {
+		key = slot * PC_MAX_SETS + i;
+		if (!bpf_map_lookup_elem(l->maps.sets, &key, &set) && (set.flags & PC_SET_TABLE))
+			n++;
+	}
+	return n;
+}
+
+int do_status(const struct pc_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct pc_attach_key keys[PC_MAX_ATTACH];
+	struct pc_attach_val vals[PC_MAX_ATTACH];
+	struct pc_loaded l = { .skel = NULL };
+	struct pc_policy_hdr hdr;
+	char applied[32], since[32];
+	int c, lock, ret, n, i;
+	bool json = false;
+	__u32 slot, tables;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return pc_usage(usage_text, false);
+		default:
+			return pc_usage(usage_text, true);
+		}
+	}
+	if (optind != argc)
+		return pc_usage(usage_text, true);
+	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
+	if (ret)
+		return ret;
+	if (pc_maps_active(&l.maps, &slot, &hdr)) {
+		pr_warn("read the policy header: %s\n", strerror(errno));
+		ret = PC_EXIT_FAIL;
+		goto out;
+	}
+	tables = count_tables(&l, slot, hdr.nsets);
+	pc_format_time(applied, sizeof(applied), hdr.applied_ns);
+	n = pc_attachments(&l, keys, vals, PC_MAX_ATTACH);
+
+	if (json) {
+		json_object *root = json_object_new_object(), *arr = json_object_new_array();
+		json_object *progs = json_object_new_object();
+
+		json_object_object_add(root, "pin_dir", json_object_new_string(cli->pin_dir));
+		json_object_object_add(progs, "xdp", json_object_new_int64(prog_id(l.xdp_fd)));
+		json_object_object_add(progs, "tc", json_object_new_int64(prog_id(l.tc_fd)));
+		json_object_object_add(root, "programs", progs);
+		json_object_object_add(root, "generation", json_object_new_uint64(hdr.generation));
+		json_object_object_add(root, "applied_at", json_object_new_string(applied));
+		json_object_object_add(root, "rules", json_object_new_int64(hdr.nrules));
+		json_object_object_add(root, "tables", json_object_new_int64(tables));
+		json_object_object_add(root, "prefixes", json_object_new_int64(hdr.nprefixes));
+		json_object_object_add(root, "malformed",
+				       json_object_new_string(pc_action_name(hdr.malformed)));
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			pc_format_time(since, sizeof(since), vals[i].attached_ns);
+			json_object_object_add(o, "interface", json_object_new_string(vals[i].ifname));
+			json_object_object_add(o, "ifindex", json_object_new_int64(keys[i].ifindex));
+			json_object_object_add(o, "hook", json_object_new_string(pc_hook_name(keys[i].hook)));
+			json_object_object_add(o, "program_id", json_object_new_int64(vals[i].prog_id));
+			json_object_object_add(o, "attached_at", json_object_new_string(since));
+			json_object_object_add(o, "live",
+					       json_object_new_boolean(pc_attachment_live(&l, &keys[i])));
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(root, "attachments", arr);
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+									    JSON_C_TO_STRING_SPACED |
+									    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+		goto out;
+	}
+	printf("pin dir     %s\n", cli->pin_dir);
+	printf("programs    xdp id %u, tc id %u\n", prog_id(l.xdp_fd), prog_id(l.tc_fd));
+	printf("policy      generation %llu, applied %s\n", (unsigned long long)hdr.generation,
+	       applied);
+	printf("            %u rules, %u tables, %u prefix entries, malformed packets: %s\n",
+	       hdr.nrules, tables, hdr.nprefixes, pc_action_name(hdr.malformed));
+	if (!n)
+		printf("attached    nowhere\n");
+	for (i = 0; i < n; i++) {
+		pc_format_time(since, sizeof(since), vals[i].attached_ns);
+		printf("%-11s %s (ifindex %u) %s, program %u, since %s%s\n", i ? "" : "attached",
+		       vals[i].ifname, keys[i].ifindex, pc_hook_name(keys[i].hook), vals[i].prog_id,
+		       since, pc_attachment_live(&l, &keys[i]) ? "" : " (GONE: detach it)");
+	}
+out:
+	pc_loaded_close(&l);
+	pc_pin_dir_unlock(lock);
+	return ret;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers around the parsed policy: diagnostics, prefixes, action names,
+ * the built-in default policy and freeing.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+
+const char pc_default_policy[] =
+	"# Built-in default policy: no direct outbound SMTP; watch the submission ports.\n"
+	"block proto tcp to port 25\n"
+	"monitor proto tcp to port { 465, 587, 2525 }\n";
+
+static void diag(struct pc_diag *d, const struct pc_loc *loc, const char *kind, const char *fmt,
+		 va_list ap)
+{
+	if (!d->out)
+		return;
+	if (loc && loc->file && loc->line > 0)
+		fprintf(d->out, "%s:%d:%d: %s: ", loc->file, loc->line, loc->col, kind);
+	else if (loc && loc->file)
+		/* Not about a place inside the file, e.g. it cannot be read. */
+		fprintf(d->out, "%s: %s: ", loc->file, kind);
+	else
+		fprintf(d->out, "%s: ", kind);
+	vfprintf(d->out, fmt, ap);
+	fputc('\n', d->out);
+}
+
+void pc_diag_error(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d)
+		return;
+	d->errors++;
+	va_start(ap, fmt);
+	diag(d, loc, "error", fmt, ap);
+	va_end(ap);
+}
+
+void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d)
+		return;
+	d->warnings++;
+	va_start(ap, fmt);
+	diag(d, loc, "warning", fmt, ap);
+	va_end(ap);
+}
+
+const char *pc_action_name(enum pc_action a)
+{
+	switch (a) {
+	case PC_ACT_PASS:
+		return "pass";
+	case PC_ACT_BLOCK:
+		return "block";
+	case PC_ACT_MONITOR:
+		return "monitor";
+	case PC_ACT_REJECT:
+		return "reject";
+	case PC_ACT_LIMIT:
+		return "limit";
+	default:
+		return "?";
+	}
+}
+
+int pc_prefix_list_add(struct pc_prefix_list *l, const struct pc_prefix *p)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct pc_prefix *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+void pc_prefix_list_free(struct pc_prefix_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static unsigned family_bits(__u8 family)
+{
+	return family == PC_FAMILY_V4 ? 32 : family == PC_FAMILY_V6 ? 128 : 0;
+}
+
+bool pc_prefix_contains(const struct pc_prefix *p, __u8 family, const __u8 *addr)
+{
+	unsigned max = family_bits(family), full, rem;
+
+	if (p->family != family || !max || p->len > max)
+		return false;
+	full = p->len / 8;
+	rem = p->len % 8;
+	if (memcmp(p->addr, addr, full))
+		return false;
+	if (rem) {
+		__u8 mask = (__u8)(0xff << (8 - rem));
+
+		if ((p->addr[full] ^ addr[full]) & mask)
+			return false;
+	}
+	return true;
+}
+
+int pc_prefix_cmp(const struct pc_prefix *a, const struct pc_prefix *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->addr, b->addr, a->family == PC_FAMILY_V4 ? 4 : 16);
+	if (c)
+		return c < 0 ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return 0;
+}
+
+void pc_prefix_format(char *buf, size_t size, const struct pc_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN];
+	int af = p->family == PC_FAMILY_V4 ? AF_INET : AF_INET6;
+
+	if (!size)
+		return;
+	if (!family_bits(p->family) || !inet_ntop(af, p->addr, a, sizeof(a))) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (p->len == family_bits(p->family))
+		snprintf(buf, size, "%s", a);
+	else
+		snprintf(buf, size, "%s/%u", a, p->len);
+}
+
+void pc_policy_free(struct pc_policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->ntables; i++)
+		pc_prefix_list_free(&p->tables[i].prefixes);
+	free(p->tables);
+	for (i = 0; i < p->nrules; i++) {
+		pc_prefix_list_free(&p->rules[i].src.list);
+		pc_prefix_list_free(&p->rules[i].dst.list);
+		free(p->rules[i].ports);
+	}
+	free(p->rules);
+	for (i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	memset(p, 0, sizeof(*p));
+	p->malformed = PC_ACT_BLOCK;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Presenting counters: a table for people, JSON for programs. Gathering
+ * them is policy_maps.c's job. */
+#ifndef PC_STATS_OUTPUT_H
+#define PC_STATS_OUTPUT_H
+
+#include <stdio.h>
+#include "policy_maps.h"
+
+/* What a stats snapshot is shown with: each rule's text. */
+struct pc_stats_view {
+	const struct pc_stats *now;
+	const struct pc_stats *before; /* for rates; NULL: none */
+	double interval;               /* seconds between before and now */
+	char (*texts)[512];            /* [nrules] */
+};
+
+void pc_stats_print_table(FILE *out, const struct pc_stats_view *v);
+/* pretty: indented, else one line. */
+void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty);
+
+const char *pc_proto_name(int proto);
+
+#endif /* PC_STATS_OUTPUT_H */
