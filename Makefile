@@ -118,6 +118,8 @@ install: all
 	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis
 	install -D -m 0644 docs/portcullis.8 $(DESTDIR)$(PREFIX)/share/man/man8/portcullis.8
 	install -D -m 0644 packaging/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
+	test -e $(DESTDIR)/etc/default/portcullis || \
+		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 examples/isp.rules $(DESTDIR)/etc/portcullis/rules.example
 
 clean:
