@@ -50,7 +50,7 @@ PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/%)
 PROG_LIB  := $(filter-out $(PROG_SRCS),$(wildcard tests/prog/*.c))
 
-.PHONY: all deps test test-unit test-prog test-e2e demo clean install bench
+.PHONY: all deps test test-unit test-prog test-e2e demo clean install
 
 all: $(BUILD)/portcullis
 
