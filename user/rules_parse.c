@@ -845,9 +845,8 @@ static int parse_rule(struct parser *p, enum pc_action act)
 			      pc_action_name(act));
 		p->failed = true;
 	}
-	if (act == PC_ACT_LIMIT && !(seen & (1u << C_RATE))) {
+	if (act == PC_ACT_LIMIT && !(seen & (1u << C_RATE)))
 		err(p, &kw, "'limit' without 'rate'; expected 'rate N/second|minute|hour'");
-	}
 
 out:
 	if (syntax_ok && !p->failed) {
