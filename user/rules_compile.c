@@ -380,12 +380,11 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 			      PC_MAX_SETS);
 		return -1;
 	}
+	/* Go on after errors: every limit the policy exceeds is reported. */
 	compile_rules(&b);
-	if (d->errors > errors)
-		return -1;
 	if (compile_ports(p, out, d) || compile_prefixes(&b))
 		goto fail;
-	return 0;
+	return d->errors > errors ? -1 : 0;
 fail:
 	if (d->errors == errors) {
 		fprintf(d->out, "portcullis: error: out of memory compiling the policy\n");
