@@ -31,7 +31,7 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libmicrohttpd-dev libcmocka-dev iproute2 python3-aiosmtpd \
-            swaks xdp-tools nftables iptables tcpdump ethtool util-linux
+            swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)

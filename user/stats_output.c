@@ -110,7 +110,6 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 	json_object *ports = json_object_new_array();
 	json_object *rules = json_object_new_array();
 	json_object *tot = json_object_new_object();
-	char when[32];
 	size_t i;
 	int k;
 
@@ -149,9 +148,6 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 	TOTAL(fragments);
 	TOTAL(other);
 #undef TOTAL
-	pc_format_time(when, sizeof(when), s->hdr.applied_ns);
-	json_object_object_add(root, "generation", json_object_new_uint64(s->hdr.generation));
-	json_object_object_add(root, "applied_at", json_object_new_string(when));
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "rules", rules);
 	json_object_object_add(root, "totals", tot);

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# The command line: --help, usage errors, exit statuses, diagnostics of bad
+# rules files (FILE:LINE:COL: error:, every error, nothing changed), apply
+# --check, attaching twice, nothing loaded, no privileges, status --json.
+# Run as root; prints TAP. Uses one namespace with a veth pair to attach to.
+
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root
+
+NS=pccli-$$
+PC_NS=$NS
+ns_add "$NS" || bail "create the namespace"
+ip -n "$NS" link add name pccli0 type veth peer name pccli1 || bail "create the veth pair"
+ip -n "$NS" link set pccli0 up && ip -n "$NS" link set pccli1 up
+pc_cleanup_at_exit
+D=$T/rules # rules files; their names appear in the diagnostics
+mkdir -p "$D"
+
+generation() { pc status --json >"$T/gen.json" && jget "$T/gen.json" 'd["generation"]'; }
+RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$'
+
+# ---- --help and usage errors (no state needed)
+
+check_rc "--help exits 0" 0 pc --help
+check_match "--help lists the commands" "$OUT" 'attach'
+for cmd in attach detach apply rules stats status; do
+	check_rc "$cmd --help exits 0" 0 pc $cmd --help
+	check_match "$cmd --help prints a usage that names $cmd" "$OUT$ERR" "$cmd"
+done
+check_rc "no command is a usage error (exit 2)" 2 pc
+check_rc "an unknown command is a usage error (exit 2)" 2 pc frobnicate
+check_rc "attach without an interface is a usage error (exit 2)" 2 pc attach
+check_rc "attach --hook bogus is a usage error (exit 2)" 2 pc attach pccli0 --hook bogus
+check_rc "stats --bogus is a usage error (exit 2)" 2 pc stats --bogus
+check_rc "apply without a file is a usage error (exit 2)" 2 pc apply
+
+# ---- nothing loaded
+
+check "the private pin directory does not exist yet" test ! -e "$PORTCULLIS_PIN_DIR"
+for c in stats rules status; do
+	check_rc "$c with nothing loaded exits 1" 1 pc $c
+	check_eq "$c with nothing loaded says why on stderr" "$([ -n "$ERR" ] && echo said)" said
+done
+cp "$PC_ROOT/examples/isp.rules" "$PC_ROOT/examples/business.txt" "$D/"
+check_rc "apply with nothing loaded exits 1" 1 pc apply "$D/isp.rules"
+check_rc "detach --all with nothing loaded exits 0" 0 pc detach --all
+check_rc "rules --default with nothing loaded exits 0" 0 pc rules --default
+printf '%s\n' "$OUT" >"$D/default.rules"
+check_match "rules --default blocks port 25" "$OUT" '^block .*port 25$'
+check_match "rules --default monitors 465, 587 and 2525" "$OUT" '^monitor .*port \{ ?465, 587, 2525 ?\}$'
+check_rc "apply --check of the rules --default output exits 0" 0 pc apply "$D/default.rules" --check
+check_rc "apply --check of examples/isp.rules exits 0" 0 pc apply "$D/isp.rules" --check
+check_rc "apply --check loaded nothing: stats still exits 1" 1 pc stats
+
+# ---- attach failures
+
+check_rc "attach to a missing interface exits 1" 1 pc attach pcnosuch0
+check_match "... and names the interface" "$ERR" 'pcnosuch0'
+check_nomatch "... and is no usage error" "$ERR" '^[Uu]sage'
+check_rc "attach pccli0 pcnosuch0 exits 1" 1 pc attach pccli0 pcnosuch0
+check_eq "... and attaches nothing, not even to pccli0" "$(xdp_mode "$NS" pccli0)" ""
+printf 'pass proto tcp to port 99999\n' >"$D/badport.rules"
+check_rc "attach --rules with a bad file exits 2" 2 pc attach pccli0 --rules "$D/badport.rules"
+check_match "... and reports FILE:LINE:COL: error:" "$ERR" 'badport\.rules:1:24: error: '
+check_eq "... and attaches nothing" "$(xdp_mode "$NS" pccli0)" ""
+
+# ---- attach, status, attach again
+
+check_rc "attach pccli0 exits 0" 0 pc attach pccli0
+check_eq "the default hook is native XDP" "$(xdp_mode "$NS" pccli0)" xdp
+check_rc "status --json exits 0" 0 pc status --json
+S=$T/status.json
+printf '%s\n' "$OUT" >"$S"
+check_eq "status: pin_dir" "$(jget "$S" 'd["pin_dir"]')" "$PORTCULLIS_PIN_DIR"
+check_eq "status: generation is 1 after the first attach" "$(jget "$S" 'd["generation"]')" 1
+check_match "status: applied_at is RFC 3339 UTC" "$(jget "$S" 'd["applied_at"]')" "$RFC3339"
+check_eq "status: rules == 2 (the default policy)" "$(jget "$S" 'd["rules"]')" 2
+check_eq "status: tables, prefixes are 0 and malformed is block" \
+	"$(jget "$S" '[d["tables"], d["prefixes"], d["malformed"]]')" '[0, 0, "block"]'
+check_eq "status: one attachment" "$(jget "$S" 'len(d["attachments"])')" 1
+check_eq "status: attachment interface, ifindex, hook" \
+	"$(jget "$S" '[d["attachments"][0][k] for k in ("interface", "ifindex", "hook")]')" \
+	"[\"pccli0\", $(ip -n "$NS" -o link show pccli0 | cut -d: -f1), \"xdp\"]"
+pid=$(xdp_prog_id "$NS" pccli0)
+check_same "status: program_id is the XDP program on pccli0" "$(jget "$S" 'att("pccli0")["program_id"]')" "$pid"
+check_match "status: attached_at is RFC 3339 UTC" "$(jget "$S" 'att("pccli0")["attached_at"]')" "$RFC3339"
+check_rc "status (text) exits 0" 0 pc status
+check_match "status (text) names pccli0" "$OUT" pccli0
+check_rc "--pin-dir DIR works as PORTCULLIS_PIN_DIR does" 0 pc --pin-dir "$PORTCULLIS_PIN_DIR" status --json
+printf '%s\n' "$OUT" >"$T/s2.json"
+check_eq "... and status shows that pin_dir" "$(jget "$T/s2.json" 'd["pin_dir"]')" "$PORTCULLIS_PIN_DIR"
+check_rc "-q status exits 0" 0 pc -q status
+check_rc "-v status exits 0" 0 pc -v status
+check_rc "stats exits 0" 0 pc stats
+check_rc "stats --json exits 0" 0 pc stats --json
+printf '%s\n' "$OUT" >"$T/stats.json"
+check_eq "stats --json has ports, rules and totals" "$(jget "$T/stats.json" 'sorted(d)')" '["ports", "rules", "totals"]'
+check_eq "stats --json: ports of the default policy" \
+	"$(jget "$T/stats.json" 'sorted([x["proto"], x["port"]] for x in d["ports"])')" \
+	'[["tcp", 25], ["tcp", 465], ["tcp", 587], ["tcp", 2525]]'
+check_eq "stats --json: every counter key of a port" \
+	"$(jget "$T/stats.json" 'sorted((k, sorted(v) if isinstance(v, dict) else 0) for k, v in port("tcp", 25).items())')" \
+	'[["dropped", ["bytes", "connections", "packets"]], ["passed", ["bytes", "connections", "packets"]], ["port", 0], ["proto", 0], ["rejected", ["bytes", "connections", "packets"]]]'
+check_eq "stats --json: the keys of a rule" "$(jget "$T/stats.json" 'sorted(rule(1))')" \
+	'["action", "bytes", "connections", "packets", "rule", "text"]'
+check_eq "stats --json: the keys of totals" "$(jget "$T/stats.json" 'sorted(d["totals"])')" \
+	'["bytes", "dropped", "fragments", "malformed", "other", "packets", "passed", "rejected"]'
+run pc rules
+check_same "the policy in force is the default policy" "$OUT" "$(cat "$D/default.rules")"
+
+gen=$(generation)
+check_rc "attach pccli0 again exits 0" 0 pc attach pccli0
+check_same "... and keeps the same program" "$(xdp_prog_id "$NS" pccli0)" "$pid"
+check_same "... and keeps the generation" "$(generation)" "$gen"
+check_rc "attach pccli0 --hook xdp again exits 0" 0 pc attach pccli0 --hook xdp
+check_same "... and keeps the same program" "$(xdp_prog_id "$NS" pccli0)" "$pid"
+pc status --json >"$S"
+check_eq "... and status still lists one attachment" "$(jget "$S" 'len(d["attachments"])')" 1
+
+check_rc "apply examples/isp.rules exits 0" 0 pc apply "$D/isp.rules"
+check_eq "... and makes generation $((gen + 1))" "$(generation)" "$((gen + 1))"
+pc status --json >"$S"
+check_eq "status: 4 rules, 3 tables, 6 prefixes for isp.rules" \
+	"$(jget "$S" '[d["rules"], d["tables"], d["prefixes"]]')" '[4, 3, 6]'
+run pc rules
+check_match "rules shows the ISP policy in force" "$OUT" '^block proto tcp from <subscribers> to port 25$'
+printf '%s\n' "$OUT" >"$D/inforce.rules"
+
+# ---- bad rules files: every error, exit 2, nothing changes
+
+# nothing_changed DESC: the policy in force and its generation are as saved.
+nothing_changed() {
+	run pc rules
+	check_same "$1: the policy in force is unchanged" "$OUT" "$(cat "$D/inforce.rules")"
+	check_same "$1: the generation is unchanged" "$(generation)" "$gen"
+}
+gen=$(generation)
+
+cat >"$D/many.rules" <<'EOF'
+# five mistakes, one on each line from 3 to 7
+table <t> { 198.51.100.0/24 }
+table <t> { 203.0.113.0/24 }
+table <h> { 198.51.100.1/24 }
+blok proto tcp to port 25
+pass proto tcp to port 70000
+pass proto tcp from <nosuch> to port 25
+block proto tcp from <t> to port 25
+EOF
+check_rc "apply of a file with five errors exits 2" 2 pc apply "$D/many.rules"
+errs=$ERR
+check_match "duplicate table name: many.rules:3:COL: error:" "$errs" 'many\.rules:3:(1|7): error: .*(<t>|\bt\b)'
+check_match "host bits set: many.rules:4:13: error:" "$errs" 'many\.rules:4:13: error: '
+check_match "unknown action: many.rules:5:1: error:" "$errs" 'many\.rules:5:1: error: .*blok'
+check_match "port out of range: many.rules:6:24: error:" "$errs" 'many\.rules:6:24: error: '
+check_match "undefined table: many.rules:7:21: error:" "$errs" 'many\.rules:7:21: error: .*nosuch'
+check_eq "exactly those five errors are reported" "$(grep -c ': error: ' <<<"$errs")" 5
+nothing_changed "after five errors"
+
+# check_bad NAME TEXT REGEX DESC: apply exits 2 with an error matching REGEX.
+check_bad() {
+	local name=$1 text=$2 re=$3 desc=$4
+	printf '%s\n' "$text" >"$D/$name"
+	check_rc "$desc: apply exits 2" 2 pc apply "$D/$name"
+	check_match "$desc: $name reports $re" "$ERR" "$re"
+	nothing_changed "$desc"
+}
+check_bad nofile.rules $'table <b> file "nosuch.txt"\nblock proto tcp from <b> to port 25' \
+	'nofile\.rules:1:[0-9]+: error: .*nosuch\.txt' "a table file that does not exist"
+printf '198.51.100.7\n2001:db8:1::1/48\n' >"$D/hostbits.txt"
+check_bad tblfile.rules $'table <b> file "hostbits.txt"\nblock proto tcp from <b> to port 25' \
+	'hostbits\.txt:2:1: error: ' "a table file line with host bits"
+check_bad hostbits4.rules 'block proto tcp from 198.51.100.1/24 to port 25' \
+	'hostbits4\.rules:1:22: error: ' "an IPv4 prefix with host bits"
+check_bad hostbits6.rules 'block proto tcp from 2001:db8::1/32 to port 25' \
+	'hostbits6\.rules:1:22: error: ' "an IPv6 prefix with host bits"
+check_bad dup.rules $'table <x> { 198.51.100.0/24 }\ntable <x> { 203.0.113.0/24 }\nblock proto tcp from <x> to port 25' \
+	'dup\.rules:2:[0-9]+: error: .*x' "duplicate table names"
+check_bad reject.rules 'reject proto tcp from 100.64.0.0/10 to port 25' \
+	'reject\.rules:1:1: error: .*not supported yet' "reject"
+check_bad limit.rules 'limit proto tcp to port 587 rate 30/minute burst 10' \
+	'limit\.rules:1:1: error: .*not supported yet' "limit"
+check_bad log.rules 'block proto tcp to port 25 log' \
+	'log\.rules:1:[0-9]+: error: .*not supported yet' "log"
+check_bad range.rules 'block proto tcp to port 30:20' \
+	'range\.rules:1:[0-9]+: error: ' "a port range lo > hi"
+
+# ---- apply --check changes nothing
+
+check_rc "apply --check of a valid new policy exits 0" 0 pc apply "$D/default.rules" --check
+nothing_changed "after apply --check"
+check_rc "apply --check of a bad file exits 2" 2 pc apply "$D/many.rules" --check
+check_same "apply --check reports the same five errors" "$ERR" "$errs"
+nothing_changed "after apply --check of a bad file"
+
+# ---- rules --default applies cleanly, and round trips
+
+check_rc "apply of the rules --default output exits 0" 0 pc apply "$D/default.rules"
+run pc rules
+check_same "rules then prints the rules --default text" "$OUT" "$(cat "$D/default.rules")"
+gen=$(generation)
+cp "$D/default.rules" "$D/inforce.rules"
+
+# ---- no privileges
+
+# As nobody with no capabilities, from /. nsenter needs CAP_SYS_ADMIN, so
+# it enters the namespace first, then setpriv drops everything.
+nopriv() {
+	(cd / && timeout 60 nsenter --net="/run/netns/$NS" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=-all \
+		env PORTCULLIS_PIN_DIR="$PORTCULLIS_PIN_DIR" "$PC_BIN" "$@")
+}
+check_rc "as nobody, --help still exits 0" 0 nopriv --help
+for c in "status" "stats" "rules" "apply $D/default.rules" "attach pccli1" "detach --all"; do
+	# shellcheck disable=SC2086
+	check_rc "as nobody, $c exits 1" 1 nopriv $c
+	check_match "... and says it needs root or CAP_BPF and CAP_NET_ADMIN" "$ERR" \
+		'root|CAP_BPF'
+done
+check_eq "as nobody, nothing was attached to pccli1" "$(xdp_mode "$NS" pccli1)" ""
+nothing_changed "after the unprivileged attempts"
+check_same "after the unprivileged attempts, pccli0 keeps its program" "$(xdp_prog_id "$NS" pccli0)" "$pid"
+
+# ---- detach
+
+check_rc "detach pcnosuch0 exits 1" 1 pc detach pcnosuch0
+ids=$(pinned_ids)
+check_rc "detach --all exits 0" 0 pc detach --all
+check_eq "no XDP program is left on pccli0" "$(xdp_mode "$NS" pccli0)" ""
+check "the pin directory is gone" test ! -e "$PORTCULLIS_PIN_DIR"
+check_all_gone "every program, map and link that was pinned is gone from the kernel" "$ids"
+check_rc "stats after detach --all exits 1 (nothing loaded)" 1 pc stats
+
+done_testing
