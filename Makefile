@@ -18,19 +18,19 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib json-c libmicrohttpd
-PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS        := libbpf libelf zlib json-c
+PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
              -Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
-BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-parameter \
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-            libjson-c-dev libmicrohttpd-dev libcmocka-dev iproute2 python3-aiosmtpd \
+            libjson-c-dev libcmocka-dev iproute2 python3-aiosmtpd \
             swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux
 
 BPF_PROGS := portcullis
@@ -53,6 +53,9 @@ PROG_LIB  := $(filter-out $(PROG_SRCS),$(wildcard tests/prog/*.c))
 .PHONY: all deps test test-unit test-prog test-e2e demo clean install
 
 all: $(BUILD)/portcullis
+
+# Everything built needs the packages first (order only: no rebuilds).
+$(BPF_OBJS) $(LIB_OBJS) $(CMD_OBJS): | deps
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -99,7 +102,7 @@ $(BUILD)/tests/%: tests/prog/%.c $(PROG_LIB) $(wildcard tests/prog/*.h) $(LIB) |
 	$(Q)$(CC) $(CFLAGS) -Itests/prog $< $(PROG_LIB) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
 # Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
-test: deps all $(UNIT_BINS) $(PROG_BINS)
+test: all $(UNIT_BINS) $(PROG_BINS)
 	$(Q)tests/run $(UNIT_BINS) $(PROG_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
 
 test-unit: all $(UNIT_BINS)
@@ -111,7 +114,7 @@ test-prog: all $(PROG_BINS)
 test-e2e: all
 	$(Q)tests/run $(sort $(wildcard tests/e2e/test_*.sh))
 
-demo: deps all
+demo: all
 	$(Q)examples/demo.sh
 
 install: all

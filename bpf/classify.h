@@ -16,24 +16,24 @@ enum pc_decision {
 
 /* Prefix membership: the rules whose address set, for this direction,
  * holds the address. The only place that knows how sets are stored. */
-static __always_inline __u64 pc_addr_rules(__u32 slot, __u8 dir, const struct pc_pkt *pkt)
+static __always_inline __u64 pc_addr_rules(struct pc_lpm_key *key, __u8 dir, const void *addr,
+					    const void *end)
 {
-	struct pc_lpm_key key = {
-		.slot = slot,
-		.dir = dir,
-		.family = pkt->family,
-	};
-	void *addr = dir == PC_DIR_SRC ? pkt->saddr : pkt->daddr;
 	struct pc_lpm_val *val;
 
-	if (pkt->family == PC_FAMILY_V4) {
-		key.prefixlen = PC_LPM_KEY_BITS + 32;
-		__builtin_memcpy(key.addr, addr, 4);
+	/* The parser checked these bounds; the check is repeated because the
+	 * verifier may no longer know which family this path is. */
+	key->dir = dir;
+	if (key->family == PC_FAMILY_V4) {
+		if (addr + 4 > end)
+			return 0;
+		__builtin_memcpy(key->addr, addr, 4);
 	} else {
-		key.prefixlen = PC_LPM_KEY_BITS + 128;
-		__builtin_memcpy(key.addr, addr, 16);
+		if (addr + 16 > end)
+			return 0;
+		__builtin_memcpy(key->addr, addr, 16);
 	}
-	val = bpf_map_lookup_elem(&pc_prefixes, &key);
+	val = bpf_map_lookup_elem(&pc_prefixes, key);
 	return val ? val->rules : 0;
 }
 
@@ -68,10 +68,10 @@ static __always_inline int pc_verdict(struct pc_totals *t, int drop)
 	return PC_DECIDE_PASS;
 }
 
-/* Decide the fate of one frame of len bytes, as seen by the hook. */
-static __always_inline int pc_classify(void *data, void *end, __u64 len)
+/* Decide the fate of one parsed frame of len bytes, as seen by the hook,
+ * and count it. */
+static __always_inline int pc_decide(int cls, const struct pc_pkt *pkt, __u64 len)
 {
-	struct pc_pkt pkt = {};
 	struct pc_policy_hdr *hdr;
 	struct pc_port_count *pc;
 	struct pc_totals *t;
@@ -79,9 +79,8 @@ static __always_inline int pc_classify(void *data, void *end, __u64 len)
 	struct pc_ctl *ctl;
 	__u32 zero = 0, slot, idx;
 	__u64 cand;
-	int cls, drop = 0;
+	int drop = 0;
 
-	cls = pc_parse(data, end, &pkt);
 	t = bpf_map_lookup_elem(&pc_totals, &zero);
 	ctl = bpf_map_lookup_elem(&pc_ctl, &zero);
 	if (!t || !ctl)
@@ -104,7 +103,7 @@ static __always_inline int pc_classify(void *data, void *end, __u64 len)
 		return pc_verdict(t, !hdr || hdr->malformed != PC_ACT_PASS);
 	}
 
-	idx = slot * PC_PORTS_SLOT + pkt.proto * PC_NPORTS + pkt.dport;
+	idx = slot * PC_PORTS_SLOT + pkt->proto * PC_NPORTS + pkt->dport;
 	port = bpf_map_lookup_elem(&pc_ports, &idx);
 	if (!port || !port->rules)
 		return pc_verdict(t, 0); /* the short path: no rule names this port */
@@ -113,24 +112,34 @@ static __always_inline int pc_classify(void *data, void *end, __u64 len)
 	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
 	if (!hdr)
 		return pc_verdict(t, 0);
-	if (cand & ~hdr->src_any)
-		cand &= hdr->src_any | (pc_addr_rules(slot, PC_DIR_SRC, &pkt) ^ hdr->src_neg);
-	if (cand & ~hdr->dst_any)
-		cand &= hdr->dst_any | (pc_addr_rules(slot, PC_DIR_DST, &pkt) ^ hdr->dst_neg);
+	if ((cand & ~hdr->src_any) || (cand & ~hdr->dst_any)) {
+		struct pc_lpm_key key = {
+			.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128),
+			.slot = slot,
+			.family = pkt->family,
+		};
+
+		if (cand & ~hdr->src_any)
+			cand &= hdr->src_any |
+				(pc_addr_rules(&key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
+		if (cand & ~hdr->dst_any)
+			cand &= hdr->dst_any |
+				(pc_addr_rules(&key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
+	}
 	if (cand) {
-		__u32 ridx = slot * PC_MAX_RULES + pc_first_rule(cand);
-		struct pc_rule *rule = bpf_map_lookup_elem(&pc_rules, &ridx);
+		__u32 first = pc_first_rule(cand);
+		__u32 ridx = slot * PC_MAX_RULES + first;
 		struct pc_count *rc = bpf_map_lookup_elem(&pc_rule_cnt, &ridx);
 
-		drop = rule && rule->action == PC_ACT_BLOCK;
+		drop = (hdr->drop_rules >> first) & 1;
 		if (rc)
-			pc_count(rc, len, pkt.conn);
+			pc_count(rc, len, pkt->conn);
 	}
 	if (port->counter) {
 		idx = port->counter - 1;
 		pc = bpf_map_lookup_elem(&pc_port_cnt, &idx);
 		if (pc)
-			pc_count(&pc->v[drop ? PC_V_DROPPED : PC_V_PASSED], len, pkt.conn);
+			pc_count(&pc->v[drop ? PC_V_DROPPED : PC_V_PASSED], len, pkt->conn);
 	}
 	return pc_verdict(t, drop);
 }

@@ -26,6 +26,7 @@ enum pc_class {
 struct pc_pkt {
 	void *saddr;  /* into the IP header, 4 or 16 bytes */
 	void *daddr;
+	void *end;    /* data_end */
 	__u16 dport;  /* host order */
 	__u8 proto;   /* PC_PROTO_* */
 	__u8 family;  /* PC_FAMILY_* */
@@ -144,6 +145,7 @@ static __always_inline int pc_parse(void *data, void *end, struct pc_pkt *pkt)
 	void *p;
 	int i;
 
+	pkt->end = end;
 	if ((void *)(eth + 1) > end)
 		return PC_CLS_OTHER;
 	type = eth->h_proto;

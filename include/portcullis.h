@@ -72,6 +72,8 @@ struct pc_policy_hdr {
 	__u64 src_neg;      /* rules whose source set is negated */
 	__u64 dst_any;
 	__u64 dst_neg;
+	__u64 drop_rules;   /* rules whose action drops the packet */
+	__u64 digest;       /* of the compiled policy: equal digests, same policy */
 	__u32 nrules;
 	__u32 nsets;
 	__u32 nitems;       /* port items in pc_port_items[slot] */

@@ -114,6 +114,8 @@ static void compile_rules(struct set_builder *b)
 			c->hdr.src_any |= bit;
 		if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
 			c->hdr.dst_any |= bit;
+		if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
+			c->hdr.drop_rules |= bit;
 		if (k->src_neg)
 			c->hdr.src_neg |= bit;
 		if (k->dst_neg)
@@ -166,6 +168,7 @@ static int paint_cmp(const void *a, const void *b)
 static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
 {
 	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
+	bool overflow = false;
 	size_t i, j;
 	__u32 n, port;
 	int proto;
@@ -191,13 +194,15 @@ static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struc
 
 				for (port = pr->lo; port <= pr->hi; port++)
 					row[port].rules |= bit;
-				if (k < 0) {
-					if (c->hdr.nitems >= PC_MAX_PORT_ITEMS) {
+				if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
+					if (!overflow)
 						pc_diag_error(d, &r->loc,
 							      "too many distinct ports and ranges: the limit is %d",
 							      PC_MAX_PORT_ITEMS);
-						return -1;
-					}
+					overflow = true;
+					continue;
+				}
+				if (k < 0) {
 					k = c->hdr.nitems++;
 					c->items[k].proto = proto;
 					c->items[k].lo = pr->lo;
@@ -344,6 +349,32 @@ static int compile_prefixes(struct set_builder *b)
 	return 0;
 }
 
+static void fnv1a(__u64 *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		*h ^= *p++;
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+/* A fingerprint of everything the kernel would be given, so that putting
+ * the policy already in force in force again can change nothing. */
+static __u64 digest(const struct pc_compiled *c)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	fnv1a(&h, &c->hdr, sizeof(c->hdr));
+	fnv1a(&h, c->rules, c->hdr.nrules * sizeof(c->rules[0]));
+	fnv1a(&h, c->sets, c->hdr.nsets * sizeof(c->sets[0]));
+	fnv1a(&h, c->items, c->hdr.nitems * sizeof(c->items[0]));
+	fnv1a(&h, c->lists, c->hdr.nlist * sizeof(c->lists[0]));
+	fnv1a(&h, c->prefixes, c->nprefixes * sizeof(c->prefixes[0]));
+	fnv1a(&h, c->ports, PC_PORTS_SLOT * sizeof(c->ports[0]));
+	return h;
+}
+
 static void check_supported(const struct pc_policy *p, struct pc_diag *d)
 {
 	size_t i;
@@ -384,7 +415,10 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 	compile_rules(&b);
 	if (compile_ports(p, out, d) || compile_prefixes(&b))
 		goto fail;
-	return d->errors > errors ? -1 : 0;
+	if (d->errors > errors)
+		return -1;
+	out->hdr.digest = digest(out);
+	return 0;
 fail:
 	if (d->errors == errors) {
 		fprintf(d->out, "portcullis: error: out of memory compiling the policy\n");
