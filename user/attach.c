@@ -10,9 +10,6 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/mount.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -30,14 +27,6 @@ static void link_pin_path(char *buf, size_t size, const char *pin_dir, __u32 ifi
 	snprintf(buf, size, "%s/link_xdp_%u", pin_dir, ifindex);
 }
 
-static __u32 prog_id(int fd)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 static void tc_hook_init(struct bpf_tc_hook *h, __u32 ifindex, enum pc_hook hook)
 {
 	memset(h, 0, sizeof(*h));
@@ -53,13 +42,14 @@ bool pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k
 
 		if (bpf_xdp_query(k->ifindex, 0, &q))
 			return false;
-		return q.prog_id && q.prog_id == prog_id(l->xdp_fd);
+		return (k->hook == PC_HOOK_XDP ? q.drv_prog_id : q.skb_prog_id) ==
+		       pc_prog_id(l->xdp_fd);
 	} else {
 		LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
 		struct bpf_tc_hook h;
 
 		tc_hook_init(&h, k->ifindex, k->hook);
-		return !bpf_tc_query(&h, &o) && o.prog_id == prog_id(l->tc_fd);
+		return !bpf_tc_query(&h, &o) && o.prog_id == pc_prog_id(l->tc_fd);
 	}
 }
 
@@ -67,11 +57,12 @@ static int record(const struct pc_loaded *l, __u32 ifindex, enum pc_hook hook, c
 		  __u32 flags, int prog_fd)
 {
 	struct pc_attach_key k = { .ifindex = ifindex, .hook = hook };
-	struct pc_attach_val v = { .prog_id = prog_id(prog_fd), .flags = flags };
-	struct timespec ts;
+	struct pc_attach_val v = {
+		.prog_id = pc_prog_id(prog_fd),
+		.flags = flags,
+		.attached_ns = pc_realtime_ns(),
+	};
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	v.attached_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	snprintf(v.ifname, sizeof(v.ifname), "%s", ifname);
 	return bpf_map_update_elem(l->maps.attach, &k, &v, BPF_ANY) ? -errno : 0;
 }
@@ -127,8 +118,14 @@ static int attach_tc(const struct pc_loaded *l, const char *ifname, __u32 ifinde
 	}
 	created = !err;
 	err = bpf_tc_attach(&h, &opts);
-	if (!err)
+	if (!err) {
 		err = record(l, ifindex, hook, ifname, created ? PC_ATTACH_QDISC_CREATED : 0, l->tc_fd);
+		if (err) {
+			LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
+
+			bpf_tc_detach(&h, &o);
+		}
+	}
 	if (err) {
 		pr_warn("attach tc filter to %s: %s\n", ifname, strerror(-err));
 		if (created) {
@@ -239,14 +236,16 @@ int pc_attachments(const struct pc_loaded *l, struct pc_attach_key *keys,
 	return n;
 }
 
-int pc_detach_ifindex(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex)
+/* Detach the recorded attachments of one interface, or of all (ifindex 0).
+ * Returns how many, or -errno. */
+static int detach_matching(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex)
 {
 	struct pc_attach_key keys[PC_MAX_ATTACH];
 	struct pc_attach_val vals[PC_MAX_ATTACH];
 	int n = pc_attachments(l, keys, vals, PC_MAX_ATTACH), i, done = 0, err;
 
 	for (i = 0; i < n; i++) {
-		if (keys[i].ifindex != ifindex)
+		if (ifindex && keys[i].ifindex != ifindex)
 			continue;
 		/* Re-read: detaching a tc hook may hand the qdisc to its twin. */
 		if (bpf_map_lookup_elem(l->maps.attach, &keys[i], &vals[i]))
@@ -257,6 +256,11 @@ int pc_detach_ifindex(const struct pc_loaded *l, const char *pin_dir, __u32 ifin
 		done++;
 	}
 	return done;
+}
+
+int pc_detach_ifindex(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex)
+{
+	return ifindex ? detach_matching(l, pin_dir, ifindex) : -ENODEV;
 }
 
 /* XDP links whose record is gone (their interface was deleted). */
@@ -284,28 +288,15 @@ static void sweep_links(const char *pin_dir)
 
 int pc_detach_all(const struct pc_loaded *l, const char *pin_dir)
 {
-	struct pc_attach_key keys[PC_MAX_ATTACH];
-	struct pc_attach_val vals[PC_MAX_ATTACH];
-	int n = pc_attachments(l, keys, vals, PC_MAX_ATTACH), i, err;
-	struct stat dir_st, parent_st;
-	char parent[4096];
+	int err = detach_matching(l, pin_dir, 0);
 
-	for (i = 0; i < n; i++) {
-		err = pc_detach_ifindex(l, pin_dir, keys[i].ifindex);
-		if (err < 0)
-			return err;
-	}
+	if (err < 0)
+		return err;
 	sweep_links(pin_dir);
 	err = pc_unpin_objects(pin_dir);
-	if (err)
+	if (err) {
+		pr_warn("remove the pins under %s: %s\n", pin_dir, strerror(-err));
 		return err;
-	/* Take the directory away too, and the bpffs mounted on it, if any. */
-	snprintf(parent, sizeof(parent), "%s/..", pin_dir);
-	if (!stat(pin_dir, &dir_st) && !stat(parent, &parent_st) && dir_st.st_dev != parent_st.st_dev)
-		umount2(pin_dir, MNT_DETACH);
-	if (rmdir(pin_dir) && errno != ENOENT) {
-		err = -errno;
-		pr_warn("remove %s: %s\n", pin_dir, strerror(-err));
 	}
-	return err;
+	return pc_pin_dir_remove(pin_dir);
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -146,6 +147,58 @@ static int prepare_pin_dir(const char *dir)
 	return chmod(dir, 0700) ? -errno : 0;
 }
 
+/* Entries of a directory other than "." and "..", and, on the root of a
+ * bpffs, other than the kernel's maps.debug and progs.debug. -1: error. */
+static int count_entries(const char *dir, bool bpffs_root)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (bpffs_root && (!strcmp(e->d_name, "maps.debug") || !strcmp(e->d_name, "progs.debug")))
+			continue;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int pc_pin_dir_remove(const char *dir)
+{
+	char parent[4096];
+	struct stat d, p;
+	bool mounted;
+	int n;
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	if (stat(dir, &d) || stat(parent, &p))
+		return errno == ENOENT ? 0 : -errno;
+	mounted = d.st_dev != p.st_dev;
+	n = count_entries(dir, mounted);
+	if (n) {
+		if (n > 0)
+			pr_info("%s still holds pins that are not portcullis's: left in place\n", dir);
+		return 0;
+	}
+	/* The system's own bpffs (on /sys/fs/bpf, under sysfs) stays mounted. */
+	if (mounted && fs_type(parent) != SYSFS_MAGIC && umount2(dir, MNT_DETACH)) {
+		pr_warn("unmount %s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	if (!mounted || fs_type(parent) != SYSFS_MAGIC) {
+		if (rmdir(dir) && errno != ENOENT) {
+			pr_warn("remove %s: %s\n", dir, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 int pc_pin_dir_lock(const char *dir, int how, bool create)
 {
 	struct stat a, b;
@@ -192,6 +245,9 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 	err = *lock_fd < 0 ? *lock_fd : pc_open_pinned(l, cli->pin_dir);
 	if (err == -ENOENT) {
 		pr_warn("nothing loaded: no portcullis pins under %s (run 'portcullis attach' first)\n",
+			cli->pin_dir);
+	} else if (err == -ESTALE) {
+		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
 			cli->pin_dir);
 	} else if (err) {
 		pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));

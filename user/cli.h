@@ -36,6 +36,10 @@ int pc_require_privileges(void);
 int pc_pin_dir_lock(const char *dir, int how, bool create);
 void pc_pin_dir_unlock(int fd);
 
+/* Remove the pin directory once it holds nothing, and the bpffs that
+ * portcullis mounted on it. A directory that holds other pins stays. */
+int pc_pin_dir_remove(const char *dir);
+
 /* Lock the pin directory and open what is pinned there. Prints "nothing
  * loaded" and returns PC_EXIT_FAIL when nothing is. */
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);

@@ -25,7 +25,7 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = { .skel = NULL };
 	struct pc_policy_hdr hdr;
-	int c, lock = -1, err, ret;
+	int c, lock = -1, err, ret, applied;
 	bool check = false;
 	__u32 slot;
 
@@ -55,18 +55,26 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
 	if (ret)
 		goto out;
-	err = pc_maps_apply(&l.maps, &compiled);
-	if (!err)
-		err = pc_maps_active(&l.maps, &slot, &hdr);
-	if (err) {
+	applied = pc_maps_apply(&l.maps, &compiled);
+	if (applied < 0) {
 		pr_warn("apply %s: %s; the policy in force is unchanged\n", argv[optind],
-			strerror(-err));
+			strerror(-applied));
 		ret = PC_EXIT_FAIL;
 		goto out;
 	}
-	pr_info("applied %s: generation %llu, %zu rules, %zu tables, %zu prefix entries\n",
-		argv[optind], (unsigned long long)hdr.generation, policy.nrules, policy.ntables,
-		compiled.nprefixes);
+	err = pc_maps_active(&l.maps, &slot, &hdr);
+	if (err) {
+		pr_warn("applied %s, but reading it back failed: %s\n", argv[optind], strerror(-err));
+		ret = PC_EXIT_FAIL;
+		goto out;
+	}
+	if (applied == PC_APPLY_UNCHANGED)
+		pr_info("%s is the policy in force already (generation %llu): nothing changed\n",
+			argv[optind], (unsigned long long)hdr.generation);
+	else
+		pr_info("applied %s: generation %llu, %zu rules, %zu tables, %zu prefix entries\n",
+			argv[optind], (unsigned long long)hdr.generation, policy.nrules,
+			policy.ntables, compiled.nprefixes);
 out:
 	pc_loaded_close(&l);
 	pc_pin_dir_unlock(lock);

@@ -77,22 +77,33 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	err = pc_load_pinned(&l, cli->pin_dir, &created);
-	if (err) {
+	if (err == -ESTALE) {
+		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
+			cli->pin_dir);
+		goto out;
+	} else if (err) {
 		pr_warn("load the BPF programs: %s (run with -v for libbpf's messages)\n",
 			strerror(-err));
 		goto out;
 	}
 	err = pc_maps_active(&l.maps, &slot, &hdr);
-	if (!err && !rules && !hdr.generation && pc_compile_file(NULL, &policy, &compiled)) {
+	if (err) {
+		pr_warn("read the policy in force: %s\n", strerror(-err));
+		goto out;
+	}
+	if (!rules && !hdr.generation && pc_compile_file(NULL, &policy, &compiled)) {
 		ret = PC_EXIT_USAGE;
 		goto out;
 	}
-	if (!err && compiled.ports) {
+	/* The policy already in force is left alone, counters and all. */
+	if (compiled.ports) {
 		err = pc_maps_apply(&l.maps, &compiled);
-		if (err)
+		if (err < 0)
 			pr_warn("put the policy in force: %s\n", strerror(-err));
 		else
-			pr_debug("policy %s in force\n", rules ? rules : "<default>");
+			pr_debug("policy %s in force%s\n", rules ? rules : "<default>",
+				 err == PC_APPLY_UNCHANGED ? " already" : "");
+		err = err < 0 ? err : 0;
 	}
 	for (i = optind; !err && i < argc; i++) {
 		err = pc_attach_one(&l, cli->pin_dir, argv[i], hook, &already);
@@ -106,8 +117,10 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 		ret = PC_EXIT_OK;
 out:
 	/* A first load that attached nothing leaves nothing behind. */
-	if (ret != PC_EXIT_OK && created && !nattached)
-		pc_detach_all(&l, cli->pin_dir);
+	if (ret != PC_EXIT_OK && created && !nattached) {
+		pc_unpin_objects(cli->pin_dir);
+		pc_pin_dir_remove(cli->pin_dir);
+	}
 	pc_loaded_close(&l);
 	pc_pin_dir_unlock(lock);
 	pc_compiled_free(&compiled);

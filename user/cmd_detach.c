@@ -53,7 +53,12 @@ int do_detach(const struct pc_cli *cli, int argc, char **argv)
 			return PC_EXIT_FAIL;
 		}
 		err = pc_open_pinned(&l, cli->pin_dir);
-		if (err && err != -ENOENT) {
+		if (err == -ENOENT || err == -ESTALE) {
+			/* Incomplete: what was recorded can still be undone. */
+			l.maps.attach = pc_open_attach_map(cli->pin_dir);
+			err = 0;
+		}
+		if (err) {
 			pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));
 			ret = PC_EXIT_FAIL;
 		} else if (pc_detach_all(&l, cli->pin_dir)) {

@@ -14,14 +14,6 @@ static const char usage_text[] =
 	"What is attached where and on which hook, the program ids, and the\n"
 	"policy in force: its generation, rules, tables and prefix entries.\n";
 
-static __u32 prog_id(int fd)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 static __u32 count_tables(const struct pc_loaded *l, __u32 slot, __u32 nsets)
 {
 	struct pc_set set;
@@ -47,7 +39,7 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	struct pc_loaded l = { .skel = NULL };
 	struct pc_policy_hdr hdr;
 	char applied[32], since[32];
-	int c, lock, ret, n, i;
+	int c, lock, ret, n, i, err;
 	bool json = false;
 	__u32 slot, tables;
 
@@ -67,8 +59,9 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
 	if (ret)
 		return ret;
-	if (pc_maps_active(&l.maps, &slot, &hdr)) {
-		pr_warn("read the policy header: %s\n", strerror(errno));
+	err = pc_maps_active(&l.maps, &slot, &hdr);
+	if (err) {
+		pr_warn("read the policy header: %s\n", strerror(-err));
 		ret = PC_EXIT_FAIL;
 		goto out;
 	}
@@ -81,8 +74,8 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 		json_object *progs = json_object_new_object();
 
 		json_object_object_add(root, "pin_dir", json_object_new_string(cli->pin_dir));
-		json_object_object_add(progs, "xdp", json_object_new_int64(prog_id(l.xdp_fd)));
-		json_object_object_add(progs, "tc", json_object_new_int64(prog_id(l.tc_fd)));
+		json_object_object_add(progs, "xdp", json_object_new_int64(pc_prog_id(l.xdp_fd)));
+		json_object_object_add(progs, "tc", json_object_new_int64(pc_prog_id(l.tc_fd)));
 		json_object_object_add(root, "programs", progs);
 		json_object_object_add(root, "generation", json_object_new_uint64(hdr.generation));
 		json_object_object_add(root, "applied_at", json_object_new_string(applied));
@@ -112,7 +105,7 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	printf("pin dir     %s\n", cli->pin_dir);
-	printf("programs    xdp id %u, tc id %u\n", prog_id(l.xdp_fd), prog_id(l.tc_fd));
+	printf("programs    xdp id %u, tc id %u\n", pc_prog_id(l.xdp_fd), pc_prog_id(l.tc_fd));
 	printf("policy      generation %llu, applied %s\n", (unsigned long long)hdr.generation,
 	       applied);
 	printf("            %u rules, %u tables, %u prefix entries, malformed packets: %s\n",

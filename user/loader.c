@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -107,14 +108,41 @@ int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
 	int err;
 
 	reset(l);
+	/* prog_tc is pinned last: without it nothing counts as loaded. */
 	err = open_pin(pin_dir, PROG_TC, &l->tc_fd);
-	if (!err)
-		err = open_pin(pin_dir, PROG_XDP, &l->xdp_fd);
+	if (err)
+		return err;
+	err = open_pin(pin_dir, PROG_XDP, &l->xdp_fd);
 	for (i = 0; !err && i < NMAPS; i++)
 		err = open_pin(pin_dir, map_table[i].name, map_slot(&l->maps, i));
-	if (err)
+	if (err) {
 		pc_loaded_close(l);
-	return err;
+		return err == -ENOENT ? -ESTALE : err;
+	}
+	return 0;
+}
+
+int pc_open_attach_map(const char *pin_dir)
+{
+	int fd;
+
+	return open_pin(pin_dir, "pc_attach", &fd) ? -1 : fd;
+}
+
+__u32 pc_prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+__u64 pc_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Remove the pins of programs and maps (not links). */
@@ -154,11 +182,9 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 		return -errno ? -errno : -EINVAL;
 	err = from_skeleton(l, skel);
 	for (i = 0; !err && i < NMAPS; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_table[i].name);
-
 		err = pin_path(path, sizeof(path), pin_dir, map_table[i].name);
 		if (!err)
-			err = bpf_map__pin(map, path);
+			err = bpf_obj_pin(*map_slot(&l->maps, i), path) ? -errno : 0;
 	}
 	if (!err)
 		err = pin_path(path, sizeof(path), pin_dir, PROG_XDP);

@@ -20,7 +20,8 @@ struct pc_loaded {
  * (used by the BPF_PROG_TEST_RUN tests). Returns 0 or -errno. */
 int pc_load_unpinned(struct pc_loaded *l);
 
-/* Open what is pinned under pin_dir. -ENOENT: nothing loaded. */
+/* Open what is pinned under pin_dir. -ENOENT: nothing loaded;
+ * -ESTALE: an incomplete set of pins (a damaged or older load). */
 int pc_open_pinned(struct pc_loaded *l, const char *pin_dir);
 
 /* Load and pin under pin_dir, or open the pins when already loaded. */
@@ -30,5 +31,14 @@ void pc_loaded_close(struct pc_loaded *l);
 
 /* Remove the pins of the programs and maps (links are the attach code's). */
 int pc_unpin_objects(const char *pin_dir);
+
+/* The pinned pc_attach map alone, for cleaning up an incomplete load. */
+int pc_open_attach_map(const char *pin_dir);
+
+/* The kernel's id of a program. */
+__u32 pc_prog_id(int prog_fd);
+
+/* CLOCK_REALTIME in nanoseconds, as kept in the maps. */
+__u64 pc_realtime_ns(void);
 
 #endif /* PC_LOADER_H */

@@ -9,18 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "policy_maps.h"
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+#include "loader.h"
 
 static int update(int fd, __u32 key, const void *val)
 {
@@ -152,7 +143,9 @@ static int assign_counters(const struct pc_maps *m, __u32 active, const struct p
 		err = lookup(m->port_items, active * PC_MAX_PORT_ITEMS + j, &old[j]);
 		if (err)
 			return err;
-		in_use[old[j].counter % PC_MAX_PORT_ITEMS] = true;
+		if (old[j].counter >= PC_MAX_PORT_ITEMS)
+			return -EINVAL;
+		in_use[old[j].counter] = true;
 	}
 	for (i = 0; i < n; i++) {
 		items[i].counter = PC_MAX_PORT_ITEMS;
@@ -223,6 +216,8 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 		err = lookup(m->policy, !active, &other);
 	if (err)
 		return err;
+	if (ah.generation && ah.digest == c->hdr.digest)
+		return PC_APPLY_UNCHANGED;
 	slot = !active;
 
 	/* Mark the slot as being written: a reader that finds generation 0
@@ -256,7 +251,7 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 
 	hdr = c->hdr;
 	hdr.generation = (ah.generation > other.generation ? ah.generation : other.generation) + 1;
-	hdr.applied_ns = now_ns();
+	hdr.applied_ns = pc_realtime_ns();
 	err = update(m->policy, slot, &hdr);
 	if (err)
 		return err;

@@ -16,7 +16,9 @@ struct pc_maps {
 
 /* Put c in force as a new generation: written into the slot not in force,
  * then switched with one update of pc_ctl. On any failure the old policy
- * stays wholly in force. Returns 0 or -errno. */
+ * stays wholly in force. Returns 0, PC_APPLY_UNCHANGED when c is the policy
+ * in force already (then nothing changes, counters included), or -errno. */
+#define PC_APPLY_UNCHANGED 1
 int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
 
 /* The generation in force and its slot; generation 0: no policy yet. */
