@@ -187,8 +187,9 @@ enum pc_hook {
 /* pc_attach: what portcullis attached where, so that detach and status
  * need no state outside the pin directory. */
 struct pc_attach_key {
+	__u64 netns;   /* inode of the network namespace the ifindex is in */
 	__u32 ifindex;
-	__u32 hook; /* enum pc_hook */
+	__u32 hook;    /* enum pc_hook */
 };
 
 #define PC_ATTACH_QDISC_CREATED 0x01

@@ -5,11 +5,15 @@
  * libbpf's bpf_tc_* calls: a clsact qdisc and a direct-action cls_bpf
  * filter (libbpf 1.1 has no tcx API).
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -22,9 +26,85 @@ static bool is_xdp(enum pc_hook h)
 	return h == PC_HOOK_XDP || h == PC_HOOK_XDP_GENERIC;
 }
 
-static void link_pin_path(char *buf, size_t size, const char *pin_dir, __u32 ifindex)
+/* Hooks that see the packets arriving on an interface: two of them on
+ * one interface would count every packet twice. */
+static bool is_arriving(enum pc_hook h)
 {
-	snprintf(buf, size, "%s/link_xdp_%u", pin_dir, ifindex);
+	return h != PC_HOOK_TC_EGRESS;
+}
+
+__u64 pc_current_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+/* Find a handle on the namespace with this inode: a name under
+ * /run/netns (ip netns), or a process living in it. */
+static int netns_open(__u64 netns)
+{
+	const char *dirs[] = { "/run/netns", "/proc" };
+	char path[512];
+	struct dirent *e;
+	struct stat st;
+	size_t i;
+	int fd = -1;
+
+	for (i = 0; fd < 0 && i < 2; i++) {
+		DIR *d = opendir(dirs[i]);
+
+		while (d && fd < 0 && (e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), i ? "/proc/%s/ns/net" : "/run/netns/%s", e->d_name);
+			if (!stat(path, &st) && st.st_ino == netns)
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		if (d)
+			closedir(d);
+	}
+	return fd;
+}
+
+/* Run in the namespace of an attachment, as netlink and ifindex demand.
+ * *back is what netns_leave() needs. -ENOENT: the namespace is nowhere to
+ * be found, which means it is gone, and its interfaces with it. */
+static int netns_enter(__u64 netns, int *back)
+{
+	int fd, err = 0;
+
+	*back = -1;
+	if (netns == pc_current_netns())
+		return 0;
+	fd = netns_open(netns);
+	if (fd < 0)
+		return -ENOENT;
+	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*back < 0 || setns(fd, CLONE_NEWNET)) {
+		err = -errno;
+		if (*back >= 0)
+			close(*back);
+		*back = -1;
+	}
+	close(fd);
+	return err;
+}
+
+static void netns_leave(int back)
+{
+	if (back < 0)
+		return;
+	if (setns(back, CLONE_NEWNET))
+		pr_warn("return to the original network namespace: %s\n", strerror(errno));
+	close(back);
+}
+
+static void link_pin_path(char *buf, size_t size, const char *pin_dir,
+			  const struct pc_attach_key *k)
+{
+	snprintf(buf, size, "%s/link_xdp_%llu_%u", pin_dir, (unsigned long long)k->netns,
+		 k->ifindex);
 }
 
 static void tc_hook_init(struct bpf_tc_hook *h, __u32 ifindex, enum pc_hook hook)
@@ -35,7 +115,8 @@ static void tc_hook_init(struct bpf_tc_hook *h, __u32 ifindex, enum pc_hook hook
 	h->attach_point = hook == PC_HOOK_TC_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
-bool pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k)
+/* In the attachment's namespace already. */
+static bool live_here(const struct pc_loaded *l, const struct pc_attach_key *k)
 {
 	if (is_xdp(k->hook)) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -53,10 +134,20 @@ bool pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k
 	}
 }
 
-static int record(const struct pc_loaded *l, __u32 ifindex, enum pc_hook hook, const char *ifname,
+int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k)
+{
+	int back, live;
+
+	if (netns_enter(k->netns, &back))
+		return -1;
+	live = live_here(l, k);
+	netns_leave(back);
+	return live;
+}
+
+static int record(const struct pc_loaded *l, const struct pc_attach_key *k, const char *ifname,
 		  __u32 flags, int prog_fd)
 {
-	struct pc_attach_key k = { .ifindex = ifindex, .hook = hook };
 	struct pc_attach_val v = {
 		.prog_id = pc_prog_id(prog_fd),
 		.flags = flags,
@@ -64,34 +155,34 @@ static int record(const struct pc_loaded *l, __u32 ifindex, enum pc_hook hook, c
 	};
 
 	snprintf(v.ifname, sizeof(v.ifname), "%s", ifname);
-	return bpf_map_update_elem(l->maps.attach, &k, &v, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(l->maps.attach, k, &v, BPF_ANY) ? -errno : 0;
 }
 
 static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
-		      __u32 ifindex, enum pc_hook hook)
+		      const struct pc_attach_key *k)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts,
-		    .flags = hook == PC_HOOK_XDP ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
+		    .flags = k->hook == PC_HOOK_XDP ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
 	char path[4096];
 	int fd, err;
 
-	fd = bpf_link_create(l->xdp_fd, ifindex, BPF_XDP, &opts);
+	fd = bpf_link_create(l->xdp_fd, k->ifindex, BPF_XDP, &opts);
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)
 			pr_warn("%s already has an XDP program that portcullis did not attach; detach it first\n",
 				ifname);
-		else if (err == -EOPNOTSUPP && hook == PC_HOOK_XDP)
+		else if (err == -EOPNOTSUPP && k->hook == PC_HOOK_XDP)
 			pr_warn("%s: the driver has no native XDP; use --hook xdp-generic\n", ifname);
 		else
 			pr_warn("attach XDP to %s: %s\n", ifname, strerror(-err));
 		return err;
 	}
-	link_pin_path(path, sizeof(path), pin_dir, ifindex);
+	link_pin_path(path, sizeof(path), pin_dir, k);
 	unlink(path); /* a defunct link left by an interface that went away */
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (!err)
-		err = record(l, ifindex, hook, ifname, 0, l->xdp_fd);
+		err = record(l, k, ifname, 0, l->xdp_fd);
 	if (err) {
 		pr_warn("attach XDP to %s: %s\n", ifname, strerror(-err));
 		bpf_link_detach(fd);
@@ -101,8 +192,7 @@ static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char
 	return err;
 }
 
-static int attach_tc(const struct pc_loaded *l, const char *ifname, __u32 ifindex,
-		     enum pc_hook hook)
+static int attach_tc(const struct pc_loaded *l, const char *ifname, const struct pc_attach_key *k)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO,
 		    .prog_fd = l->tc_fd, .flags = BPF_TC_F_REPLACE);
@@ -110,7 +200,7 @@ static int attach_tc(const struct pc_loaded *l, const char *ifname, __u32 ifinde
 	bool created;
 	int err;
 
-	tc_hook_init(&h, ifindex, hook);
+	tc_hook_init(&h, k->ifindex, k->hook);
 	err = bpf_tc_hook_create(&h);
 	if (err && err != -EEXIST) {
 		pr_warn("create clsact qdisc on %s: %s\n", ifname, strerror(-err));
@@ -119,7 +209,7 @@ static int attach_tc(const struct pc_loaded *l, const char *ifname, __u32 ifinde
 	created = !err;
 	err = bpf_tc_attach(&h, &opts);
 	if (!err) {
-		err = record(l, ifindex, hook, ifname, created ? PC_ATTACH_QDISC_CREATED : 0, l->tc_fd);
+		err = record(l, k, ifname, created ? PC_ATTACH_QDISC_CREATED : 0, l->tc_fd);
 		if (err) {
 			LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
 
@@ -139,48 +229,73 @@ static int attach_tc(const struct pc_loaded *l, const char *ifname, __u32 ifinde
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
 		  enum pc_hook hook, bool *already)
 {
-	__u32 ifindex = if_nametoindex(ifname);
-	struct pc_attach_key k = { .ifindex = ifindex };
+	struct pc_attach_key k = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname) };
 	struct pc_attach_val v;
 	int h;
 
 	*already = false;
-	if (!ifindex) {
+	if (!k.ifindex) {
 		pr_warn("no such interface '%s'\n", ifname);
 		return -ENODEV;
 	}
 	for (h = 0; h < PC_NHOOK; h++) {
 		k.hook = h;
-		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !pc_attachment_live(l, &k))
+		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !live_here(l, &k))
 			continue;
 		if (h == (int)hook) {
 			*already = true;
 			return 0;
 		}
-		if (is_xdp(h) && is_xdp(hook)) {
-			pr_warn("%s is already attached with --hook %s; detach it first\n", ifname,
-				pc_hook_name(h));
+		if (is_arriving(h) && is_arriving(hook)) {
+			pr_warn("%s already has portcullis on %s, which sees the same arriving packets as %s; detach it first\n",
+				ifname, pc_hook_name(h), pc_hook_name(hook));
 			return -EEXIST;
 		}
 	}
-	if (is_xdp(hook))
-		return attach_xdp(l, pin_dir, ifname, ifindex, hook);
-	return attach_tc(l, ifname, ifindex, hook);
+	k.hook = hook;
+	return is_xdp(hook) ? attach_xdp(l, pin_dir, ifname, &k) : attach_tc(l, ifname, &k);
 }
 
-/* Take one attachment away. The clsact qdisc goes only with the last
- * portcullis filter on the device, and only if portcullis created it. */
+/* The tc half of detach_one, in the attachment's namespace. The clsact
+ * qdisc goes only with the last portcullis filter on the device, and only
+ * if portcullis created it. */
+static int detach_tc_here(const struct pc_loaded *l, const struct pc_attach_key *k,
+			  const struct pc_attach_val *v)
+{
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
+	struct pc_attach_key twin = *k;
+	struct pc_attach_val tv;
+	struct bpf_tc_hook h;
+	int err;
+
+	if (!if_indextoname(k->ifindex, (char[IF_NAMESIZE]){ 0 }))
+		return 0; /* the interface went, and its filters with it */
+	tc_hook_init(&h, k->ifindex, k->hook);
+	err = bpf_tc_detach(&h, &o);
+	if (err && err != -ENOENT)
+		return err;
+	if (!(v->flags & PC_ATTACH_QDISC_CREATED))
+		return 0;
+	twin.hook = k->hook == PC_HOOK_TC_EGRESS ? PC_HOOK_TC_INGRESS : PC_HOOK_TC_EGRESS;
+	if (!bpf_map_lookup_elem(l->maps.attach, &twin, &tv)) {
+		tv.flags |= PC_ATTACH_QDISC_CREATED;
+		return bpf_map_update_elem(l->maps.attach, &twin, &tv, BPF_EXIST) ? -errno : 0;
+	}
+	h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	err = bpf_tc_hook_destroy(&h);
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+/* Take one attachment away, in whatever namespace it lives. */
 static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 		      const struct pc_attach_key *k, const struct pc_attach_val *v)
 {
-	bool exists = if_indextoname(k->ifindex, (char[IF_NAMESIZE]){ 0 }) != NULL;
 	char path[4096];
-	int err = 0;
+	int err = 0, back, fd;
 
 	if (is_xdp(k->hook)) {
-		int fd;
-
-		link_pin_path(path, sizeof(path), pin_dir, k->ifindex);
+		/* The link is reached through its pin, from any namespace. */
+		link_pin_path(path, sizeof(path), pin_dir, k);
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
@@ -189,27 +304,14 @@ static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 		}
 		if (!err && unlink(path) && errno != ENOENT)
 			err = -errno;
-	} else if (exists) {
-		LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
-		struct pc_attach_key other = { .ifindex = k->ifindex };
-		struct pc_attach_val ov;
-		struct bpf_tc_hook h;
-
-		tc_hook_init(&h, k->ifindex, k->hook);
-		err = bpf_tc_detach(&h, &o);
-		if (err == -ENOENT)
+	} else {
+		err = netns_enter(k->netns, &back);
+		if (err == -ENOENT) {
+			pr_debug("the namespace of %s is gone, and its filters with it\n", v->ifname);
 			err = 0;
-		other.hook = k->hook == PC_HOOK_TC_EGRESS ? PC_HOOK_TC_INGRESS : PC_HOOK_TC_EGRESS;
-		if (!err && (v->flags & PC_ATTACH_QDISC_CREATED)) {
-			if (!bpf_map_lookup_elem(l->maps.attach, &other, &ov)) {
-				ov.flags |= PC_ATTACH_QDISC_CREATED;
-				bpf_map_update_elem(l->maps.attach, &other, &ov, BPF_EXIST);
-			} else {
-				h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-				err = bpf_tc_hook_destroy(&h);
-				if (err == -ENOENT || err == -EINVAL)
-					err = 0;
-			}
+		} else if (!err) {
+			err = detach_tc_here(l, k, v);
+			netns_leave(back);
 		}
 	}
 	if (err) {
@@ -236,16 +338,36 @@ int pc_attachments(const struct pc_loaded *l, struct pc_attach_key *keys,
 	return n;
 }
 
-/* Detach the recorded attachments of one interface, or of all (ifindex 0).
- * Returns how many, or -errno. */
-static int detach_matching(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex)
+/* Which attachments a detach takes: all, or those of one interface of the
+ * current namespace (by index, or by recorded name once it is gone). */
+struct match {
+	__u64 netns;
+	__u32 ifindex;
+	int hook;           /* -1: every hook */
+	const char *gone;   /* recorded name of an interface that is gone */
+};
+
+static bool matches(const struct match *m, const struct pc_attach_key *k,
+		    const struct pc_attach_val *v)
+{
+	if (!m->netns)
+		return true;
+	if (k->netns != m->netns || (m->hook >= 0 && (int)k->hook != m->hook))
+		return false;
+	if (m->gone)
+		return !strcmp(v->ifname, m->gone) &&
+		       !if_indextoname(k->ifindex, (char[IF_NAMESIZE]){ 0 });
+	return k->ifindex == m->ifindex;
+}
+
+static int detach_matching(const struct pc_loaded *l, const char *pin_dir, const struct match *m)
 {
 	struct pc_attach_key keys[PC_MAX_ATTACH];
 	struct pc_attach_val vals[PC_MAX_ATTACH];
 	int n = pc_attachments(l, keys, vals, PC_MAX_ATTACH), i, done = 0, err;
 
 	for (i = 0; i < n; i++) {
-		if (ifindex && keys[i].ifindex != ifindex)
+		if (!matches(m, &keys[i], &vals[i]))
 			continue;
 		/* Re-read: detaching a tc hook may hand the qdisc to its twin. */
 		if (bpf_map_lookup_elem(l->maps.attach, &keys[i], &vals[i]))
@@ -258,12 +380,24 @@ static int detach_matching(const struct pc_loaded *l, const char *pin_dir, __u32
 	return done;
 }
 
-int pc_detach_ifindex(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex)
+int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex,
+		   enum pc_hook hook)
 {
-	return ifindex ? detach_matching(l, pin_dir, ifindex) : -ENODEV;
+	struct match m = { .netns = pc_current_netns(), .ifindex = ifindex, .hook = hook };
+
+	return detach_matching(l, pin_dir, &m);
 }
 
-/* XDP links whose record is gone (their interface was deleted). */
+int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
+{
+	struct match m = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname), .hook = -1 };
+
+	if (!m.ifindex)
+		m.gone = ifname;
+	return detach_matching(l, pin_dir, &m);
+}
+
+/* XDP links whose record is gone. */
 static void sweep_links(const char *pin_dir)
 {
 	DIR *d = opendir(pin_dir);
@@ -288,7 +422,8 @@ static void sweep_links(const char *pin_dir)
 
 int pc_detach_all(const struct pc_loaded *l, const char *pin_dir)
 {
-	int err = detach_matching(l, pin_dir, 0);
+	struct match all = { .hook = -1 };
+	int err = detach_matching(l, pin_dir, &all);
 
 	if (err < 0)
 		return err;

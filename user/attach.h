@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Attaching the loaded programs to interfaces and detaching them. Every
- * attachment is recorded in the pc_attach map, so that detach and status
- * need nothing outside the pin directory. */
+ * attachment is recorded in the pc_attach map, with the network namespace
+ * its interface lives in, so that detach and status need nothing outside
+ * the pin directory and never mistake one namespace's interface for
+ * another's. */
 #ifndef PC_ATTACH_H
 #define PC_ATTACH_H
 
@@ -11,20 +13,32 @@
 #define PC_TC_HANDLE 0x2525
 #define PC_TC_PRIO   25
 
-/* Attach to one interface. Already attached there on that hook: returns
- * 0 with *already set. Returns -errno with a message printed on failure. */
+/* The network namespace this process is in (its nsfs inode). */
+__u64 pc_current_netns(void);
+
+/* Attach to one interface of the current namespace. Already attached
+ * there on that hook: returns 0 with *already set. Returns -errno, with a
+ * message printed, on failure. */
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
 		  enum pc_hook hook, bool *already);
 
-/* Detach every hook of one interface (by index). Returns the number of
- * attachments removed, or -errno. */
-int pc_detach_ifindex(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex);
+/* Detach one hook of an interface of the current namespace. */
+int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex,
+		   enum pc_hook hook);
 
-/* Detach everything, then remove every pin and the pin directory. */
+/* Detach every hook of an interface of the current namespace, found by
+ * name, or by its recorded name once the interface is gone. Returns how
+ * many attachments were removed, or -errno. */
+int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname);
+
+/* Detach everything, in every namespace, then remove every pin and the
+ * pin directory. Fails, removing no pin, if a tc attachment sits in a
+ * namespace that cannot be entered from here. */
 int pc_detach_all(const struct pc_loaded *l, const char *pin_dir);
 
-/* Is this attachment still in place in the kernel? */
-bool pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k);
+/* Is this attachment still in place? 1 yes, 0 no, -1 cannot tell (its
+ * namespace cannot be entered from here). */
+int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k);
 
 /* The recorded attachments, at most max; returns how many. */
 int pc_attachments(const struct pc_loaded *l, struct pc_attach_key *keys,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include "attach.h"
@@ -34,8 +35,9 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 	struct pc_loaded l = { .skel = NULL };
 	struct pc_policy_hdr hdr;
 	const char *rules = NULL;
-	int hook = PC_HOOK_XDP, c, i, lock = -1, ret, err, nattached = 0;
+	int hook = PC_HOOK_XDP, c, i, lock = -1, ret = PC_EXIT_FAIL, err, nattached = 0;
 	bool created = false, already;
+	const char **fresh = NULL;
 	__u32 slot;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -69,8 +71,13 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 	}
 	if (rules && pc_compile_file(rules, &policy, &compiled))
 		return PC_EXIT_USAGE;
+	fresh = calloc(argc, sizeof(*fresh));
+	if (!fresh) {
+		pr_warn("out of memory\n");
+		ret = PC_EXIT_FAIL;
+		goto out;
+	}
 
-	ret = PC_EXIT_FAIL;
 	lock = pc_pin_dir_lock(cli->pin_dir, LOCK_EX, true);
 	if (lock < 0) {
 		pr_warn("pin directory %s: %s\n", cli->pin_dir, strerror(-lock));
@@ -109,12 +116,20 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 		err = pc_attach_one(&l, cli->pin_dir, argv[i], hook, &already);
 		if (err)
 			break;
-		nattached++;
+		if (!already)
+			fresh[nattached++] = argv[i];
 		pr_info("%s %s on %s\n", already ? "already attached:" : "attached",
 			pc_hook_name(hook), argv[i]);
 	}
 	if (!err)
 		ret = PC_EXIT_OK;
+	/* All or nothing: undo what this command attached before it failed. */
+	for (i = 0; err && i < nattached; i++) {
+		pc_detach_hook(&l, cli->pin_dir, if_nametoindex(fresh[i]), hook);
+		pr_info("undone: %s on %s\n", pc_hook_name(hook), fresh[i]);
+	}
+	if (err)
+		nattached = 0;
 out:
 	/* A first load that attached nothing leaves nothing behind. */
 	if (ret != PC_EXIT_OK && created && !nattached) {
@@ -125,5 +140,6 @@ out:
 	pc_pin_dir_unlock(lock);
 	pc_compiled_free(&compiled);
 	pc_policy_free(&policy);
+	free(fresh);
 	return ret;
 }

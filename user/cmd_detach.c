@@ -72,18 +72,14 @@ int do_detach(const struct pc_cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	for (i = optind; i < argc; i++) {
-		__u32 ifindex = if_nametoindex(argv[i]);
-
-		if (!ifindex) {
-			pr_warn("no such interface '%s'\n", argv[i]);
-			ret = PC_EXIT_FAIL;
-			continue;
-		}
-		err = pc_detach_ifindex(&l, cli->pin_dir, ifindex);
+		err = pc_detach_iface(&l, cli->pin_dir, argv[i]);
 		if (err < 0) {
 			ret = PC_EXIT_FAIL;
 		} else if (err == 0) {
-			pr_warn("portcullis is not attached to %s\n", argv[i]);
+			if (if_nametoindex(argv[i]))
+				pr_warn("not attached to %s\n", argv[i]);
+			else
+				pr_warn("no such interface '%s'\n", argv[i]);
 			ret = PC_EXIT_FAIL;
 		} else {
 			pr_info("detached from %s\n", argv[i]);

@@ -39,7 +39,8 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	struct pc_loaded l = { .skel = NULL };
 	struct pc_policy_hdr hdr;
 	char applied[32], since[32];
-	int c, lock, ret, n, i, err;
+	int c, lock, ret, n, i, err, live;
+	__u64 netns = pc_current_netns();
 	bool json = false;
 	__u32 slot, tables;
 
@@ -93,8 +94,9 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 			json_object_object_add(o, "hook", json_object_new_string(pc_hook_name(keys[i].hook)));
 			json_object_object_add(o, "program_id", json_object_new_int64(vals[i].prog_id));
 			json_object_object_add(o, "attached_at", json_object_new_string(since));
-			json_object_object_add(o, "live",
-					       json_object_new_boolean(pc_attachment_live(&l, &keys[i])));
+			live = pc_attachment_live(&l, &keys[i]);
+			json_object_object_add(o, "netns", json_object_new_uint64(keys[i].netns));
+			json_object_object_add(o, "live", live < 0 ? NULL : json_object_new_boolean(live));
 			json_object_array_add(arr, o);
 		}
 		json_object_object_add(root, "attachments", arr);
@@ -113,10 +115,18 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	if (!n)
 		printf("attached    nowhere\n");
 	for (i = 0; i < n; i++) {
+		char where[64] = "";
+
+		if (keys[i].netns != netns)
+			snprintf(where, sizeof(where), " in netns net:[%llu]",
+				 (unsigned long long)keys[i].netns);
+		live = pc_attachment_live(&l, &keys[i]);
 		pc_format_time(since, sizeof(since), vals[i].attached_ns);
-		printf("%-11s %s (ifindex %u) %s, program %u, since %s%s\n", i ? "" : "attached",
-		       vals[i].ifname, keys[i].ifindex, pc_hook_name(keys[i].hook), vals[i].prog_id,
-		       since, pc_attachment_live(&l, &keys[i]) ? "" : " (GONE: detach it)");
+		printf("%-11s %s%s (ifindex %u) %s, program %u, since %s%s\n", i ? "" : "attached",
+		       vals[i].ifname, where, keys[i].ifindex, pc_hook_name(keys[i].hook),
+		       vals[i].prog_id, since,
+		       live > 0 ? "" : live < 0 ? " (namespace not reachable from here)" :
+				      " (GONE: run 'portcullis detach' on it)");
 	}
 out:
 	pc_loaded_close(&l);
