@@ -46,7 +46,10 @@ struct pc_ext_hdr {
 	__u32 rest;
 };
 
-static __always_inline int pc_parse_l4(void *p, void *end, __u8 ipproto, struct pc_pkt *pkt)
+/* claimed: the bytes from p that the IP header says the datagram holds;
+ * what lies beyond is link-layer padding, not headers. */
+static __always_inline int pc_parse_l4(void *p, void *end, __u32 claimed, __u8 ipproto,
+				       struct pc_pkt *pkt)
 {
 	if (ipproto == IPPROTO_TCP) {
 		struct tcphdr *th = p;
@@ -54,7 +57,7 @@ static __always_inline int pc_parse_l4(void *p, void *end, __u8 ipproto, struct 
 		/* The whole base header, flags included, must be in this
 		 * packet: a first fragment that hides them is the tiny
 		 * fragment attack of RFC 1858. */
-		if ((void *)(th + 1) > end || th->doff < 5)
+		if ((void *)(th + 1) > end || claimed < sizeof(*th) || th->doff < 5)
 			return PC_CLS_MALFORMED;
 		pkt->proto = PC_PROTO_TCP;
 		pkt->dport = bpf_ntohs(th->dest);
@@ -64,7 +67,7 @@ static __always_inline int pc_parse_l4(void *p, void *end, __u8 ipproto, struct 
 	if (ipproto == IPPROTO_UDP) {
 		struct udphdr *uh = p;
 
-		if ((void *)(uh + 1) > end)
+		if ((void *)(uh + 1) > end || claimed < sizeof(*uh))
 			return PC_CLS_MALFORMED;
 		pkt->proto = PC_PROTO_UDP;
 		pkt->dport = bpf_ntohs(uh->dest);
@@ -91,7 +94,7 @@ static __always_inline int pc_parse_ipv4(void *p, void *end, struct pc_pkt *pkt)
 	pkt->family = PC_FAMILY_V4;
 	pkt->saddr = &ip->saddr;
 	pkt->daddr = &ip->daddr;
-	return pc_parse_l4(p + hlen, end, ip->protocol, pkt);
+	return pc_parse_l4(p + hlen, end, bpf_ntohs(ip->tot_len) - hlen, ip->protocol, pkt);
 }
 
 static __always_inline int pc_is_ext_hdr(__u8 nh)
@@ -103,6 +106,7 @@ static __always_inline int pc_is_ext_hdr(__u8 nh)
 static __always_inline int pc_parse_ipv6(void *p, void *end, struct pc_pkt *pkt)
 {
 	struct ipv6hdr *ip6 = p;
+	__u32 payload, used = 0;
 	__u8 nh;
 	int i;
 
@@ -116,6 +120,7 @@ static __always_inline int pc_parse_ipv6(void *p, void *end, struct pc_pkt *pkt)
 #pragma unroll
 	for (i = 0; i < PC_MAX_EXTHDR; i++) {
 		struct pc_ext_hdr *eh = p;
+		__u32 hlen;
 
 		if (!pc_is_ext_hdr(nh))
 			break;
@@ -124,18 +129,24 @@ static __always_inline int pc_parse_ipv6(void *p, void *end, struct pc_pkt *pkt)
 		if (nh == IPPROTO_FRAGMENT) {
 			if (eh->frag_off & bpf_htons(0xfff8))
 				return PC_CLS_FRAGMENT;
-			p += sizeof(*eh);
+			hlen = sizeof(*eh);
 		} else if (nh == IPPROTO_AH) {
-			p += (eh->len + 2) * 4;
+			hlen = (eh->len + 2) * 4;
 		} else {
-			p += (eh->len + 1) * 8;
+			hlen = (eh->len + 1) * 8;
 		}
+		p += hlen;
+		used += hlen;
 		nh = eh->nexthdr;
 	}
 	/* A chain longer than we walk could hide the ports: refuse it. */
 	if (pc_is_ext_hdr(nh))
 		return PC_CLS_MALFORMED;
-	return pc_parse_l4(p, end, nh, pkt);
+	/* A payload length of 0 is a jumbogram's: no limit from it. */
+	payload = bpf_ntohs(ip6->payload_len);
+	if (!payload)
+		payload = 0xffffffff;
+	return pc_parse_l4(p, end, used <= payload ? payload - used : 0, nh, pkt);
 }
 
 static __always_inline int pc_parse(void *data, void *end, struct pc_pkt *pkt)

@@ -269,8 +269,10 @@ int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c
 		err = pc_policy_parse_file(path, p, &d);
 	else
 		err = pc_policy_parse_string("<default>", pc_default_policy, p, &d);
-	if (!err)
-		err = pc_compile(p, c, &d, 0);
+	/* The parser leaves out what it could not read; compiling the rest
+	 * still reports what it would refuse, so that one pass shows all. */
+	if (pc_compile(p, c, &d, 0))
+		err = -1;
 	if (err) {
 		fprintf(stderr, "%s: %d error%s; nothing was changed\n", path ? path : "<default>",
 			d.errors, d.errors == 1 ? "" : "s");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 #include "commands.h"
 #include "stats_output.h"
 
@@ -26,18 +27,29 @@ static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[5
 	size_t i;
 	int err;
 
-	err = pc_maps_read_stats(&l->maps, s);
-	if (err)
-		return err;
-	err = pc_maps_read_policy(&l->maps, &p, 0);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
-		return err;
-	for (i = 0; i < s->nrules && i < p.nrules; i++)
-		pc_rule_format(texts[i], sizeof(texts[i]), &p, &p.rules[i]);
-	pc_policy_free(&p);
-	return 0;
+	struct pc_policy_hdr hdr;
+	int tries;
+	__u32 slot;
+
+	/* An apply between the two reads would pair one generation's texts
+	 * with another's counters: read again until both agree. */
+	for (tries = 0; tries < 5; tries++) {
+		err = pc_maps_read_stats(&l->maps, s);
+		if (err)
+			return err;
+		err = pc_maps_read_policy(&l->maps, &p, 0);
+		if (err == -ENOENT)
+			return 0;
+		if (err)
+			return err;
+		for (i = 0; i < s->nrules && i < p.nrules; i++)
+			pc_rule_format(texts[i], sizeof(texts[i]), &p, &p.rules[i]);
+		pc_policy_free(&p);
+		err = pc_maps_active(&l->maps, &slot, &hdr);
+		if (err || hdr.generation == s->hdr.generation)
+			return err;
+	}
+	return -EAGAIN;
 }
 
 static double now_s(void)
@@ -64,6 +76,7 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 	long count = -1, n;
 	bool json = false;
 	int c, lock, err, ret, cur = 0;
+	char still_loaded[4096];
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -91,11 +104,12 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 			return pc_usage(usage_text, true);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (count > 0 && !watch))
 		return pc_usage(usage_text, true);
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
 	if (ret)
 		return ret;
+	snprintf(still_loaded, sizeof(still_loaded), "%s/prog_tc", cli->pin_dir);
 	/* Reading needs no lock: the slot in force is consistent. */
 	pc_pin_dir_unlock(lock);
 	for (n = 0; count < 0 || n < count; n++) {
@@ -105,6 +119,12 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 			struct timespec ts = { (time_t)watch, (long)((watch - (time_t)watch) * 1e9) };
 
 			nanosleep(&ts, NULL);
+		}
+		if (n && access(still_loaded, F_OK)) {
+			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
+				cli->pin_dir);
+			ret = PC_EXIT_FAIL;
+			break;
 		}
 		t1 = now_s();
 		err = gather(&l, &snap[cur], texts);
@@ -120,7 +140,7 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 		if (json) {
 			pc_stats_print_json(stdout, &v, !watch);
 		} else {
-			if (watch)
+			if (watch && isatty(STDOUT_FILENO))
 				fputs("\033[H\033[2J", stdout);
 			pc_stats_print_table(stdout, &v);
 		}

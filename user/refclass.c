@@ -5,6 +5,7 @@
  * rule by rule. It deliberately shares nothing with bpf/ or the compiler
  * (not even pc_prefix_contains), so that a bug in one is not a bug in both.
  */
+#include <stdint.h>
 #include <string.h>
 #include "refclass.h"
 
@@ -39,10 +40,14 @@ static unsigned rd16(const __u8 *b, size_t off)
 	return ((unsigned)b[off] << 8) | b[off + 1];
 }
 
-static enum pc_ref_class parse_l4(const __u8 *b, size_t len, size_t off, int ipproto,
-				  struct ref_pkt *pkt)
+/* claimed: how many bytes from off the IP header says the datagram has. */
+static enum pc_ref_class parse_l4(const __u8 *b, size_t len, size_t off, size_t claimed,
+				  int ipproto, struct ref_pkt *pkt)
 {
 	size_t have = off <= len ? len - off : 0;
+
+	if (have > claimed)
+		have = claimed; /* the rest is link-layer padding */
 
 	if (ipproto == IPPROTO_TCP_) {
 		/* The ports and flags must be in this fragment (RFC 1858). */
@@ -83,7 +88,7 @@ static enum pc_ref_class parse_ipv4(const __u8 *b, size_t len, size_t off, struc
 	pkt->family = PC_FAMILY_V4;
 	memcpy(pkt->saddr, b + off + 12, 4);
 	memcpy(pkt->daddr, b + off + 16, 4);
-	return parse_l4(b, len, off + ihl_bytes, b[off + 9], pkt);
+	return parse_l4(b, len, off + ihl_bytes, rd16(b, off + 2) - ihl_bytes, b[off + 9], pkt);
 }
 
 static int is_ext6(int nh)
@@ -94,6 +99,7 @@ static int is_ext6(int nh)
 
 static enum pc_ref_class parse_ipv6(const __u8 *b, size_t len, size_t off, struct ref_pkt *pkt)
 {
+	size_t payload, start;
 	int nh, i;
 
 	if (len - off < 40)
@@ -104,7 +110,9 @@ static enum pc_ref_class parse_ipv6(const __u8 *b, size_t len, size_t off, struc
 	memcpy(pkt->saddr, b + off + 8, 16);
 	memcpy(pkt->daddr, b + off + 24, 16);
 	nh = b[off + 6];
+	payload = rd16(b, off + 4);
 	off += 40;
+	start = off;
 	for (i = 0; i < PC_MAX_EXTHDR && is_ext6(nh); i++) {
 		size_t hlen;
 
@@ -125,7 +133,10 @@ static enum pc_ref_class parse_ipv6(const __u8 *b, size_t len, size_t off, struc
 	}
 	if (is_ext6(nh))
 		return PC_REF_MALFORMED;
-	return parse_l4(b, len, off, nh, pkt);
+	/* A payload length of 0 is a jumbogram's: no limit from it. */
+	if (!payload)
+		payload = SIZE_MAX;
+	return parse_l4(b, len, off, off - start <= payload ? payload - (off - start) : 0, nh, pkt);
 }
 
 static enum pc_ref_class parse_frame(const __u8 *b, size_t len, struct ref_pkt *pkt)

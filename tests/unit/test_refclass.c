@@ -41,6 +41,8 @@
 #define IP4X(vihl, tot, frag, proto) vihl " 00 " tot " 1c46 " frag " 40 " proto " 0000 "
 /* IPv6; source and destination follow. */
 #define IP6(nh) "60000000 0014 " nh " 40 "
+/* IPv6 with its payload length (extension headers included) chosen. */
+#define IP6P(plen, nh) "60000000 " plen " " nh " 40 "
 
 #define P25   "0019"
 #define P53   "0035"
@@ -248,6 +250,10 @@ static const struct rc_case cases[] = {
 	  ETH ET4 IP4X("45", "0028", "1fff", UDP) SUB4 UDPH(P53), NOL4(FRAGMENT, PASSED) },
 	{ "v4 non-first fragment of ICMP", 0, ETH ET4 IP4X("45", "0028", "2010", ICMP) SUB4 ICMPH,
 	  NOL4(FRAGMENT, PASSED) },
+	{ "v4 total length too short for the TCP header (padding follows)", 0,
+	  ETH ET4 IP4X("45", "001e", "0000", TCP) SUB4 TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
+	{ "v4 total length too short for the UDP header", 0,
+	  ETH ET4 IP4X("45", "0018", "0000", UDP) SUB4 "9c40 0035 0008 0000", NOL4(MALFORMED, DROPPED) },
 	{ "v4 non-first fragment with no payload", 0, ETH ET4 IP4X("45", "0014", "0100", TCP) SUB4,
 	  NOL4(FRAGMENT, PASSED) },
 	{ "v4 fragment with bad IHL is malformed first", 0,
@@ -255,13 +261,13 @@ static const struct rc_case cases[] = {
 
 	/* IPv6 extension headers */
 	{ "v6 hop-by-hop and destination options", 0,
-	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8(TCP) TCPH(P25, SYN), L4(REJECTED, 2, T, 25, 1, 25, 25) },
+	  ETH ET6 IP6P("0024", "00") SUB6 EXT8("3c") EXT8(TCP) TCPH(P25, SYN), L4(REJECTED, 2, T, 25, 1, 25, 25) },
 	{ "v6 routing header of 24 bytes", 0,
-	  ETH ET6 IP6("2b") SUB6 TCP " 02 0000 00000000 0000000000000000 0000000000000000 " TCPH(P25, SYN),
+	  ETH ET6 IP6P("002c", "2b") SUB6 TCP " 02 0000 00000000 0000000000000000 0000000000000000 " TCPH(P25, SYN),
 	  L4(REJECTED, 2, T, 25, 1, 25, 25) },
-	{ "v6 AH", 0, ETH ET6 IP6("33") SUB6 EXTAH(TCP) TCPH(P25, SYN),
+	{ "v6 AH", 0, ETH ET6 IP6P("002c", "33") SUB6 EXTAH(TCP) TCPH(P25, SYN),
 	  L4(REJECTED, 2, T, 25, 1, 25, 25) },
-	{ "v6 first fragment", 0, ETH ET6 IP6("2c") SUB6 FRAG(TCP, "0001") TCPH(P25, SYN),
+	{ "v6 first fragment", 0, ETH ET6 IP6P("001c", "2c") SUB6 FRAG(TCP, "0001") TCPH(P25, SYN),
 	  L4(REJECTED, 2, T, 25, 1, 25, 25) },
 	{ "v6 tiny first fragment", 0, ETH ET6 IP6("2c") SUB6 FRAG(TCP, "0001") "9c40 0019 00000001",
 	  NOL4(MALFORMED, DROPPED) },
@@ -275,8 +281,14 @@ static const struct rc_case cases[] = {
 	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
 	  EXT8("2c") FRAG(TCP, "0010") TCPH(P25, SYN), NOL4(FRAGMENT, PASSED) },
 	{ "v6 8 extension headers are walked", 0,
-	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
+	  ETH ET6 IP6P("0054", "00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
 	  EXT8("2b") EXT8(TCP) TCPH(P25, SYN), L4(REJECTED, 2, T, 25, 1, 25, 25) },
+	{ "v6 payload length too short for the TCP header (padding follows)", 0,
+	  ETH ET6 IP6P("000a", "06") SUB6 TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
+	{ "v6 payload length 0 (jumbogram) sets no limit", 0,
+	  ETH ET6 IP6P("0000", "06") SUB6 TCPH(P25, SYN), L4(REJECTED, 2, T, 25, 1, 25, 25) },
+	{ "v6 extension headers longer than the payload length", 0,
+	  ETH ET6 IP6P("0010", "00") SUB6 EXT8("3c") EXT8(TCP) TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
 	{ "v6 9 extension headers are malformed", 0,
 	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
 	  EXT8("3c") EXT8("3c") EXT8(TCP) TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
