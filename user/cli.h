@@ -14,12 +14,13 @@
 #define PC_EXIT_FAIL   1 /* the operation failed */
 #define PC_EXIT_USAGE  2 /* usage error or invalid rules */
 
+#define PC_VERSION "0.1.0"
+
 struct pc_cli {
 	const char *pin_dir;
-	int verbosity; /* -1 quiet, 0 normal, 1 -v, 2 -vv */
 };
 
-extern int pc_verbosity;
+extern int pc_verbosity; /* -1 quiet, 0 normal, 1 -v, 2 -vv */
 
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

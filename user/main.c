@@ -35,7 +35,8 @@ static int usage(bool error)
 		     "  --pin-dir DIR  where pins live (default $PORTCULLIS_PIN_DIR or %s)\n"
 		     "  -v, --verbose  more messages (-vv: libbpf debug output too)\n"
 		     "  -q, --quiet    errors only\n"
-		     "  -h, --help     this help; 'portcullis COMMAND --help' for a command\n",
+		     "  -h, --help     this help; 'portcullis COMMAND --help' for a command\n"
+		     "  --version      the version\n",
 		DEFAULT_PIN_DIR);
 	return error ? PC_EXIT_USAGE : PC_EXIT_OK;
 }
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pc_cli cli = { .pin_dir = getenv("PORTCULLIS_PIN_DIR") };
@@ -66,13 +68,15 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			return usage(false);
+		case 'V':
+			printf("portcullis %s\n", PC_VERSION);
+			return PC_EXIT_OK;
 		default:
 			return usage(true);
 		}
 	}
 	if (!cli.pin_dir || !*cli.pin_dir)
 		cli.pin_dir = DEFAULT_PIN_DIR;
-	cli.verbosity = pc_verbosity;
 	if (optind >= argc)
 		return usage(true);
 	pc_setup_libbpf_logging();
