@@ -187,7 +187,8 @@ enum pc_hook {
 /* pc_attach: what portcullis attached where, so that detach and status
  * need no state outside the pin directory. */
 struct pc_attach_key {
-	__u64 netns;   /* inode of the network namespace the ifindex is in */
+	__u64 netns;   /* cookie of the network namespace the ifindex is in:
+			* unlike its inode, never reused (SO_NETNS_COOKIE, 5.14) */
 	__u32 ifindex;
 	__u32 hook;    /* enum pc_hook */
 };
@@ -198,6 +199,7 @@ struct pc_attach_val {
 	__u32 prog_id;
 	__u32 flags;       /* PC_ATTACH_* */
 	__u64 attached_ns; /* CLOCK_REALTIME */
+	__u64 netns_ino;   /* inode of that namespace, to find it again */
 	char ifname[16];
 };
 

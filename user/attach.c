@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -33,62 +34,88 @@ static bool is_arriving(enum pc_hook h)
 	return h != PC_HOOK_TC_EGRESS;
 }
 
+/* The cookie of the current network namespace: an id the kernel never
+ * gives to another namespace, as it does inode numbers. */
 __u64 pc_current_netns(void)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+static __u64 current_netns_ino(void)
 {
 	struct stat st;
 
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
-/* Find a handle on the namespace with this inode: a name under
- * /run/netns (ip netns), or a process living in it. */
-static int netns_open(__u64 netns)
+/* Enter the namespace at path if it is the one with this cookie. */
+static int try_netns(const char *path, __u64 cookie)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	if (!err && pc_current_netns() != cookie)
+		err = -ESRCH;
+	return err;
+}
+
+/* Run in the namespace of an attachment, as netlink and ifindex demand:
+ * found by its inode under /run/netns (ip netns) or among the processes,
+ * and confirmed by its cookie. *back is what netns_leave() needs.
+ * -ENOENT: the namespace is nowhere to be found, which means it is gone,
+ * and its interfaces with it. */
+static int netns_enter(const struct pc_attach_key *k, const struct pc_attach_val *v, int *back)
 {
 	const char *dirs[] = { "/run/netns", "/proc" };
 	char path[512];
 	struct dirent *e;
 	struct stat st;
 	size_t i;
-	int fd = -1;
+	int found = -ENOENT;
 
-	for (i = 0; fd < 0 && i < 2; i++) {
+	*back = -1;
+	if (k->netns == pc_current_netns())
+		return 0;
+	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*back < 0)
+		return -errno;
+	for (i = 0; found && i < 2; i++) {
 		DIR *d = opendir(dirs[i]);
 
-		while (d && fd < 0 && (e = readdir(d))) {
+		while (d && found && (e = readdir(d))) {
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), i ? "/proc/%s/ns/net" : "/run/netns/%s", e->d_name);
-			if (!stat(path, &st) && st.st_ino == netns)
-				fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (stat(path, &st) || st.st_ino != v->netns_ino)
+				continue;
+			found = try_netns(path, k->netns);
+			if (found == -ESRCH) {
+				/* A newer namespace with the inode of a dead one. */
+				if (setns(*back, CLONE_NEWNET))
+					break;
+				found = -ENOENT;
+			}
 		}
 		if (d)
 			closedir(d);
 	}
-	return fd;
-}
-
-/* Run in the namespace of an attachment, as netlink and ifindex demand.
- * *back is what netns_leave() needs. -ENOENT: the namespace is nowhere to
- * be found, which means it is gone, and its interfaces with it. */
-static int netns_enter(__u64 netns, int *back)
-{
-	int fd, err = 0;
-
-	*back = -1;
-	if (netns == pc_current_netns())
-		return 0;
-	fd = netns_open(netns);
-	if (fd < 0)
-		return -ENOENT;
-	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*back < 0 || setns(fd, CLONE_NEWNET)) {
-		err = -errno;
-		if (*back >= 0)
-			close(*back);
+	if (found) {
+		close(*back);
 		*back = -1;
 	}
-	close(fd);
-	return err;
+	return found;
 }
 
 static void netns_leave(int back)
@@ -134,11 +161,12 @@ static bool live_here(const struct pc_loaded *l, const struct pc_attach_key *k)
 	}
 }
 
-int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k)
+int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k,
+		       const struct pc_attach_val *v)
 {
 	int back, live;
 
-	if (netns_enter(k->netns, &back))
+	if (netns_enter(k, v, &back))
 		return -1;
 	live = live_here(l, k);
 	netns_leave(back);
@@ -152,6 +180,7 @@ static int record(const struct pc_loaded *l, const struct pc_attach_key *k, cons
 		.prog_id = pc_prog_id(prog_fd),
 		.flags = flags,
 		.attached_ns = pc_realtime_ns(),
+		.netns_ino = current_netns_ino(),
 	};
 
 	snprintf(v.ifname, sizeof(v.ifname), "%s", ifname);
@@ -305,7 +334,7 @@ static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 		if (!err && unlink(path) && errno != ENOENT)
 			err = -errno;
 	} else {
-		err = netns_enter(k->netns, &back);
+		err = netns_enter(k, v, &back);
 		if (err == -ENOENT) {
 			pr_debug("the namespace of %s is gone, and its filters with it\n", v->ifname);
 			err = 0;
@@ -344,20 +373,24 @@ struct match {
 	__u64 netns;
 	__u32 ifindex;
 	int hook;           /* -1: every hook */
-	const char *gone;   /* recorded name of an interface that is gone */
+	const char *name;   /* also: records of a gone interface of this name */
 };
 
 static bool matches(const struct match *m, const struct pc_attach_key *k,
 		    const struct pc_attach_val *v)
 {
+	char now[IF_NAMESIZE];
+
 	if (!m->netns)
 		return true;
 	if (k->netns != m->netns || (m->hook >= 0 && (int)k->hook != m->hook))
 		return false;
-	if (m->gone)
-		return !strcmp(v->ifname, m->gone) &&
-		       !if_indextoname(k->ifindex, (char[IF_NAMESIZE]){ 0 });
-	return k->ifindex == m->ifindex;
+	if (m->ifindex && k->ifindex == m->ifindex)
+		return true;
+	/* A record of an interface by that name that has since gone (even if
+	 * another by the same name has come since). */
+	return m->name && !strcmp(v->ifname, m->name) &&
+	       (!if_indextoname(k->ifindex, now) || strcmp(now, m->name));
 }
 
 static int detach_matching(const struct pc_loaded *l, const char *pin_dir, const struct match *m)
@@ -390,10 +423,13 @@ int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex
 
 int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
 {
-	struct match m = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname), .hook = -1 };
+	struct match m = {
+		.netns = pc_current_netns(),
+		.ifindex = if_nametoindex(ifname),
+		.hook = -1,
+		.name = ifname,
+	};
 
-	if (!m.ifindex)
-		m.gone = ifname;
 	return detach_matching(l, pin_dir, &m);
 }
 

@@ -13,7 +13,7 @@
 #define PC_TC_HANDLE 0x2525
 #define PC_TC_PRIO   25
 
-/* The network namespace this process is in (its nsfs inode). */
+/* The network namespace this process is in (its cookie). */
 __u64 pc_current_netns(void);
 
 /* Attach to one interface of the current namespace. Already attached
@@ -38,7 +38,8 @@ int pc_detach_all(const struct pc_loaded *l, const char *pin_dir);
 
 /* Is this attachment still in place? 1 yes, 0 no, -1 cannot tell (its
  * namespace cannot be entered from here). */
-int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k);
+int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k,
+		       const struct pc_attach_val *v);
 
 /* The recorded attachments, at most max; returns how many. */
 int pc_attachments(const struct pc_loaded *l, struct pc_attach_key *keys,

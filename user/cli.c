@@ -106,6 +106,13 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* A directory in a bpffs that portcullis mounted itself. */
+static const char *mount_marker(char *buf, size_t size, const char *dir)
+{
+	snprintf(buf, size, "%s/portcullis_mounted", dir);
+	return buf;
+}
+
 static int mount_bpffs(const char *path)
 {
 	pr_debug("mounting bpffs on %s\n", path);
@@ -119,7 +126,7 @@ static int mount_bpffs(const char *path)
  * there, as systemd would; elsewhere mount it on dir itself. */
 static int prepare_pin_dir(const char *dir)
 {
-	char parent[4096];
+	char parent[4096], marker[4096];
 	char *slash;
 	int err;
 
@@ -143,13 +150,17 @@ static int prepare_pin_dir(const char *dir)
 		err = mount_bpffs(dir);
 		if (err)
 			return err;
+		/* So that detach --all knows this mount is portcullis's own. */
+		if (mkdir_p(mount_marker(marker, sizeof(marker), dir), 0700))
+			pr_warn("mark %s as portcullis's own mount: %s\n", dir, strerror(errno));
 	}
 	return chmod(dir, 0700) ? -errno : 0;
 }
 
-/* Entries of a directory other than "." and "..", and, on the root of a
- * bpffs, other than the kernel's maps.debug and progs.debug. -1: error. */
-static int count_entries(const char *dir, bool bpffs_root)
+/* Entries of a directory other than "." and "..", the kernel's
+ * maps.debug and progs.debug of a bpffs root, and our own mount marker.
+ * -1: error. */
+static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -157,20 +168,18 @@ static int count_entries(const char *dir, bool bpffs_root)
 
 	if (!d)
 		return -1;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (bpffs_root && (!strcmp(e->d_name, "maps.debug") || !strcmp(e->d_name, "progs.debug")))
-			continue;
-		n++;
-	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "maps.debug") && strcmp(e->d_name, "progs.debug") &&
+		    strcmp(e->d_name, "portcullis_mounted"))
+			n++;
 	closedir(d);
 	return n;
 }
 
 int pc_pin_dir_remove(const char *dir)
 {
-	char parent[4096];
+	char parent[4096], marker[4096];
 	struct stat d, p;
 	bool mounted;
 	int n;
@@ -179,22 +188,24 @@ int pc_pin_dir_remove(const char *dir)
 	if (stat(dir, &d) || stat(parent, &p))
 		return errno == ENOENT ? 0 : -errno;
 	mounted = d.st_dev != p.st_dev;
-	n = count_entries(dir, mounted);
+	n = count_entries(dir);
 	if (n) {
 		if (n > 0)
 			pr_info("%s still holds pins that are not portcullis's: left in place\n", dir);
 		return 0;
 	}
-	/* The system's own bpffs (on /sys/fs/bpf, under sysfs) stays mounted. */
-	if (mounted && fs_type(parent) != SYSFS_MAGIC && umount2(dir, MNT_DETACH)) {
-		pr_warn("unmount %s: %s\n", dir, strerror(errno));
-		return -errno;
-	}
-	if (!mounted || fs_type(parent) != SYSFS_MAGIC) {
-		if (rmdir(dir) && errno != ENOENT) {
-			pr_warn("remove %s: %s\n", dir, strerror(errno));
+	if (mounted) {
+		/* Only a bpffs that portcullis mounted itself is unmounted. */
+		if (rmdir(mount_marker(marker, sizeof(marker), dir)))
+			return 0;
+		if (umount2(dir, MNT_DETACH)) {
+			pr_warn("unmount %s: %s\n", dir, strerror(errno));
 			return -errno;
 		}
+	}
+	if (rmdir(dir) && errno != ENOENT) {
+		pr_warn("remove %s: %s\n", dir, strerror(errno));
+		return -errno;
 	}
 	return 0;
 }

@@ -94,8 +94,9 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 			json_object_object_add(o, "hook", json_object_new_string(pc_hook_name(keys[i].hook)));
 			json_object_object_add(o, "program_id", json_object_new_int64(vals[i].prog_id));
 			json_object_object_add(o, "attached_at", json_object_new_string(since));
-			live = pc_attachment_live(&l, &keys[i]);
-			json_object_object_add(o, "netns", json_object_new_uint64(keys[i].netns));
+			live = pc_attachment_live(&l, &keys[i], &vals[i]);
+			json_object_object_add(o, "netns", json_object_new_uint64(vals[i].netns_ino));
+			json_object_object_add(o, "netns_cookie", json_object_new_uint64(keys[i].netns));
 			json_object_object_add(o, "live", live < 0 ? NULL : json_object_new_boolean(live));
 			json_object_array_add(arr, o);
 		}
@@ -119,13 +120,13 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 
 		if (keys[i].netns != netns)
 			snprintf(where, sizeof(where), " in netns net:[%llu]",
-				 (unsigned long long)keys[i].netns);
-		live = pc_attachment_live(&l, &keys[i]);
+				 (unsigned long long)vals[i].netns_ino);
+		live = pc_attachment_live(&l, &keys[i], &vals[i]);
 		pc_format_time(since, sizeof(since), vals[i].attached_ns);
 		printf("%-11s %s%s (ifindex %u) %s, program %u, since %s%s\n", i ? "" : "attached",
 		       vals[i].ifname, where, keys[i].ifindex, pc_hook_name(keys[i].hook),
 		       vals[i].prog_id, since,
-		       live > 0 ? "" : live < 0 ? " (namespace not reachable from here)" :
+		       live > 0 ? "" : live < 0 ? " (its network namespace is gone, or out of reach)" :
 				      " (GONE: run 'portcullis detach' on it)");
 	}
 out:
