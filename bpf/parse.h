@@ -89,8 +89,6 @@ static __always_inline int pc_parse_ipv4(void *p, void *end, struct pc_pkt *pkt)
 		return PC_CLS_MALFORMED;
 	if (ip->frag_off & bpf_htons(0x1fff))
 		return PC_CLS_FRAGMENT;
-	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
-		return PC_CLS_OTHER;
 	pkt->family = PC_FAMILY_V4;
 	pkt->saddr = &ip->saddr;
 	pkt->daddr = &ip->daddr;

@@ -17,7 +17,8 @@ static const char usage_text[] =
 	"\n"
 	"  --json        machine-readable output\n"
 	"  --watch SECS  redraw every SECS seconds, with per-second rates\n"
-	"                (with --json: one JSON object a line)\n"
+	"                (with --json: one JSON object a line, with\n"
+	"                \"packets_per_second\" on each port and rule)\n"
 	"  --count N     with --watch: stop after N snapshots\n";
 
 /* One snapshot, and each rule's text (tables by name only: quick). */

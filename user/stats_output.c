@@ -102,6 +102,8 @@ static json_object *count_json(const struct pc_count *c)
 	return o;
 }
 
+/* With an earlier snapshot (--watch), ports and rules also carry
+ * "packets_per_second" since that snapshot. */
 void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 {
 	const struct pc_stats *s = v->now;
@@ -110,6 +112,7 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 	json_object *ports = json_object_new_array();
 	json_object *rules = json_object_new_array();
 	json_object *tot = json_object_new_object();
+	bool rates = v->before && v->before->hdr.generation == s->hdr.generation;
 	size_t i;
 	int k;
 
@@ -123,6 +126,14 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 			json_object_object_add(o, "port_end", json_object_new_int(p->hi));
 		for (k = 0; k < PC_NVERDICT; k++)
 			json_object_object_add(o, verdict_names[k], count_json(&p->count.v[k]));
+		if (v->before) {
+			const struct pc_port_stat *b = earlier_port(v->before, p);
+
+			json_object_object_add(o, "packets_per_second",
+					       json_object_new_double(b ? rate(port_packets(p),
+									port_packets(b),
+									v->interval) : 0));
+		}
 		json_object_array_add(ports, o);
 	}
 	for (i = 0; i < s->nrules; i++) {
@@ -136,6 +147,11 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 		json_object_object_add(o, "packets", json_object_new_uint64(r->count.packets));
 		json_object_object_add(o, "bytes", json_object_new_uint64(r->count.bytes));
 		json_object_object_add(o, "connections", json_object_new_uint64(r->count.connections));
+		if (v->before)
+			json_object_object_add(o, "packets_per_second",
+					       json_object_new_double(rates && i < v->before->nrules ?
+						       rate(r->count.packets, v->before->rules[i].count.packets,
+							    v->interval) : 0));
 		json_object_array_add(rules, o);
 	}
 #define TOTAL(f) json_object_object_add(tot, #f, json_object_new_uint64(t->f))
