@@ -172,3 +172,21 @@ void pc_policy_free(struct pc_policy *p)
 	memset(p, 0, sizeof(*p));
 	p->malformed = PC_ACT_BLOCK;
 }
+
+static int prefix_qsort_cmp(const void *a, const void *b)
+{
+	return pc_prefix_cmp(a, b);
+}
+
+void pc_prefix_list_sort_unique(struct pc_prefix_list *l)
+{
+	size_t i, n = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->v, l->n, sizeof(l->v[0]), prefix_qsort_cmp);
+	for (i = 0; i < l->n; i++)
+		if (!n || pc_prefix_cmp(&l->v[n - 1], &l->v[i]))
+			l->v[n++] = l->v[i];
+	l->n = n;
+}

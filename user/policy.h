@@ -125,6 +125,8 @@ void pc_prefix_list_free(struct pc_prefix_list *l);
 bool pc_prefix_contains(const struct pc_prefix *p, __u8 family, const __u8 *addr);
 /* Total order: family, then address, then length. */
 int pc_prefix_cmp(const struct pc_prefix *a, const struct pc_prefix *b);
+/* Sort a list by pc_prefix_cmp and drop repeats, in place. */
+void pc_prefix_list_sort_unique(struct pc_prefix_list *l);
 /* Format as "198.51.100.0/24", or a bare address for a full-length prefix. */
 void pc_prefix_format(char *buf, size_t size, const struct pc_prefix *p);
 

@@ -303,11 +303,6 @@ static int read_list_members(const struct pc_maps *m, __u32 slot, const struct p
 	return 0;
 }
 
-static int prefix_qsort_cmp(const void *a, const void *b)
-{
-	return pc_prefix_cmp(a, b);
-}
-
 /* The prefixes of each table, from the prefix trie of one slot. */
 static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
 			      __u32 nsets, struct pc_prefix_list *members)
@@ -335,16 +330,8 @@ static int read_table_members(const struct pc_maps *m, __u32 slot, const struct 
 		}
 	}
 	/* A table used in both directions was seen twice. */
-	for (s = 0; s < nsets; s++) {
-		struct pc_prefix_list *l = &members[s];
-		size_t i, n = 0;
-
-		qsort(l->v, l->n, sizeof(l->v[0]), prefix_qsort_cmp);
-		for (i = 0; i < l->n; i++)
-			if (!n || pc_prefix_cmp(&l->v[n - 1], &l->v[i]))
-				l->v[n++] = l->v[i];
-		l->n = n;
-	}
+	for (s = 0; s < nsets; s++)
+		pc_prefix_list_sort_unique(&members[s]);
 	return 0;
 }
 

@@ -50,30 +50,21 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-static int prefix_qcmp(const void *a, const void *b)
-{
-	return pc_prefix_cmp(a, b);
-}
-
 /* A sorted, de-duplicated copy; NULL (and 0) when empty or out of memory. */
 static struct pc_prefix *sorted_prefixes(const struct pc_prefix_list *l, size_t *n)
 {
-	struct pc_prefix *v;
-	size_t i, k = 0;
+	struct pc_prefix_list copy = { .n = l->n };
 
 	*n = 0;
 	if (!l->n)
 		return NULL;
-	v = malloc(l->n * sizeof(*v));
-	if (!v)
+	copy.v = malloc(l->n * sizeof(*copy.v));
+	if (!copy.v)
 		return NULL;
-	memcpy(v, l->v, l->n * sizeof(*v));
-	qsort(v, l->n, sizeof(*v), prefix_qcmp);
-	for (i = 0; i < l->n; i++)
-		if (k == 0 || pc_prefix_cmp(&v[k - 1], &v[i]))
-			v[k++] = v[i];
-	*n = k;
-	return v;
+	memcpy(copy.v, l->v, l->n * sizeof(*copy.v));
+	pc_prefix_list_sort_unique(&copy);
+	*n = copy.n;
+	return copy.v;
 }
 
 static void sb_prefix(struct sb *b, const struct pc_prefix *p)
