@@ -452,6 +452,7 @@ enum tweak {
 	TW_TOTLEN,     /* IPv4 total length 19 */
 	TW_IP_CUT,     /* the IP header cut short */
 	TW_PAD,        /* Ethernet padding past the IP length */
+	TW_SHORT_LEN,  /* the IP length ends inside the L4 header; padding follows */
 	TW_DOFF4,
 	TW_DOFF15,     /* doff 15, options absent */
 	TW_TCPOPT,
@@ -516,6 +517,10 @@ static const struct tcase tcases[] = {
 	  L4(PASSED, -1) },
 	{ "tcp options", 0, F46, SUB_DST, TCP, 25, SYN, TW_TCPOPT, L4(DROPPED, 2) },
 	{ "Ethernet padding", 0, F46, SUB_DST, TCP, 25, SYN, TW_PAD, L4(DROPPED, 2) },
+	{ "TCP header past the IP length, in the padding", 0, F46, SUB_DST, TCP, 25, SYN,
+	  TW_SHORT_LEN, NOL4(MALFORMED, DROPPED) },
+	{ "UDP header past the IP length, in the padding", 0, F46, SUB_DST, UDP, 53, 0,
+	  TW_SHORT_LEN, NOL4(MALFORMED, DROPPED) },
 
 	/* not subject to rules */
 	{ "ICMP", 0, F46, SUB_DST, 0, 0, 0, TW_ICMP, NOL4(OTHER, PASSED) },
@@ -650,6 +655,10 @@ static void apply_tweak(struct pkt_desc *d, enum tweak tw)
 		break;
 	case TW_PAD:
 		d->pad = 12;
+		break;
+	case TW_SHORT_LEN:
+		d->tot_len = (uint16_t)(pkt_l4_offset(d) - l3 - (v6 ? 40 : 0) +
+					(d->proto == TCP ? 10 : 6));
 		break;
 	case TW_DOFF4:
 		d->doff = 4;
