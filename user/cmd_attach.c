@@ -22,6 +22,24 @@ static const char usage_text[] =
 	"                tc-ingress (packets arriving on IFACE)\n"
 	"  --rules FILE  the policy to put in force\n";
 
+/* Put the compiled policy, if any, in force; the one in force already is
+ * left alone, counters and all. */
+static int put_in_force(const struct pc_loaded *l, const struct pc_compiled *c, const char *rules)
+{
+	int err;
+
+	if (!c->ports)
+		return 0;
+	err = pc_maps_apply(&l->maps, c);
+	if (err < 0) {
+		pr_warn("put the policy in force: %s\n", strerror(-err));
+		return err;
+	}
+	pr_debug("policy %s in force%s\n", rules ? rules : "<default>",
+		 err == PC_APPLY_UNCHANGED ? " already" : "");
+	return 0;
+}
+
 int do_attach(const struct pc_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -36,7 +54,7 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 	struct pc_policy_hdr hdr;
 	const char *rules = NULL;
 	int hook = PC_HOOK_XDP, c, i, lock = -1, ret = PC_EXIT_FAIL, err, nattached = 0;
-	bool created = false, already;
+	bool created = false, already, first;
 	const char **fresh = NULL;
 	__u32 slot;
 
@@ -102,16 +120,12 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 		ret = PC_EXIT_USAGE;
 		goto out;
 	}
-	/* The policy already in force is left alone, counters and all. */
-	if (compiled.ports) {
-		err = pc_maps_apply(&l.maps, &compiled);
-		if (err < 0)
-			pr_warn("put the policy in force: %s\n", strerror(-err));
-		else
-			pr_debug("policy %s in force%s\n", rules ? rules : "<default>",
-				 err == PC_APPLY_UNCHANGED ? " already" : "");
-		err = err < 0 ? err : 0;
-	}
+	/* A program must never run without a policy: a first policy goes in
+	 * before anything is attached. A new one for a running load goes in
+	 * after, so that a failed attach leaves the old one in force. */
+	first = !hdr.generation;
+	if (first)
+		err = put_in_force(&l, &compiled, rules);
 	for (i = optind; !err && i < argc; i++) {
 		err = pc_attach_one(&l, cli->pin_dir, argv[i], hook, &already);
 		if (err)
@@ -121,6 +135,8 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 		pr_info("%s %s on %s\n", already ? "already attached:" : "attached",
 			pc_hook_name(hook), argv[i]);
 	}
+	if (!err && !first)
+		err = put_in_force(&l, &compiled, rules);
 	if (!err)
 		ret = PC_EXIT_OK;
 	/* All or nothing: undo what this command attached before it failed. */
