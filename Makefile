@@ -123,7 +123,7 @@ install: all
 	install -D -m 0644 packaging/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
-	install -D -m 0644 examples/isp.rules $(DESTDIR)/etc/portcullis/rules.example
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
