@@ -108,7 +108,8 @@ check_match() {
 }
 
 check_nomatch() {
-	if ! grep -qE -- "$3" <<<"$2"; then
+	grep -qE -- "$3" <<<"$2"
+	if [ $? -eq 1 ]; then
 		ok "$1"
 	else
 		not_ok "$1"
@@ -678,8 +679,16 @@ xdp_prog_id() {
 
 # xdp_mode NS IF: "xdp" (native), "xdpgeneric", ... or nothing, from the
 # flags that ip link prints.
+# A missing interface prints "no-such-interface", so that a check for "no
+# XDP" cannot pass by looking in the wrong place.
 xdp_mode() {
-	ip -n "$1" link show dev "$2" 2>/dev/null | head -n 1 | grep -oE ' xdp[a-z]* ' | tr -d ' '
+	local line
+	line=$(ip -n "$1" link show dev "$2" 2>/dev/null | head -n 1)
+	if [ -z "$line" ]; then
+		echo no-such-interface
+		return 1
+	fi
+	grep -oE ' xdp[a-z]* ' <<<"$line" | tr -d ' '
 }
 
 # pinned_ids: "KIND ID" (KIND: prog, map or link) of every BPF object that

@@ -101,7 +101,7 @@ XDP_PASS=2
 # verdict FRAME: the XDP program's return value for FRAME, or "error".
 verdict() {
 	local out
-	out=$(bpftool -j prog run pinned "$PORTCULLIS_PIN_DIR/prog_xdp" data_in "$1" 2>&1) &&
+	out=$(timeout 30 bpftool -j prog run pinned "$PORTCULLIS_PIN_DIR/prog_xdp" data_in "$1" 2>&1) &&
 		sed -n 's/.*"retval":\([0-9]*\).*/\1/p' <<<"$out" | grep . || echo "error: $out"
 }
 # What each policy does to each frame.
@@ -140,7 +140,7 @@ check_eq "OLD in force again: verdicts" "$(verdict "$SYN_IN") $(verdict "$SYN_OU
 # Time a full apply of NEW as in the rounds below, where the slot it is
 # written into still holds NEW's prefixes from before: the delays span it.
 t0=$(date +%s%N)
-check_rc "a timed apply NEW over the slot it used before" 0 "$PC_BIN" apply "$NEW"
+check_rc "a timed apply NEW over the slot it used before" 0 timeout 120 "$PC_BIN" apply "$NEW"
 t1=$(date +%s%N)
 FULL_NS=$((t1 - t0))
 diag "a full apply of NEW ($NBIG prefixes) took $((FULL_NS / 1000000)) ms"
@@ -190,7 +190,7 @@ unchanged "... and changes nothing either" "$GEN"
 
 # ---------------------------------------------------------------- kill -9
 
-n_old=0 n_new=0
+n_old=0 n_new=0 n_killed=0
 for ((i = 0; i < ITER; i++)); do
 	# Rounds 1-14 spread over [0, T], T the time of a full apply; rounds
 	# 15-20 go over [0.85 T, 1.1 T] again, around the switch at the end
@@ -203,8 +203,8 @@ for ((i = 0; i < ITER; i++)); do
 	delay=$(printf '%d.%09d' $((delay_ns / 1000000000)) $((delay_ns % 1000000000)))
 	gen0=$(generation)
 
-	# apply needs no network namespace: run it directly, so that $! is
-	# the portcullis process itself.
+	# apply needs no network namespace: run it directly (not under nsenter
+	# or timeout), so that $! is the portcullis process itself.
 	"$PC_BIN" apply "$NEW" >"$T/bg.log" 2>&1 </dev/null &
 	APPLY_PID=$!
 	sleep "$delay"
@@ -224,6 +224,7 @@ for ((i = 0; i < ITER; i++)); do
 	g=$(generation)
 	p=$(prefixes)
 	what="round $((i + 1)), killed after $delay s (apply exit status $rc)"
+	[ "$rc" -eq 137 ] && n_killed=$((n_killed + 1))
 	if [ $state == old ] && [ $rc -eq 137 ]; then
 		n_old=$((n_old + 1))
 		check_eq "$what: OLD wholly in force (rules, generation, prefix count)" "$g $p" "$gen0 10"
@@ -258,6 +259,7 @@ for ((i = 0; i < ITER; i++)); do
 	fi
 done
 diag "after kill -9: OLD in force $n_old times, NEW $n_new times (of $ITER)"
+check_num -ge "at least one apply was killed before it finished" "$n_killed" 1
 
 # ---------------------------------------------------------------- afterwards
 

@@ -45,9 +45,11 @@ ifindex() { ip -n "$1" -o link show dev "$2" 2>/dev/null | cut -d: -f1; }
 netns_ino() { stat -L -c %i "/run/netns/$1"; }
 # pc_filter NS IF ingress|egress: portcullis's cls_bpf filter is there.
 pc_filter() { tc -n "$1" filter show dev "$2" "$3" 2>/dev/null | grep -q 'bpf .*handle 0x2525'; }
-no_pc_filter() { ! pc_filter "$@"; }
+# "None there" holds only for an interface that exists.
+if_exists() { ip -n "$1" link show dev "$2" >/dev/null 2>&1; }
+no_pc_filter() { if_exists "$1" "$2" && ! pc_filter "$@"; }
 clsact() { tc -n "$1" qdisc show dev "$2" 2>/dev/null | grep -q '^qdisc clsact '; }
-no_clsact() { ! clsact "$@"; }
+no_clsact() { if_exists "$1" "$2" && ! clsact "$@"; }
 own_filter() { tc -n "$1" filter show dev "$2" ingress 2>/dev/null | grep -q 'pref 7 u32'; }
 no_pin_dir() { test ! -e "$PIN"; }
 mounted_bpf() { findmnt -rn -t bpf --mountpoint "$1" >/dev/null; }
@@ -167,7 +169,7 @@ for hook in tc-ingress xdp; do
 	check_eq "$hook: status no longer lists $DEL" "$(n_att "$T/s3.json" "$DEL")" 0
 	check_eq "$hook: the new $DEL has no XDP program" "$(xdp_mode "$NSA" "$DEL")" ""
 	if [ "$hook" = xdp ]; then
-		check "$hook: the link pin is gone" test ! -e "$link"
+		check "$hook: the link pin is gone" test -n "$link" -a ! -e "$link"
 	fi
 	ip -n "$NSA" link del "$DEL" || bail "delete the new $DEL"
 done

@@ -64,7 +64,12 @@ nft_expect() {
 	echo "$p $((b + ETH * p)) $s"
 }
 
-clsact() { tc -n "$HOST" qdisc show dev pchost0 | grep -w clsact; }
+# A missing interface prints "no-such-interface": "no qdisc" must not pass
+# by looking in the wrong place.
+clsact() {
+	ip -n "$HOST" link show dev pchost0 >/dev/null 2>&1 || { echo no-such-interface; return; }
+	tc -n "$HOST" qdisc show dev pchost0 | grep -w clsact
+}
 egress_filters() { tc -n "$HOST" filter show dev pchost0 egress; }
 
 # ---- 1. attach with the default policy, no qdisc before

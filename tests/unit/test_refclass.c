@@ -290,7 +290,7 @@ static const struct rc_case cases[] = {
 	{ "v6 extension headers longer than the payload length", 0,
 	  ETH ET6 IP6P("0010", "00") SUB6 EXT8("3c") EXT8(TCP) TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
 	{ "v6 9 extension headers are malformed", 0,
-	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
+	  ETH ET6 IP6P("005c", "00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
 	  EXT8("3c") EXT8("3c") EXT8(TCP) TCPH(P25, SYN), NOL4(MALFORMED, DROPPED) },
 	{ "v6 9th is a fragment header: still malformed", 0,
 	  ETH ET6 IP6("00") SUB6 EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c") EXT8("3c")
