@@ -221,10 +221,12 @@ static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char
 	return err;
 }
 
-static int attach_tc(const struct pc_loaded *l, const char *ifname, const struct pc_attach_key *k)
+static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
+		     const struct pc_attach_key *k)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO,
-		    .prog_fd = l->tc_fd, .flags = BPF_TC_F_REPLACE);
+		    .prog_fd = l->tc_fd);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
 	struct bpf_tc_hook h;
 	bool created;
 	int err;
@@ -236,7 +238,19 @@ static int attach_tc(const struct pc_loaded *l, const char *ifname, const struct
 		return err;
 	}
 	created = !err;
+	/* Never replace a filter in our place: another portcullis (another
+	 * pin directory, or pins lost with a mount namespace) put it there. */
+	if (!created && !bpf_tc_query(&h, &q) && q.prog_id != pc_prog_id(l->tc_fd)) {
+		pr_warn("%s already has a filter at tc %s priority %d handle 0x%x (program %u) that this portcullis (%s) did not attach; detach it first\n",
+			ifname, k->hook == PC_HOOK_TC_EGRESS ? "egress" : "ingress", PC_TC_PRIO,
+			PC_TC_HANDLE, q.prog_id, pin_dir);
+		return -EBUSY;
+	}
 	err = bpf_tc_attach(&h, &opts);
+	if (err == -EEXIST)
+		err = 0; /* ours already, only its record was missing */
+	else if (err == -EINVAL && !created)
+		pr_warn("%s: is another filter using tc priority %d there?\n", ifname, PC_TC_PRIO);
 	if (!err) {
 		err = record(l, k, ifname, created ? PC_ATTACH_QDISC_CREATED : 0, l->tc_fd);
 		if (err) {
@@ -282,7 +296,7 @@ int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *if
 		}
 	}
 	k.hook = hook;
-	return is_xdp(hook) ? attach_xdp(l, pin_dir, ifname, &k) : attach_tc(l, ifname, &k);
+	return is_xdp(hook) ? attach_xdp(l, pin_dir, ifname, &k) : attach_tc(l, pin_dir, ifname, &k);
 }
 
 /* The tc half of detach_one, in the attachment's namespace. The clsact
@@ -376,6 +390,15 @@ struct match {
 	const char *name;   /* also: records of a gone interface of this name */
 };
 
+static bool netns_gone(const struct pc_attach_key *k, const struct pc_attach_val *v)
+{
+	int back, err = netns_enter(k, v, &back);
+
+	if (!err)
+		netns_leave(back);
+	return err == -ENOENT;
+}
+
 static bool matches(const struct match *m, const struct pc_attach_key *k,
 		    const struct pc_attach_val *v)
 {
@@ -383,8 +406,11 @@ static bool matches(const struct match *m, const struct pc_attach_key *k,
 
 	if (!m->netns)
 		return true;
-	if (k->netns != m->netns || (m->hook >= 0 && (int)k->hook != m->hook))
+	if (m->hook >= 0 && (int)k->hook != m->hook)
 		return false;
+	/* A record by that name whose whole namespace has gone. */
+	if (k->netns != m->netns)
+		return m->name && !strcmp(v->ifname, m->name) && netns_gone(k, v);
 	if (m->ifindex && k->ifindex == m->ifindex)
 		return true;
 	/* A record of an interface by that name that has since gone (even if
@@ -393,7 +419,9 @@ static bool matches(const struct match *m, const struct pc_attach_key *k,
 	       (!if_indextoname(k->ifindex, now) || strcmp(now, m->name));
 }
 
-static int detach_matching(const struct pc_loaded *l, const char *pin_dir, const struct match *m)
+/* Detach what m selects (dry_run: only count it). Returns how many. */
+static int detach_matching(const struct pc_loaded *l, const char *pin_dir, const struct match *m,
+			   bool dry_run)
 {
 	struct pc_attach_key keys[PC_MAX_ATTACH];
 	struct pc_attach_val vals[PC_MAX_ATTACH];
@@ -405,6 +433,10 @@ static int detach_matching(const struct pc_loaded *l, const char *pin_dir, const
 		/* Re-read: detaching a tc hook may hand the qdisc to its twin. */
 		if (bpf_map_lookup_elem(l->maps.attach, &keys[i], &vals[i]))
 			continue;
+		if (dry_run) {
+			done++;
+			continue;
+		}
 		err = detach_one(l, pin_dir, &keys[i], &vals[i]);
 		if (err)
 			return err;
@@ -418,10 +450,11 @@ int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex
 {
 	struct match m = { .netns = pc_current_netns(), .ifindex = ifindex, .hook = hook };
 
-	return detach_matching(l, pin_dir, &m);
+	return detach_matching(l, pin_dir, &m, false);
 }
 
-int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
+int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
+		    bool dry_run)
 {
 	struct match m = {
 		.netns = pc_current_netns(),
@@ -430,7 +463,7 @@ int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *
 		.name = ifname,
 	};
 
-	return detach_matching(l, pin_dir, &m);
+	return detach_matching(l, pin_dir, &m, dry_run);
 }
 
 /* XDP links whose record is gone. */
@@ -459,7 +492,7 @@ static void sweep_links(const char *pin_dir)
 int pc_detach_all(const struct pc_loaded *l, const char *pin_dir)
 {
 	struct match all = { .hook = -1 };
-	int err = detach_matching(l, pin_dir, &all);
+	int err = detach_matching(l, pin_dir, &all, false);
 
 	if (err < 0)
 		return err;

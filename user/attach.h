@@ -27,9 +27,11 @@ int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex
 		   enum pc_hook hook);
 
 /* Detach every hook of an interface of the current namespace, found by
- * name, or by its recorded name once the interface is gone. Returns how
- * many attachments were removed, or -errno. */
-int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname);
+ * name, and the records of interfaces by that name that are gone (or whose
+ * namespace is). Returns how many attachments were removed (dry_run: would
+ * be), or -errno. */
+int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
+		    bool dry_run);
 
 /* Detach everything, in every namespace, then remove every pin and the
  * pin directory. Fails, removing no pin, if a tc attachment sits in a

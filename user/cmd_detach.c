@@ -11,9 +11,12 @@
 static const char usage_text[] =
 	"Usage: portcullis detach IFACE... | --all\n"
 	"\n"
-	"Detaches portcullis from each IFACE (every hook). With --all it detaches\n"
-	"everywhere and removes every pin, tc filter and qdisc it created, and the\n"
-	"pin directory: nothing is left behind.\n";
+	"Detaches portcullis from each IFACE of this network namespace (every\n"
+	"hook), and clears the records of interfaces by that name that are gone,\n"
+	"or whose namespace is. Nothing changes unless every IFACE has something\n"
+	"to detach. With --all it detaches everywhere, in every namespace, and\n"
+	"removes every pin, tc filter and qdisc it created, and the pin\n"
+	"directory: nothing is left behind.\n";
 
 int do_detach(const struct pc_cli *cli, int argc, char **argv)
 {
@@ -71,19 +74,22 @@ int do_detach(const struct pc_cli *cli, int argc, char **argv)
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
 	if (ret)
 		return ret;
+	/* All or nothing: every name must have something to detach. */
 	for (i = optind; i < argc; i++) {
-		err = pc_detach_iface(&l, cli->pin_dir, argv[i]);
-		if (err < 0) {
+		if (pc_detach_iface(&l, cli->pin_dir, argv[i], true) > 0)
+			continue;
+		if (if_nametoindex(argv[i]))
+			pr_warn("not attached to %s (in this network namespace)\n", argv[i]);
+		else
+			pr_warn("no such interface '%s', and no record of one\n", argv[i]);
+		ret = PC_EXIT_FAIL;
+	}
+	for (i = optind; !ret && i < argc; i++) {
+		err = pc_detach_iface(&l, cli->pin_dir, argv[i], false);
+		if (err < 0)
 			ret = PC_EXIT_FAIL;
-		} else if (err == 0) {
-			if (if_nametoindex(argv[i]))
-				pr_warn("not attached to %s\n", argv[i]);
-			else
-				pr_warn("no such interface '%s'\n", argv[i]);
-			ret = PC_EXIT_FAIL;
-		} else {
+		else
 			pr_info("detached from %s\n", argv[i]);
-		}
 	}
 out:
 	pc_loaded_close(&l);

@@ -369,4 +369,42 @@ else
 	rm -rf "$PIN"
 fi
 
+# ================================================================ 10. another instance, gone namespaces, detach A B
+
+diag "10. a second portcullis (another pin dir) on the same tc hook"
+PIN2=/sys/fs/bpf/pc-as2-$$
+on_exit "PORTCULLIS_PIN_DIR='$PIN2' PC_NS='$NSA' pc detach --all >/dev/null 2>&1"
+check_rc "attach $G0 --hook tc-ingress exits 0" 0 inA attach "$G0" --hook tc-ingress
+prog1=$(tc -n "$NSA" filter show dev "$G0" ingress | sed -n 's/.* id \([0-9]*\).*/\1/p' | head -n 1)
+check_num -gt "... and its filter has a program id" "${prog1:-0}" 0
+run env PORTCULLIS_PIN_DIR="$PIN2" nsenter --net="/run/netns/$NSA" "$PC_BIN" attach "$G0" --hook tc-ingress
+check_eq "a second portcullis attaching tc-ingress to $G0 exits 1" "$RC" 1
+check_match "... and says the filter is not its own" "$ERR" 'did not attach'
+prog2=$(tc -n "$NSA" filter show dev "$G0" ingress | sed -n 's/.* id \([0-9]*\).*/\1/p' | head -n 1)
+check_eq "... and the first one's filter is still the one in place" "$prog2" "$prog1"
+
+diag "10b. records left by a namespace that was deleted"
+NSE=pcase-$$
+ns_add "$NSE" || bail "create $NSE"
+on_exit "ns_del '$NSE'"
+ip -n "$NSE" link add name "$DEL" type veth peer name "$DELP" || bail "create $DEL in $NSE"
+ip -n "$NSE" link set "$DEL" up && ip -n "$NSE" link set "$DELP" up
+inE() { PC_NS=$NSE pc "$@"; }
+check_rc "attach $DEL --hook tc-ingress in $NSE exits 0" 0 inE attach "$DEL" --hook tc-ingress
+ns_del "$NSE"
+sj "$T/s10.json"
+check_eq "status still lists $DEL" "$(n_att "$T/s10.json" "$DEL")" 1
+check_rc "detach $DEL (its namespace is gone) from A exits 0" 0 inA detach "$DEL"
+sj "$T/s10.json"
+check_eq "... and status no longer lists it" "$(n_att "$T/s10.json" "$DEL")" 0
+
+diag "10c. detach A B is all or nothing"
+check_rc "attach $G1 --hook tc-ingress exits 0" 0 inA attach "$G1" --hook tc-ingress
+check_rc "detach $G0 pcnosuch$$ exits 1" 1 inA detach "$G0" "pcnosuch$$"
+check "... and $G0 keeps its filter" pc_filter "$NSA" "$G0" ingress
+check_rc "detach $G0 $G1 exits 0" 0 inA detach "$G0" "$G1"
+check "... and $G0 has no filter" no_pc_filter "$NSA" "$G0" ingress
+check "... nor $G1" no_pc_filter "$NSA" "$G1" ingress
+check_rc "detach --all exits 0" 0 inA detach --all
+
 done_testing
