@@ -79,6 +79,14 @@ struct {
 	__type(value, struct pc_port_count);
 } pc_port_cnt SEC(".maps");
 
+/* Read and written by user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_PORT_ITEMS);
+	__type(key, struct pc_port_key);
+	__type(value, __u32);
+} pc_port_index SEC(".maps");
+
 /* Counters by rule, per slot: a new generation starts from zero. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -137,6 +137,17 @@ struct pc_port_item {
 	__u32 pad3;
 };
 
+/* pc_port_index: (proto, lo, hi) -> index into pc_port_cnt, kept across
+ * generations, so that a port's counters survive every apply, even one
+ * that leaves the port out for a while. User space only. */
+struct pc_port_key {
+	__u8 proto;
+	__u8 pad;
+	__u16 lo;
+	__u16 hi;
+	__u16 pad2;
+};
+
 /* pc_prefixes: one LPM trie for every slot, direction and family. The
  * prefix length counts the 32 bits of slot/dir/family/pad first. */
 struct pc_lpm_key {

@@ -31,6 +31,7 @@ static const struct {
 	{ "pc_port_items", offsetof(struct pc_maps, port_items) },
 	{ "pc_prefixes", offsetof(struct pc_maps, prefixes) },
 	{ "pc_port_cnt", offsetof(struct pc_maps, port_counters) },
+	{ "pc_port_index", offsetof(struct pc_maps, port_index) },
 	{ "pc_rule_cnt", offsetof(struct pc_maps, rule_counters) },
 	{ "pc_totals", offsetof(struct pc_maps, totals) },
 	{ "pc_attach", offsetof(struct pc_maps, attach) },

@@ -128,50 +128,70 @@ static int write_prefixes(int fd, __u8 slot, const struct pc_compiled *c)
 	return 0;
 }
 
-/* Give each port item of the new generation a counter. An item that the
- * policy in force also has keeps its counter, so per-port counts survive
- * apply; others get a counter the policy in force does not use, zeroed. */
+static struct pc_port_key item_key(const struct pc_port_item *it)
+{
+	struct pc_port_key k = { .proto = it->proto, .lo = it->lo, .hi = it->hi };
+
+	return k;
+}
+
+/* Give each port item of the new generation a counter. An item that had
+ * one before, in any generation, gets it back (pc_port_index), so that
+ * per-port counts survive apply. A new item gets a counter, zeroed, that
+ * no item of the policy in force uses: preferably one that no item ever
+ * had, else one of an item that is gone (forgotten then). */
 static int assign_counters(const struct pc_maps *m, __u32 active, const struct pc_policy_hdr *ah,
 			   struct pc_port_item *items, __u32 n, __u32 *remap)
 {
-	bool in_use[PC_MAX_PORT_ITEMS] = { false }, taken[PC_MAX_PORT_ITEMS] = { false };
-	struct pc_port_item old[PC_MAX_PORT_ITEMS];
-	__u32 nold = ah->generation ? ah->nitems : 0, i, j, next = 0;
+	bool in_force[PC_MAX_PORT_ITEMS] = { false }, taken[PC_MAX_PORT_ITEMS] = { false };
+	bool indexed[PC_MAX_PORT_ITEMS] = { false };
+	struct pc_port_key keys[PC_MAX_PORT_ITEMS], k, *prev = NULL;
+	__u32 nold = ah->generation ? ah->nitems : 0, i, j, c;
+	struct pc_port_item old;
 	int err;
 
 	for (j = 0; j < nold; j++) {
-		err = lookup(m->port_items, active * PC_MAX_PORT_ITEMS + j, &old[j]);
+		err = lookup(m->port_items, active * PC_MAX_PORT_ITEMS + j, &old);
 		if (err)
 			return err;
-		if (old[j].counter >= PC_MAX_PORT_ITEMS)
+		if (old.counter >= PC_MAX_PORT_ITEMS)
 			return -EINVAL;
-		in_use[old[j].counter] = true;
+		in_force[old.counter] = true;
+	}
+	while (!bpf_map_get_next_key(m->port_index, prev, &k)) {
+		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_MAX_PORT_ITEMS) {
+			indexed[c] = true;
+			keys[c] = k;
+		}
+		prev = &k;
 	}
 	for (i = 0; i < n; i++) {
+		k = item_key(&items[i]);
 		items[i].counter = PC_MAX_PORT_ITEMS;
-		for (j = 0; j < nold; j++)
-			if (old[j].proto == items[i].proto && old[j].lo == items[i].lo &&
-			    old[j].hi == items[i].hi) {
-				items[i].counter = old[j].counter;
-				taken[old[j].counter] = true;
-			}
+		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_MAX_PORT_ITEMS) {
+			items[i].counter = c;
+			taken[c] = true;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		if (items[i].counter < PC_MAX_PORT_ITEMS)
 			continue;
-		/* Prefer counters free in both generations; a counter of an
-		 * item that is going away is reused only when none is left. */
-		while (next < PC_MAX_PORT_ITEMS && (in_use[next] || taken[next]))
-			next++;
-		j = next;
+		for (j = 0; j < PC_MAX_PORT_ITEMS && (taken[j] || in_force[j] || indexed[j]); j++)
+			;
 		if (j == PC_MAX_PORT_ITEMS)
-			for (j = 0; j < PC_MAX_PORT_ITEMS && taken[j]; j++)
+			for (j = 0; j < PC_MAX_PORT_ITEMS && (taken[j] || in_force[j]); j++)
 				;
 		if (j == PC_MAX_PORT_ITEMS)
 			return -ENOSPC;
+		if (indexed[j] && bpf_map_delete_elem(m->port_index, &keys[j]) && errno != ENOENT)
+			return -errno;
+		indexed[j] = false;
 		taken[j] = true;
 		items[i].counter = j;
+		k = item_key(&items[i]);
 		err = percpu_zero(m->port_counters, j, sizeof(struct pc_port_count));
+		if (!err && bpf_map_update_elem(m->port_index, &k, &j, BPF_ANY))
+			err = -errno;
 		if (err)
 			return err;
 	}

@@ -11,7 +11,7 @@
 /* File descriptors of every map, from the pins or from a fresh load. */
 struct pc_maps {
 	int ctl, policy, rules, sets, list_prefixes, ports, port_items, prefixes;
-	int port_counters, rule_counters, totals, attach;
+	int port_counters, port_index, rule_counters, totals, attach;
 };
 
 /* Put c in force as a new generation: written into the slot not in force,
