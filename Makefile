@@ -120,7 +120,9 @@ demo: all
 install: all
 	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis
 	install -D -m 0644 docs/portcullis.8 $(DESTDIR)$(PREFIX)/share/man/man8/portcullis.8
-	install -D -m 0644 packaging/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
+	install -d -m 0755 $(DESTDIR)/etc/portcullis
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' packaging/portcullis.service > $(BUILD)/portcullis.service
+	install -D -m 0644 $(BUILD)/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt

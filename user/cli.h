@@ -57,6 +57,9 @@ void pc_format_time(char *buf, size_t size, __u64 realtime_ns);
 int pc_usage(const char *text, bool error);
 
 const char *pc_hook_name(enum pc_hook h);
+
+/* "s" unless n is 1: "%zu rule%s". */
+const char *pc_plural(size_t n);
 int pc_hook_parse(const char *s); /* -1 if unknown */
 
 #endif /* PC_CLI_H */

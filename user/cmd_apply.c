@@ -48,8 +48,10 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (check) {
-		printf("%s: OK: %zu rules, %zu tables, %zu prefix entries\n", argv[optind],
-		       policy.nrules, policy.ntables, compiled.nprefixes);
+		printf("%s: OK: %zu rule%s, %zu table%s, %zu prefix entr%s\n", argv[optind],
+		       policy.nrules, pc_plural(policy.nrules), policy.ntables,
+		       pc_plural(policy.ntables), compiled.nprefixes,
+		       compiled.nprefixes == 1 ? "y" : "ies");
 		goto out;
 	}
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
@@ -72,9 +74,10 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 		pr_info("%s is the policy in force already (generation %llu): nothing changed\n",
 			argv[optind], (unsigned long long)hdr.generation);
 	else
-		pr_info("applied %s: generation %llu, %zu rules, %zu tables, %zu prefix entries\n",
+		pr_info("applied %s: generation %llu, %zu rule%s, %zu table%s, %zu prefix entr%s\n",
 			argv[optind], (unsigned long long)hdr.generation, policy.nrules,
-			policy.ntables, compiled.nprefixes);
+			pc_plural(policy.nrules), policy.ntables, pc_plural(policy.ntables),
+			compiled.nprefixes, compiled.nprefixes == 1 ? "y" : "ies");
 out:
 	pc_loaded_close(&l);
 	pc_pin_dir_unlock(lock);

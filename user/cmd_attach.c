@@ -35,8 +35,10 @@ static int put_in_force(const struct pc_loaded *l, const struct pc_compiled *c, 
 		pr_warn("put the policy in force: %s\n", strerror(-err));
 		return err;
 	}
-	pr_debug("policy %s in force%s\n", rules ? rules : "<default>",
-		 err == PC_APPLY_UNCHANGED ? " already" : "");
+	if (err == PC_APPLY_UNCHANGED)
+		pr_debug("policy %s in force already\n", rules ? rules : "<default>");
+	else
+		pr_info("policy %s in force\n", rules ? rules : "the built-in default");
 	return 0;
 }
 
@@ -76,8 +78,10 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 			return pc_usage(usage_text, true);
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc) {
+		fprintf(stderr, "portcullis: attach: which interface?\n");
 		return pc_usage(usage_text, true);
+	}
 	if (pc_require_privileges())
 		return PC_EXIT_FAIL;
 	/* Check everything before changing anything. */

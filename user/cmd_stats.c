@@ -105,7 +105,11 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 			return pc_usage(usage_text, true);
 		}
 	}
-	if (optind != argc || (count > 0 && !watch))
+	if (count > 0 && !watch) {
+		fprintf(stderr, "portcullis: stats: --count needs --watch\n");
+		return pc_usage(usage_text, true);
+	}
+	if (optind != argc)
 		return pc_usage(usage_text, true);
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
 	if (ret)

@@ -111,8 +111,9 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	printf("programs    xdp id %u, tc id %u\n", pc_prog_id(l.xdp_fd), pc_prog_id(l.tc_fd));
 	printf("policy      generation %llu, applied %s\n", (unsigned long long)hdr.generation,
 	       applied);
-	printf("            %u rules, %u tables, %u prefix entries, malformed packets: %s\n",
-	       hdr.nrules, tables, hdr.nprefixes, pc_action_name(hdr.malformed));
+	printf("            %u rule%s, %u table%s, %u prefix entr%s, malformed packets: %s\n",
+	       hdr.nrules, pc_plural(hdr.nrules), tables, pc_plural(tables), hdr.nprefixes,
+	       hdr.nprefixes == 1 ? "y" : "ies", pc_action_name(hdr.malformed));
 	if (!n)
 		printf("attached    nowhere\n");
 	for (i = 0; i < n; i++) {
