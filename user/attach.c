@@ -57,6 +57,26 @@ static __u64 current_netns_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
+int pc_netns_name(__u64 ino, char *buf, size_t size)
+{
+	DIR *d = opendir("/run/netns");
+	char path[512];
+	struct dirent *e;
+	struct stat st;
+	int found = -ENOENT;
+
+	while (d && found && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		if (e->d_name[0] != '.' && !stat(path, &st) && st.st_ino == ino) {
+			snprintf(buf, size, "%s", e->d_name);
+			found = 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* Enter the namespace at path if it is the one with this cookie. */
 static int try_netns(const char *path, __u64 cookie)
 {
@@ -370,13 +390,29 @@ int pc_attachments(const struct pc_loaded *l, struct pc_attach_key *keys,
 		   struct pc_attach_val *vals, int max)
 {
 	struct pc_attach_key k, *prev = NULL;
-	int n = 0;
+	int n = 0, i, j;
 
 	while (n < max && !bpf_map_get_next_key(l->maps.attach, prev, &k)) {
 		keys[n] = k;
 		prev = &keys[n];
 		if (!bpf_map_lookup_elem(l->maps.attach, &k, &vals[n]))
 			n++;
+	}
+	/* By interface name, then hook: the order people read them in. */
+	for (i = 1; i < n; i++) {
+		struct pc_attach_key kk = keys[i];
+		struct pc_attach_val vv = vals[i];
+
+		for (j = i; j > 0; j--) {
+			int c = strcmp(vals[j - 1].ifname, vv.ifname);
+
+			if (c < 0 || (c == 0 && keys[j - 1].hook <= kk.hook))
+				break;
+			keys[j] = keys[j - 1];
+			vals[j] = vals[j - 1];
+		}
+		keys[j] = kk;
+		vals[j] = vv;
 	}
 	return n;
 }

@@ -13,6 +13,9 @@
 #define PC_TC_HANDLE 0x2525
 #define PC_TC_PRIO   25
 
+/* The name under /run/netns of the namespace with this inode, if any. */
+int pc_netns_name(__u64 ino, char *buf, size_t size);
+
 /* The network namespace this process is in (its cookie). */
 __u64 pc_current_netns(void);
 

@@ -87,6 +87,7 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 				       json_object_new_string(pc_action_name(hdr.malformed)));
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_new_object();
+			char name[256];
 
 			pc_format_time(since, sizeof(since), vals[i].attached_ns);
 			json_object_object_add(o, "interface", json_object_new_string(vals[i].ifname));
@@ -97,6 +98,8 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 			live = pc_attachment_live(&l, &keys[i], &vals[i]);
 			json_object_object_add(o, "netns", json_object_new_uint64(vals[i].netns_ino));
 			json_object_object_add(o, "netns_cookie", json_object_new_uint64(keys[i].netns));
+			if (!pc_netns_name(vals[i].netns_ino, name, sizeof(name)))
+				json_object_object_add(o, "netns_name", json_object_new_string(name));
 			json_object_object_add(o, "live", live < 0 ? NULL : json_object_new_boolean(live));
 			json_object_array_add(arr, o);
 		}
@@ -117,9 +120,11 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	if (!n)
 		printf("attached    nowhere\n");
 	for (i = 0; i < n; i++) {
-		char where[64] = "";
+		char where[300] = "", name[256];
 
-		if (keys[i].netns != netns)
+		if (keys[i].netns != netns && !pc_netns_name(vals[i].netns_ino, name, sizeof(name)))
+			snprintf(where, sizeof(where), " in netns %s", name);
+		else if (keys[i].netns != netns)
 			snprintf(where, sizeof(where), " in netns net:[%llu]",
 				 (unsigned long long)vals[i].netns_ino);
 		live = pc_attachment_live(&l, &keys[i], &vals[i]);

@@ -102,7 +102,7 @@ check_eq "status from B: interface, ifindex, hook" \
 check_eq "status from B: netns is A's ($INO_A)" "$(jget "$S" 'd["attachments"][0]["netns"]')" "$INO_A"
 check_eq "status from B: live is true" "$(jget "$S" 'd["attachments"][0]["live"]')" true
 check_rc "status (text) from B exits 0" 0 inB status
-check_match "status from B names $IF in A's netns" "$OUT" "$IF in netns net:\\[$INO_A\\] .*tc-ingress"
+check_match "status from B names $IF in A's netns, by its name" "$OUT" "$IF in netns $NSA .*tc-ingress"
 check_nomatch "status from B does not call it gone or unreachable" "$OUT" 'GONE|not reachable'
 
 check_rc "detach $IF from B exits 1" 1 inB detach "$IF"
