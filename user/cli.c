@@ -245,6 +245,18 @@ void pc_pin_dir_unlock(int fd)
 		close(fd);
 }
 
+void pc_warn_pins(const char *dir, int err)
+{
+	if (err == -ENOENT)
+		pr_warn("nothing loaded: no portcullis pins under %s (run 'portcullis attach' first)\n",
+			dir);
+	else if (err == -ESTALE)
+		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
+			dir);
+	else
+		pr_warn("cannot open the pins under %s: %s\n", dir, strerror(-err));
+}
+
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd)
 {
 	int err;
@@ -254,16 +266,8 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 		return PC_EXIT_FAIL;
 	*lock_fd = pc_pin_dir_lock(cli->pin_dir, how, false);
 	err = *lock_fd < 0 ? *lock_fd : pc_open_pinned(l, cli->pin_dir);
-	if (err == -ENOENT) {
-		pr_warn("nothing loaded: no portcullis pins under %s (run 'portcullis attach' first)\n",
-			cli->pin_dir);
-	} else if (err == -ESTALE) {
-		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
-			cli->pin_dir);
-	} else if (err) {
-		pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));
-	}
 	if (err) {
+		pc_warn_pins(cli->pin_dir, err);
 		pc_pin_dir_unlock(*lock_fd);
 		*lock_fd = -1;
 		return PC_EXIT_FAIL;
@@ -401,7 +405,7 @@ int pc_hook_parse(const char *s)
 	return -1;
 }
 
-const char *pc_plural(size_t n)
+const char *pc_plural(size_t n, const char *one, const char *many)
 {
-	return n == 1 ? "" : "s";
+	return n == 1 ? one : many;
 }

@@ -41,6 +41,10 @@ void pc_pin_dir_unlock(int fd);
  * portcullis mounted on it. A directory that holds other pins stays. */
 int pc_pin_dir_remove(const char *dir);
 
+/* Say why the pins under dir could not be opened (err from pc_open_pinned
+ * or pc_load_pinned). */
+void pc_warn_pins(const char *dir, int err);
+
 /* Lock the pin directory and open what is pinned there. Prints "nothing
  * loaded" and returns PC_EXIT_FAIL when nothing is. */
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
@@ -58,8 +62,9 @@ int pc_usage(const char *text, bool error);
 
 const char *pc_hook_name(enum pc_hook h);
 
-/* "s" unless n is 1: "%zu rule%s". */
-const char *pc_plural(size_t n);
+/* The ending for n of something: pc_plural(n, "", "s") for "rule%s",
+ * pc_plural(n, "y", "ies") for "entr%s". */
+const char *pc_plural(size_t n, const char *one, const char *many);
 int pc_hook_parse(const char *s); /* -1 if unknown */
 
 #endif /* PC_CLI_H */

@@ -49,9 +49,9 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 		return ret;
 	if (check) {
 		printf("%s: OK: %zu rule%s, %zu table%s, %zu prefix entr%s\n", argv[optind],
-		       policy.nrules, pc_plural(policy.nrules), policy.ntables,
-		       pc_plural(policy.ntables), compiled.nprefixes,
-		       compiled.nprefixes == 1 ? "y" : "ies");
+		       policy.nrules, pc_plural(policy.nrules, "", "s"), policy.ntables,
+		       pc_plural(policy.ntables, "", "s"), compiled.nprefixes,
+		       pc_plural(compiled.nprefixes, "y", "ies"));
 		goto out;
 	}
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
@@ -76,8 +76,8 @@ int do_apply(const struct pc_cli *cli, int argc, char **argv)
 	else
 		pr_info("applied %s: generation %llu, %zu rule%s, %zu table%s, %zu prefix entr%s\n",
 			argv[optind], (unsigned long long)hdr.generation, policy.nrules,
-			pc_plural(policy.nrules), policy.ntables, pc_plural(policy.ntables),
-			compiled.nprefixes, compiled.nprefixes == 1 ? "y" : "ies");
+			pc_plural(policy.nrules, "", "s"), policy.ntables, pc_plural(policy.ntables, "", "s"),
+			compiled.nprefixes, pc_plural(compiled.nprefixes, "y", "ies"));
 out:
 	pc_loaded_close(&l);
 	pc_pin_dir_unlock(lock);

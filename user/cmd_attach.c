@@ -107,8 +107,7 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 	}
 	err = pc_load_pinned(&l, cli->pin_dir, &created);
 	if (err == -ESTALE) {
-		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
-			cli->pin_dir);
+		pc_warn_pins(cli->pin_dir, err);
 		goto out;
 	} else if (err) {
 		pr_warn("load the BPF programs: %s (run with -v for libbpf's messages)\n",

@@ -62,7 +62,7 @@ int do_detach(const struct pc_cli *cli, int argc, char **argv)
 			err = 0;
 		}
 		if (err) {
-			pr_warn("cannot open the pins under %s: %s\n", cli->pin_dir, strerror(-err));
+			pc_warn_pins(cli->pin_dir, err);
 			ret = PC_EXIT_FAIL;
 		} else if (pc_detach_all(&l, cli->pin_dir)) {
 			ret = PC_EXIT_FAIL;

@@ -115,8 +115,8 @@ int do_status(const struct pc_cli *cli, int argc, char **argv)
 	printf("policy      generation %llu, applied %s\n", (unsigned long long)hdr.generation,
 	       applied);
 	printf("            %u rule%s, %u table%s, %u prefix entr%s, malformed packets: %s\n",
-	       hdr.nrules, pc_plural(hdr.nrules), tables, pc_plural(tables), hdr.nprefixes,
-	       hdr.nprefixes == 1 ? "y" : "ies", pc_action_name(hdr.malformed));
+	       hdr.nrules, pc_plural(hdr.nrules, "", "s"), tables, pc_plural(tables, "", "s"), hdr.nprefixes,
+	       pc_plural(hdr.nprefixes, "y", "ies"), pc_action_name(hdr.malformed));
 	if (!n)
 		printf("attached    nowhere\n");
 	for (i = 0; i < n; i++) {
