@@ -23,8 +23,9 @@ PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS    ?= -O2 -g
+USER_DIRS := rules kernel commands util
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-             -Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+             -Iinclude $(USER_DIRS:%=-Iuser/%) -I$(BUILD) $(PKG_CFLAGS)
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-parameter \
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
@@ -37,18 +38,22 @@ BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 
-# Library code: everything in user/ except the command entry points.
-LIB_SRCS  := $(filter-out user/main.c user/cmd_%.c,$(wildcard user/*.c))
-CMD_SRCS  := user/main.c $(wildcard user/cmd_*.c)
-LIB_OBJS  := $(LIB_SRCS:user/%.c=$(BUILD)/user/%.o)
-CMD_OBJS  := $(CMD_SRCS:user/%.c=$(BUILD)/user/%.o)
+# Library code: the rules language, the kernel side and the utilities;
+# the commands link it into build/portcullis.
+LIB_SRCS  := $(wildcard user/rules/*.c user/kernel/*.c user/util/*.c)
+CMD_SRCS  := $(wildcard user/commands/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libportcullis.a
 
+# Test helpers: the reference classifier and the packet builders.
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
+TEST_CFLAGS    = $(CFLAGS) -Itests/lib
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/%)
-PROG_LIB  := $(filter-out $(PROG_SRCS),$(wildcard tests/prog/*.c))
 
 .PHONY: all deps test test-unit test-prog test-e2e demo clean install
 
@@ -68,7 +73,7 @@ deps:
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
 	fi
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/portcullis.h | $(BUILD)
@@ -81,9 +86,15 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/portcullis.h $(SKELS) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*/*.h) include/portcullis.h $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h user/*/*.h) include/portcullis.h | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -93,13 +104,13 @@ $(BUILD)/portcullis: $(CMD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(PKG_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/%: tests/prog/%.c $(PROG_LIB) $(wildcard tests/prog/*.h) $(LIB) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/prog $< $(PROG_LIB) $(LIB) $(PKG_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
 # Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
 test: all $(UNIT_BINS) $(PROG_BINS)

@@ -26,7 +26,7 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
-#include "compile.h"
+#include "compiler.h"
 #include "loader.h"
 #include "pkt.h"
 #include "refclass.h"

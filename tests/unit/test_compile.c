@@ -20,7 +20,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "compile.h"
+#include "compiler.h"
 #include "policy.h"
 
 #define FILE_NAME "t.rules"

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 #include <time.h>
-#include "compile.h"
+#include "compiler.h"
 #include "loader.h"
 
 /* Exit statuses, as the SPEC defines them. */

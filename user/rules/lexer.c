@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules_lex.h"
+#include "lexer.h"
 
 bool pc_lex_word_char(int c)
 {

@@ -6,7 +6,7 @@
 #ifndef PC_POLICY_MAPS_H
 #define PC_POLICY_MAPS_H
 
-#include "compile.h"
+#include "compiler.h"
 
 /* File descriptors of every map, from the pins or from a fresh load. */
 struct pc_maps {

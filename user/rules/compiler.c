@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "compile.h"
+#include "compiler.h"
 
 struct set_builder {
 	const struct pc_policy *p;

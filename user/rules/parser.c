@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "policy.h"
-#include "rules_lex.h"
+#include "lexer.h"
 
 #define DESC_MAX 96
 #define RATE_MAX 1000000u
