@@ -23,9 +23,12 @@ PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS    ?= -O2 -g
+WARN      := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 USER_DIRS := rules kernel commands util
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-             -Iinclude $(USER_DIRS:%=-Iuser/%) -I$(BUILD) $(PKG_CFLAGS)
+CFLAGS    += $(WARN) -MMD -MP -Iinclude $(USER_DIRS:%=-Iuser/%) -I$(BUILD) $(PKG_CFLAGS)
+# The rules language sees only itself and include/: no libbpf, so that a
+# fuzzer or a linter can take it alone.
+RULES_CFLAGS := $(filter-out -I% $(PKG_CFLAGS),$(CFLAGS)) -Iinclude -Iuser/rules -Iuser/util
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-parameter \
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
@@ -86,12 +89,20 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*/*.h) include/portcullis.h $(SKELS)
+# Header dependencies come from -MMD; only the loader sees the skeleton.
+$(BUILD)/user/%.o: user/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h user/*/*.h) include/portcullis.h | deps
+$(BUILD)/user/rules/%.o: user/rules/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(RULES_CFLAGS) -c $< -o $@
+
+$(BUILD)/user/kernel/loader.o: $(SKELS)
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
@@ -137,6 +148,8 @@ install: all
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

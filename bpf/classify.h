@@ -108,10 +108,11 @@ static __always_inline int pc_decide(int cls, const struct pc_pkt *pkt, __u64 le
 	if (!port || !port->rules)
 		return pc_verdict(t, 0); /* the short path: no rule names this port */
 
-	cand = port->rules;
 	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
 	if (!hdr)
 		return pc_verdict(t, 0);
+	/* A rule whose addresses are all of one family applies to it alone. */
+	cand = port->rules & (pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules);
 	if ((cand & ~hdr->src_any) || (cand & ~hdr->dst_any)) {
 		struct pc_lpm_key key = {
 			.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128),

@@ -73,6 +73,9 @@ struct pc_policy_hdr {
 	__u64 dst_any;
 	__u64 dst_neg;
 	__u64 drop_rules;   /* rules whose action drops the packet */
+	__u64 reject_rules; /* of those, the rules that also answer (reject) */
+	__u64 v4_rules;     /* rules that apply to IPv4 packets */
+	__u64 v6_rules;     /* rules that apply to IPv6 packets */
 	__u64 digest;       /* of the compiled policy: equal digests, same policy */
 	__u32 nrules;
 	__u32 nsets;

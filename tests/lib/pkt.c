@@ -410,12 +410,12 @@ static uint16_t random_port(struct rng *r, const struct pc_policy *p)
 
 	if (p)
 		for (i = 0; i < p->nrules; i++)
-			n += p->rules[i].nports;
+			n += p->rules[i].ports.n;
 	if (n && rng_chance(r, 75)) {
 		k = rng_below(r, (uint32_t)n);
 		for (i = 0; i < p->nrules; i++) {
-			if (k < p->rules[i].nports) {
-				const struct pc_port_range *pr = &p->rules[i].ports[k];
+			if (k < p->rules[i].ports.n) {
+				const struct pc_port_range *pr = &p->rules[i].ports.v[k];
 
 				switch (rng_below(r, 5)) {
 				case 0:
@@ -430,7 +430,7 @@ static uint16_t random_port(struct rng *r, const struct pc_policy *p)
 					return (uint16_t)(pr->lo + rng_below(r, pr->hi - pr->lo + 1u));
 				}
 			}
-			k -= p->rules[i].nports;
+			k -= p->rules[i].ports.n;
 		}
 	}
 	if (rng_chance(r, 60))

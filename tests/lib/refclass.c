@@ -217,10 +217,10 @@ static bool ref_ports_match(const struct pc_rule_ast *r, int dport)
 {
 	size_t i;
 
-	if (r->nports == 0)
+	if (r->ports.n == 0)
 		return true;
-	for (i = 0; i < r->nports; i++)
-		if (dport >= r->ports[i].lo && dport <= r->ports[i].hi)
+	for (i = 0; i < r->ports.n; i++)
+		if (dport >= r->ports.v[i].lo && dport <= r->ports.v[i].hi)
 			return true;
 	return false;
 }
@@ -238,8 +238,8 @@ static void ref_port_item(const struct pc_policy *p, const struct ref_pkt *pkt,
 
 		if (!(r->protos & (1u << pkt->proto)))
 			continue;
-		for (j = 0; j < r->nports; j++) {
-			int lo = r->ports[j].lo, hi = r->ports[j].hi;
+		for (j = 0; j < r->ports.n; j++) {
+			int lo = r->ports.v[j].lo, hi = r->ports.v[j].hi;
 
 			if (pkt->dport < lo || pkt->dport > hi)
 				continue;

@@ -1134,12 +1134,12 @@ static int ref_first_match(const struct pc_policy *p, const struct tuple *t)
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct pc_rule_ast *r = &p->rules[i];
-		bool port = r->nports == 0;
+		bool port = r->ports.n == 0;
 
 		if (!(r->protos & (1u << t->proto)))
 			continue;
-		for (j = 0; j < r->nports; j++)
-			if (t->port >= r->ports[j].lo && t->port <= r->ports[j].hi)
+		for (j = 0; j < r->ports.n; j++)
+			if (t->port >= r->ports.v[j].lo && t->port <= r->ports.v[j].hi)
 				port = true;
 		if (!port || !ref_addr(p, &r->src, t->family, t->src) ||
 		    !ref_addr(p, &r->dst, t->family, t->dst))
@@ -1161,8 +1161,8 @@ static void ref_item(const struct pc_policy *p, const struct tuple *t, int *lo, 
 
 		if (!(r->protos & (1u << t->proto)))
 			continue;
-		for (j = 0; j < r->nports; j++) {
-			int l = r->ports[j].lo, h = r->ports[j].hi;
+		for (j = 0; j < r->ports.n; j++) {
+			int l = r->ports.v[j].lo, h = r->ports.v[j].hi;
 
 			if ((int)t->port < l || (int)t->port > h)
 				continue;
@@ -1275,8 +1275,8 @@ static unsigned random_port(const struct pc_policy *p)
 		/* At or next to a bound that a rule names. */
 		const struct pc_rule_ast *rule = &p->rules[rndn((unsigned)p->nrules)];
 
-		if (rule->nports) {
-			const struct pc_port_range *pr = &rule->ports[rndn((unsigned)rule->nports)];
+		if (rule->ports.n) {
+			const struct pc_port_range *pr = &rule->ports.v[rndn((unsigned)rule->ports.n)];
 			int port = (rndn(2) ? pr->lo : pr->hi) + (rndn(2) ? 0 : (int)rndn(3) - 1);
 
 			if (port >= 0 && port <= 65535)

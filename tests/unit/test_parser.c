@@ -395,8 +395,8 @@ static void test_defaults(void **state)
 	assert_false(x->src.neg);
 	assert_int_equal(x->dst.kind, PC_ADDR_ANY);
 	assert_false(x->dst.neg);
-	assert_null(x->ports);
-	assert_int_equal(x->nports, 0);
+	assert_null(x->ports.v);
+	assert_int_equal(x->ports.n, 0);
 	assert_false(x->log);
 	assert_int_equal(x->rate, 0);
 	assert_int_equal(x->burst, 0);
@@ -433,10 +433,10 @@ static void test_default_policy(void **state)
 	assert_string_equal(r.msgs, "");
 	assert_int_equal(r.pol.nrules, 2);
 	assert_int_equal(r.pol.rules[0].action, PC_ACT_BLOCK);
-	assert_int_equal(r.pol.rules[0].nports, 1);
-	assert_int_equal(r.pol.rules[0].ports[0].lo, 25);
+	assert_int_equal(r.pol.rules[0].ports.n, 1);
+	assert_int_equal(r.pol.rules[0].ports.v[0].lo, 25);
 	assert_int_equal(r.pol.rules[1].action, PC_ACT_MONITOR);
-	assert_int_equal(r.pol.rules[1].nports, 3);
+	assert_int_equal(r.pol.rules[1].ports.n, 3);
 	s = check_roundtrip(&r.pol);
 	assert_string_equal(s, "set malformed block\n"
 			       "block proto tcp to port 25\n"
@@ -544,11 +544,11 @@ static void test_rule_fields(void **state)
 	assert_int_equal(x->dst.kind, PC_ADDR_TABLE);
 	assert_true(x->dst.neg);
 	assert_int_equal(x->dst.table, 0);
-	assert_int_equal(x->nports, 2);
-	assert_int_equal(x->ports[0].lo, 587);
-	assert_int_equal(x->ports[0].hi, 587);
-	assert_int_equal(x->ports[1].lo, 1024);
-	assert_int_equal(x->ports[1].hi, 2048);
+	assert_int_equal(x->ports.n, 2);
+	assert_int_equal(x->ports.v[0].lo, 587);
+	assert_int_equal(x->ports.v[0].hi, 587);
+	assert_int_equal(x->ports.v[1].lo, 1024);
+	assert_int_equal(x->ports.v[1].hi, 2048);
 	assert_true(x->log);
 	assert_int_equal(x->log_loc.line, 2);
 	assert_int_equal(x->rate, 30);
@@ -651,7 +651,7 @@ static void test_spec_example(void **state)
 	assert_int_equal(x[2].src.table, 1);
 	assert_true(x[2].log);
 	assert_int_equal(x[3].action, PC_ACT_MONITOR);
-	assert_int_equal(x[3].nports, 3);
+	assert_int_equal(x[3].ports.n, 3);
 	assert_int_equal(x[4].action, PC_ACT_LIMIT);
 	assert_int_equal(x[4].rate, 30);
 	assert_int_equal(x[4].rate_unit, 60);
@@ -659,8 +659,8 @@ static void test_spec_example(void **state)
 	assert_int_equal(x[5].action, PC_ACT_BLOCK);
 	assert_int_equal(x[5].protos, PC_PROTOS_TCP | PC_PROTOS_UDP);
 	assert_int_equal(x[5].src.list.n, 1);
-	assert_int_equal(x[5].ports[0].lo, 1024);
-	assert_int_equal(x[5].ports[0].hi, 65535);
+	assert_int_equal(x[5].ports.v[0].lo, 1024);
+	assert_int_equal(x[5].ports.v[0].hi, 65535);
 	assert_int_equal(x[5].loc.line, 12);
 	assert_string_equal(x[5].loc.file, path);
 
@@ -718,11 +718,11 @@ static void test_multiline_lists(void **state)
 	assert_int_equal(r.pol.nrules, 3);
 	x = r.pol.rules;
 	assert_int_equal(x[0].loc.line, 7);
-	assert_int_equal(x[0].nports, 2);
+	assert_int_equal(x[0].ports.n, 2);
 	assert_int_equal(x[1].loc.line, 10);
 	assert_int_equal(x[1].protos, PC_PROTOS_TCP | PC_PROTOS_UDP);
 	assert_int_equal(x[1].src.list.n, 2);
-	assert_int_equal(x[1].nports, 1);
+	assert_int_equal(x[1].ports.n, 1);
 	assert_int_equal(x[2].loc.line, 16);
 	free(check_roundtrip(&r.pol));
 	result_free(&r);

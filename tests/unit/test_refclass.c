@@ -432,7 +432,7 @@ static void run_case(void **state)
 static void test_policy_shape(void **state)
 {
 	assert_int_equal(parsed[0].nrules, 9);
-	assert_int_equal(parsed[0].rules[3].nports, 3);
+	assert_int_equal(parsed[0].rules[3].ports.n, 3);
 	assert_int_equal(parsed[0].rules[6].src.kind, PC_ADDR_TABLE);
 	assert_true(parsed[0].rules[6].src.neg);
 	assert_true(parsed[0].rules[7].dst.neg);

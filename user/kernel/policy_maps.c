@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "growable_array.h"
 #include "loader.h"
 
 static int update(int fd, __u32 key, const void *val)
@@ -385,15 +386,10 @@ static int rule_ports(struct pc_rule_ast *r, __u32 i, const struct pc_port_item 
 	for (j = 0; j < n; j++) {
 		if (items[j].proto != proto || !(items[j].rules & (1ULL << i)))
 			continue;
-		if (!(r->nports % 16)) {
-			void *v = realloc(r->ports, (r->nports + 16) * sizeof(*r->ports));
+		struct pc_port_range pr = { .lo = items[j].lo, .hi = items[j].hi };
 
-			if (!v)
-				return -ENOMEM;
-			r->ports = v;
-		}
-		r->ports[r->nports].lo = items[j].lo;
-		r->ports[r->nports++].hi = items[j].hi;
+		if (pc_array_push(&r->ports, pr))
+			return -ENOMEM;
 	}
 	return 0;
 }

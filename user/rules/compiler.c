@@ -116,6 +116,10 @@ static void compile_rules(struct set_builder *b)
 			c->hdr.dst_any |= bit;
 		if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
 			c->hdr.drop_rules |= bit;
+		if (r->action == PC_ACT_REJECT)
+			c->hdr.reject_rules |= bit;
+		c->hdr.v4_rules |= bit;
+		c->hdr.v6_rules |= bit;
 		if (k->src_neg)
 			c->hdr.src_neg |= bit;
 		if (k->dst_neg)
@@ -185,11 +189,11 @@ static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struc
 
 			if (!(r->protos & (1u << proto)))
 				continue;
-			if (!r->nports)
+			if (!r->ports.n)
 				for (port = 0; port < PC_NPORTS; port++)
 					row[port].rules |= bit;
-			for (j = 0; j < r->nports; j++) {
-				const struct pc_port_range *pr = &r->ports[j];
+			for (j = 0; j < r->ports.n; j++) {
+				const struct pc_port_range *pr = &r->ports.v[j];
 				int k = item_find(c, proto, pr);
 
 				for (port = pr->lo; port <= pr->hi; port++)

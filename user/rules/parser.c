@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "growable_array.h"
 #include "policy.h"
 #include "lexer.h"
 
@@ -443,21 +444,12 @@ static int prefix_item(struct parser *p, const struct pc_token *t, void *vctx)
 	}
 }
 
-/* A rule's port array has no capacity field: it doubles at powers of two. */
 static int add_port(struct parser *p, struct pc_rule_ast *r, const struct pc_port_range *pr)
 {
-	size_t n = r->nports;
-
-	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-		struct pc_port_range *v = realloc(r->ports, (n ? n * 2 : 4) * sizeof(*v));
-
-		if (!v) {
-			oom(p);
-			return -1;
-		}
-		r->ports = v;
+	if (pc_array_push(&r->ports, *pr)) {
+		oom(p);
+		return -1;
 	}
-	r->ports[r->nports++] = *pr;
 	return 0;
 }
 
@@ -706,8 +698,8 @@ static void rule_free(struct pc_rule_ast *r)
 {
 	pc_prefix_list_free(&r->src.list);
 	pc_prefix_list_free(&r->dst.list);
-	free(r->ports);
-	r->ports = NULL;
+	free(r->ports.v);
+	memset(&r->ports, 0, sizeof(r->ports));
 }
 
 static int parse_rule(struct parser *p, enum pc_action act)

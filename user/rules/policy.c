@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "growable_array.h"
 #include "policy.h"
 
 const char pc_default_policy[] =
@@ -76,17 +77,7 @@ const char *pc_action_name(enum pc_action a)
 
 int pc_prefix_list_add(struct pc_prefix_list *l, const struct pc_prefix *p)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct pc_prefix *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *p;
-	return 0;
+	return pc_array_push(l, *p);
 }
 
 void pc_prefix_list_free(struct pc_prefix_list *l)
@@ -163,7 +154,7 @@ void pc_policy_free(struct pc_policy *p)
 	for (i = 0; i < p->nrules; i++) {
 		pc_prefix_list_free(&p->rules[i].src.list);
 		pc_prefix_list_free(&p->rules[i].dst.list);
-		free(p->rules[i].ports);
+		free(p->rules[i].ports.v);
 	}
 	free(p->rules);
 	for (i = 0; i < p->nfiles; i++)

@@ -35,6 +35,15 @@ struct pc_prefix_list {
 	size_t n, cap;
 };
 
+struct pc_port_range {
+	__u16 lo, hi; /* a single port has lo == hi */
+};
+
+struct pc_port_list {
+	struct pc_port_range *v;
+	size_t n, cap; /* n == 0: every port */
+};
+
 enum pc_addr_kind {
 	PC_ADDR_ANY = 0,
 	PC_ADDR_TABLE, /* <name>: table index */
@@ -49,10 +58,6 @@ struct pc_addr_spec {
 	struct pc_loc loc;
 };
 
-struct pc_port_range {
-	__u16 lo, hi; /* a single port has lo == hi */
-};
-
 struct pc_table {
 	char name[PC_NAME_MAX + 1];
 	struct pc_prefix_list prefixes;
@@ -65,8 +70,7 @@ struct pc_rule_ast {
 	struct pc_loc loc; /* the action keyword */
 	unsigned protos;   /* PC_PROTOS_*; tcp when not written */
 	struct pc_addr_spec src, dst;
-	struct pc_port_range *ports; /* NULL/0: every port */
-	size_t nports;
+	struct pc_port_list ports;
 	bool log;
 	struct pc_loc log_loc;
 	__u32 rate;           /* 0: no rate */

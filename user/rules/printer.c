@@ -133,17 +133,17 @@ static void sb_ports(struct sb *b, const struct pc_rule_ast *r)
 	struct pc_port_range *v;
 	size_t i;
 
-	if (r->nports == 1) {
-		sb_port(b, &r->ports[0]);
+	if (r->ports.n == 1) {
+		sb_port(b, &r->ports.v[0]);
 		return;
 	}
-	v = malloc(r->nports * sizeof(*v));
+	v = malloc(r->ports.n * sizeof(*v));
 	if (!v)
 		return;
-	memcpy(v, r->ports, r->nports * sizeof(*v));
-	qsort(v, r->nports, sizeof(*v), port_qcmp);
+	memcpy(v, r->ports.v, r->ports.n * sizeof(*v));
+	qsort(v, r->ports.n, sizeof(*v), port_qcmp);
 	sb_printf(b, "{");
-	for (i = 0; i < r->nports; i++) {
+	for (i = 0; i < r->ports.n; i++) {
 		sb_printf(b, "%s", i ? ", " : " ");
 		sb_port(b, &v[i]);
 	}
@@ -176,13 +176,13 @@ static void sb_rule(struct sb *b, const struct pc_policy *p, const struct pc_rul
 		sb_printf(b, " from ");
 		sb_addr(b, p, &r->src);
 	}
-	if (!dst_any || r->nports) {
+	if (!dst_any || r->ports.n) {
 		sb_printf(b, " to");
 		if (!dst_any) {
 			sb_printf(b, " ");
 			sb_addr(b, p, &r->dst);
 		}
-		if (r->nports) {
+		if (r->ports.n) {
 			sb_printf(b, " port ");
 			sb_ports(b, r);
 		}
