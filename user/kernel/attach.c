@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cli.h"
+#include "clock.h"
 
 static bool is_xdp(enum pc_hook h)
 {

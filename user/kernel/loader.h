@@ -38,7 +38,4 @@ int pc_open_attach_map(const char *pin_dir);
 /* The kernel's id of a program. */
 __u32 pc_prog_id(int prog_fd);
 
-/* CLOCK_REALTIME in nanoseconds, as kept in the maps. */
-__u64 pc_realtime_ns(void);
-
 #endif /* PC_LOADER_H */

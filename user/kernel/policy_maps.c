@@ -12,7 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "growable_array.h"
-#include "loader.h"
+#include "clock.h"
+#include "policy_maps.h"
 
 static int update(int fd, __u32 key, const void *val)
 {

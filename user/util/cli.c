@@ -368,15 +368,6 @@ int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c
 	return PC_EXIT_OK;
 }
 
-void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
-{
-	time_t t = realtime_ns / 1000000000ULL;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int pc_usage(const char *text, bool error)
 {
 	fputs(text, error ? stderr : stdout);

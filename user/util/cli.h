@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <time.h>
+#include "clock.h"
 #include "compiler.h"
 #include "loader.h"
 
@@ -52,9 +53,6 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 /* Parse and compile a rules file (NULL: the built-in default). Errors go
  * to stderr; returns PC_EXIT_OK or PC_EXIT_USAGE. */
 int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c);
-
-/* RFC 3339 UTC, e.g. 2026-11-27T22:40:01Z. */
-void pc_format_time(char *buf, size_t size, __u64 realtime_ns);
 
 /* Usage helper: the "Usage:" text of a command, on stdout for --help and
  * on stderr (returning PC_EXIT_USAGE) for a usage error. */

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <time.h>
+#include "clock.h"
+
+__u64 pc_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
+{
+	time_t t = realtime_ns / 1000000000ULL;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Wall-clock time as the maps keep it, and as people and programs read it. */
+#ifndef PC_CLOCK_H
+#define PC_CLOCK_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/* CLOCK_REALTIME in nanoseconds, as kept in the maps. */
+__u64 pc_realtime_ns(void);
+
+/* RFC 3339 UTC, e.g. 2026-11-27T22:40:01Z. */
+void pc_format_time(char *buf, size_t size, __u64 realtime_ns);
+
+#endif /* PC_CLOCK_H */
