@@ -55,8 +55,10 @@ TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 TEST_CFLAGS    = $(CFLAGS) -Itests/lib
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# One BPF_PROG_TEST_RUN binary per feature, as the kernel's
+# selftests/bpf/prog_tests/ are laid out, in a folder of their own.
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
-PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/%)
+PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
 .PHONY: all deps test test-unit test-prog test-e2e demo clean install
 
@@ -119,8 +121,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
+$(BUILD)/tests/prog/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
 # Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
