@@ -2,17 +2,16 @@
 /* The one classifier that every hook runs: parse, decide by the policy in
  * force, count. The cost does not grow with the number of rules: a port
  * lookup yields the candidate rules as a bit mask, at most one prefix
- * lookup per direction narrows it, and the lowest bit left decides. */
+ * lookup per direction narrows it, and the lowest bit left decides.
+ * Every verdict carries a reason (enum pc_reason), and one function,
+ * pc_account(), counts it and gives the verdict that the hook acts on. */
 #ifndef PC_BPF_CLASSIFY_H
 #define PC_BPF_CLASSIFY_H
 
+#include "frame.h"
+#include "hook.h"
 #include "maps.h"
 #include "parse.h"
-
-enum pc_decision {
-	PC_DECIDE_PASS = 0,
-	PC_DECIDE_DROP,
-};
 
 /* Prefix membership: the rules whose address set, for this direction,
  * holds the address. The only place that knows how sets are stored. */
@@ -51,98 +50,156 @@ static __always_inline __u32 pc_first_rule(__u64 m)
 	return n;
 }
 
-static __always_inline void pc_count(struct pc_count *c, __u64 len, __u8 conn)
+/* What one frame adds to the counters besides the totals. */
+struct pc_hit {
+	enum pc_reason reason;
+	struct pc_count *rule;      /* the deciding rule's counters, or NULL */
+	struct pc_port_count *port; /* the port item's counters, or NULL */
+};
+
+static __always_inline void pc_count_add(struct pc_count *c, const struct pc_frame *f, __u8 conn)
 {
-	c->packets++;
-	c->bytes += len;
+	c->packets += f->packets;
+	c->bytes += f->len;
 	c->connections += conn;
 }
 
-static __always_inline int pc_verdict(struct pc_totals *t, int drop)
+/* The one place a verdict is counted: the totals by verdict and reason,
+ * the deciding rule, the port item under the verdict. It returns the
+ * verdict, so that what is counted is what the hook does. Connection
+ * attempts count once per frame, GSO or not. */
+static __always_inline enum pc_verdict pc_account(struct pc_totals *t, const struct pc_frame *f,
+						  const struct pc_hit *h, __u8 conn)
 {
-	if (drop) {
-		t->dropped++;
-		return PC_DECIDE_DROP;
-	}
-	t->passed++;
-	return PC_DECIDE_PASS;
+	enum pc_verdict v = PC_REASON_VERDICT(h->reason);
+
+	t->packets += f->packets;
+	t->bytes += f->len;
+	if (v == PC_V_PASSED)
+		t->passed += f->packets;
+	else if (v == PC_V_DROPPED)
+		t->dropped += f->packets;
+	else
+		t->rejected += f->packets;
+	if (h->reason == PC_R_PASS_MALFORMED || h->reason == PC_R_DROP_MALFORMED)
+		t->malformed += f->packets;
+	else if (h->reason == PC_R_PASS_FRAGMENT)
+		t->fragments += f->packets;
+	else if (h->reason == PC_R_PASS_OTHER)
+		t->other += f->packets;
+	if (h->rule)
+		pc_count_add(h->rule, f, conn);
+	if (h->port)
+		pc_count_add(&h->port->v[v == PC_V_PASSED ? PC_V_PASSED :
+					 v == PC_V_DROPPED ? PC_V_DROPPED : PC_V_REJECTED],
+			     f, conn);
+	return v;
 }
 
-/* Decide the fate of one parsed frame of len bytes, as seen by the hook,
- * and count it. */
-static __always_inline int pc_decide(int cls, const struct pc_pkt *pkt, __u64 len)
+/* The rules of cand that hold for this packet's family and addresses. */
+static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
+					     const struct pc_pkt *pkt, __u32 slot)
 {
+	struct pc_lpm_key key = {
+		.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128),
+		.slot = slot,
+		.family = pkt->family,
+	};
+
+	/* A rule whose addresses are all of one family applies to it alone. */
+	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
+	if (cand & ~hdr->src_any)
+		cand &= hdr->src_any |
+			(pc_addr_rules(&key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
+	if (cand & ~hdr->dst_any)
+		cand &= hdr->dst_any |
+			(pc_addr_rules(&key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
+	return cand;
+}
+
+static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr *hdr, __u32 rule)
+{
+	if ((hdr->reject_rules >> rule) & 1)
+		return PC_R_REJECT_RULE;
+	if ((hdr->drop_rules >> rule) & 1)
+		return PC_R_DROP_RULE;
+	return PC_R_PASS_RULE;
+}
+
+/* A TCP or UDP packet with its ports: the first rule that matches. */
+static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *pkt, __u32 slot)
+{
+	__u32 idx = slot * PC_PORTS_SLOT + pkt->proto * PC_NPORTS + pkt->dport;
 	struct pc_policy_hdr *hdr;
-	struct pc_port_count *pc;
-	struct pc_totals *t;
 	struct pc_port *port;
-	struct pc_ctl *ctl;
-	__u32 zero = 0, slot, idx;
 	__u64 cand;
-	int drop = 0;
+
+	h->reason = PC_R_PASS_NO_RULE;
+	port = bpf_map_lookup_elem(&pc_ports, &idx);
+	if (!port || !port->rules)
+		return; /* the short path: no rule names this port */
+	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	if (!hdr)
+		return;
+	cand = pc_match_addrs(hdr, port->rules, pkt, slot);
+	if (cand) {
+		__u32 first = pc_first_rule(cand);
+
+		idx = slot * PC_MAX_RULES + first;
+		h->rule = bpf_map_lookup_elem(&pc_rule_cnt, &idx);
+		h->reason = pc_rule_reason(hdr, first);
+	}
+	if (port->counter) {
+		idx = port->counter - 1;
+		h->port = bpf_map_lookup_elem(&pc_port_cnt, &idx);
+	}
+}
+
+/* Decide the fate of one parsed frame by the policy in force, and count it. */
+static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *pkt,
+						 const struct pc_frame *f)
+{
+	struct pc_hit h = { .reason = PC_R_PASS_OTHER };
+	struct pc_policy_hdr *hdr;
+	struct pc_totals *t;
+	struct pc_ctl *ctl;
+	__u32 zero = 0, slot;
 
 	t = bpf_map_lookup_elem(&pc_totals, &zero);
 	ctl = bpf_map_lookup_elem(&pc_ctl, &zero);
 	if (!t || !ctl)
-		return PC_DECIDE_PASS;
-	t->packets++;
-	t->bytes += len;
+		return PC_V_PASSED;
 	slot = ctl->active & 1;
 
-	if (cls == PC_CLS_OTHER) {
-		t->other++;
-		return pc_verdict(t, 0);
-	}
 	if (cls == PC_CLS_FRAGMENT) {
-		t->fragments++;
-		return pc_verdict(t, 0);
-	}
-	if (cls == PC_CLS_MALFORMED) {
-		t->malformed++;
+		h.reason = PC_R_PASS_FRAGMENT;
+	} else if (cls == PC_CLS_MALFORMED) {
 		hdr = bpf_map_lookup_elem(&pc_policy, &slot);
-		return pc_verdict(t, !hdr || hdr->malformed != PC_ACT_PASS);
+		h.reason = hdr && hdr->malformed == PC_ACT_PASS ? PC_R_PASS_MALFORMED :
+								  PC_R_DROP_MALFORMED;
+	} else if (cls == PC_CLS_L4) {
+		pc_judge_l4(&h, pkt, slot);
 	}
-
-	idx = slot * PC_PORTS_SLOT + pkt->proto * PC_NPORTS + pkt->dport;
-	port = bpf_map_lookup_elem(&pc_ports, &idx);
-	if (!port || !port->rules)
-		return pc_verdict(t, 0); /* the short path: no rule names this port */
-
-	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
-	if (!hdr)
-		return pc_verdict(t, 0);
-	/* A rule whose addresses are all of one family applies to it alone. */
-	cand = port->rules & (pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules);
-	if ((cand & ~hdr->src_any) || (cand & ~hdr->dst_any)) {
-		struct pc_lpm_key key = {
-			.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128),
-			.slot = slot,
-			.family = pkt->family,
-		};
-
-		if (cand & ~hdr->src_any)
-			cand &= hdr->src_any |
-				(pc_addr_rules(&key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
-		if (cand & ~hdr->dst_any)
-			cand &= hdr->dst_any |
-				(pc_addr_rules(&key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
-	}
-	if (cand) {
-		__u32 first = pc_first_rule(cand);
-		__u32 ridx = slot * PC_MAX_RULES + first;
-		struct pc_count *rc = bpf_map_lookup_elem(&pc_rule_cnt, &ridx);
-
-		drop = (hdr->drop_rules >> first) & 1;
-		if (rc)
-			pc_count(rc, len, pkt->conn);
-	}
-	if (port->counter) {
-		idx = port->counter - 1;
-		pc = bpf_map_lookup_elem(&pc_port_cnt, &idx);
-		if (pc)
-			pc_count(&pc->v[drop ? PC_V_DROPPED : PC_V_PASSED], len, pkt->conn);
-	}
-	return pc_verdict(t, drop);
+	return pc_account(t, f, &h, pkt->conn);
 }
+
+/* The one path of every hook: parse what the hook shows; when that holds
+ * no ports and the hook can show more, parse again; decide, count, and
+ * return the hook's action. */
+#define pc_classify(ctx)                                                      \
+	({                                                                    \
+		struct pc_frame f_;                                           \
+		struct pc_pkt pkt_ = {};                                      \
+		int cls_;                                                     \
+									      \
+		ctx_view(ctx, &f_);                                           \
+		cls_ = pc_parse(f_.data, f_.end, &pkt_);                      \
+		if ((cls_ == PC_CLS_MALFORMED || cls_ == PC_CLS_OTHER) &&     \
+		    ctx_pull(ctx, &f_)) {                                     \
+			__builtin_memset(&pkt_, 0, sizeof(pkt_));             \
+			cls_ = pc_parse(f_.data, f_.end, &pkt_);              \
+		}                                                             \
+		ctx_action(ctx, pc_decide(cls_, &pkt_, &f_));                 \
+	})
 
 #endif /* PC_BPF_CLASSIFY_H */

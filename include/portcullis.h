@@ -46,6 +46,24 @@ enum pc_verdict {
 	PC_NVERDICT,
 };
 
+/* Why a frame got its verdict: the one list that the counters and the
+ * event log share. Grouped by verdict, in the order of enum pc_verdict,
+ * so that PC_REASON_VERDICT() tells a reason's verdict. */
+enum pc_reason {
+	PC_R_PASS_NO_RULE = 0, /* TCP or UDP that no rule matched */
+	PC_R_PASS_RULE,        /* a pass or monitor rule decided */
+	PC_R_PASS_FRAGMENT,    /* a non-first fragment: no ports to judge */
+	PC_R_PASS_OTHER,       /* not TCP or UDP over IP */
+	PC_R_PASS_MALFORMED,   /* malformed, let through by "set malformed pass" */
+	PC_R_DROP_RULE,        /* a block rule decided */
+	PC_R_DROP_MALFORMED,   /* malformed, and "set malformed block" */
+	PC_R_REJECT_RULE,      /* a reject rule decided */
+	PC_NREASON,
+};
+
+#define PC_REASON_VERDICT(r) \
+	((r) >= PC_R_REJECT_RULE ? PC_V_REJECTED : (r) >= PC_R_DROP_RULE ? PC_V_DROPPED : PC_V_PASSED)
+
 enum pc_dir {
 	PC_DIR_SRC = 0,
 	PC_DIR_DST = 1,

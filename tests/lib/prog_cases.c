@@ -33,6 +33,14 @@ const char *const cases_policy[CASES_NPOLICY] = {
 	"pass    proto tcp to <relays> port 25\n"
 	"block   proto tcp from <subscribers> to port 25\n"
 	"monitor proto tcp to port { 465, 587, 2525 }\n",
+	/* 2: reject beside block */
+	"table <relays>      { 198.51.100.25, 2001:db8:25::/64 }\n"
+	"table <subscribers> { 100.64.0.0/10, 2001:db8:1000::/36 }\n"
+	"pass    proto tcp to <relays> port 25\n"                                             /* 0 */
+	"reject  proto tcp from <subscribers> to port 25\n"                                   /* 1 */
+	"block   proto tcp to port 25\n"                                                      /* 2 */
+	"reject  proto udp from <subscribers> to port 53\n"                                   /* 3 */
+	"monitor proto tcp to port 587\n",                                                    /* 4 */
 };
 
 static void ext_chain(struct pkt_desc *d, int n, int last_frag_off)

@@ -12,7 +12,7 @@
 #include "prog_harness.h"
 
 /* The policies the cases are written against, by index (struct tcase.policy). */
-enum { CASES_POLICY_BLOCK = 0, CASES_POLICY_MALFORMED_PASS, CASES_NPOLICY };
+enum { CASES_POLICY_BLOCK = 0, CASES_POLICY_MALFORMED_PASS, CASES_POLICY_REJECT, CASES_NPOLICY };
 extern const char *const cases_policy[CASES_NPOLICY];
 
 #define F4   0x1

@@ -63,6 +63,8 @@ int prog_apply_text(const char *text);
 /* Run one frame once through the XDP (xdp != 0) or tc program: its
  * verdict, or -1 (with the cause printed). */
 int prog_run(int fd, int xdp, const uint8_t *frame, size_t len);
+/* The same through tc with an skb context (gso_segs, for instance). */
+int prog_run_skb(const uint8_t *frame, size_t len, struct __sk_buff *ctx);
 
 const char *verdict_name(int v);
 const char *class_name(int c);
@@ -83,7 +85,9 @@ struct expect {
 	size_t nports;
 };
 
-/* One run of one frame of len bytes. */
+/* One run of one frame of len bytes, that goes on the wire as packets. */
+void expect_add_packets(struct expect *e, const struct pc_ref_result *r, size_t len,
+			__u64 packets);
 void expect_add(struct expect *e, const struct pc_ref_result *r, size_t len);
 
 /* Every counter, summed over CPUs (asserts success). Free with free(). */
@@ -107,7 +111,7 @@ extern size_t tc_not_run;
 
 void classify_all(const struct pc_policy *p, const uint8_t *f, size_t len, struct outcome *o,
 		  struct expect *e);
-/* Do both programs agree with verdict v? */
+/* Do both programs act as verdict v wants? */
 bool programs_agree(const struct outcome *o, int v);
 void print_outcome(const char *what, const uint8_t *f, size_t len, const struct outcome *o);
 /* A policy's text as TAP comments, so that a failure can be replayed. */

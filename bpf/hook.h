@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hooks behind one set of names, as cilium's overloadable_{skb,xdp}.h:
+ * hook_xdp.h and hook_tc.h each give the same four things for their
+ * context, and these calls pick the one that fits the context's type at
+ * compile time, so that the classifier never asks which hook it runs in.
+ *
+ *	ctx_view(ctx, f)   fill struct pc_frame f from the context
+ *	ctx_pull(ctx, f)   make headers beyond the linear part readable;
+ *	                   true when f changed and must be parsed again
+ *	ctx_action(ctx, v) the hook's return code for enum pc_verdict v
+ */
+#ifndef PC_BPF_HOOK_H
+#define PC_BPF_HOOK_H
+
+#include "hook_tc.h"
+#include "hook_xdp.h"
+
+#define ctx_view(ctx, f) \
+	_Generic((ctx), struct xdp_md *: xdp_view, struct __sk_buff *: skb_view)(ctx, f)
+#define ctx_pull(ctx, f) \
+	_Generic((ctx), struct xdp_md *: xdp_pull, struct __sk_buff *: skb_pull)(ctx, f)
+#define ctx_action(ctx, v) \
+	_Generic((ctx), struct xdp_md *: xdp_action, struct __sk_buff *: skb_action)(v)
+
+#endif /* PC_BPF_HOOK_H */
