@@ -74,7 +74,7 @@ struct {
 /* Counters by port item; they outlive generations. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PC_MAX_PORT_ITEMS);
+	__uint(max_entries, PC_PORT_COUNTERS);
 	__type(key, __u32);
 	__type(value, struct pc_port_count);
 } pc_port_cnt SEC(".maps");
@@ -82,7 +82,7 @@ struct {
 /* Read and written by user space only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PC_MAX_PORT_ITEMS);
+	__uint(max_entries, PC_PORT_COUNTERS); /* one key per counter at most */
 	__type(key, struct pc_port_key);
 	__type(value, __u32);
 } pc_port_index SEC(".maps");

@@ -14,6 +14,9 @@
 #define PC_MAX_SETS        128       /* tables plus distinct inline lists */
 #define PC_SET_WORDS       (PC_MAX_SETS / 64)
 #define PC_MAX_PORT_ITEMS  1024      /* distinct (proto, port or range) counted */
+/* Per-port counters: room for the items of both generations, so that a
+ * policy within the limit always finds counters beside the one in force. */
+#define PC_PORT_COUNTERS   (2 * PC_MAX_PORT_ITEMS)
 #define PC_MAX_PREFIXES    (1 << 21) /* prefix entries in one generation */
 #define PC_NAME_MAX        31        /* table name length */
 #define PC_MAX_LIST_PREFIXES 4096    /* prefixes in inline lists, all rules */
@@ -154,7 +157,7 @@ struct pc_port_item {
 	__u16 lo;
 	__u16 hi;
 	__u16 pad2;
-	__u32 counter; /* index into pc_port_cnt */
+	__u32 counter; /* index into pc_port_cnt, below PC_PORT_COUNTERS */
 	__u32 pad3;
 };
 

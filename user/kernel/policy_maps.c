@@ -137,18 +137,18 @@ static struct pc_port_key item_key(const struct pc_port_item *it)
 	return k;
 }
 
-/* Give each port item of the new generation a counter. An item that had
- * one before, in any generation, gets it back (pc_port_index), so that
- * per-port counts survive apply. A new item gets a counter, zeroed, that
- * no item of the policy in force uses: preferably one that no item ever
- * had, else one of an item that is gone (forgotten then). */
-static int assign_counters(const struct pc_maps *m, __u32 active, const struct pc_policy_hdr *ah,
-			   struct pc_port_item *items, __u32 n, __u32 *remap)
+/* Who holds each per-port counter while a new generation is written. */
+struct counter_use {
+	bool in_force[PC_PORT_COUNTERS]; /* by an item of the policy in force */
+	bool taken[PC_PORT_COUNTERS];    /* by an item of the new generation */
+	bool indexed[PC_PORT_COUNTERS];  /* remembered for keys[c] in pc_port_index */
+	struct pc_port_key keys[PC_PORT_COUNTERS];
+};
+
+static int mark_in_force(const struct pc_maps *m, __u32 active, const struct pc_policy_hdr *ah,
+			 struct counter_use *u)
 {
-	bool in_force[PC_MAX_PORT_ITEMS] = { false }, taken[PC_MAX_PORT_ITEMS] = { false };
-	bool indexed[PC_MAX_PORT_ITEMS] = { false };
-	struct pc_port_key keys[PC_MAX_PORT_ITEMS], k, *prev = NULL;
-	__u32 nold = ah->generation ? ah->nitems : 0, i, j, c;
+	__u32 nold = ah->generation ? ah->nitems : 0, j;
 	struct pc_port_item old;
 	int err;
 
@@ -156,50 +156,89 @@ static int assign_counters(const struct pc_maps *m, __u32 active, const struct p
 		err = lookup(m->port_items, active * PC_MAX_PORT_ITEMS + j, &old);
 		if (err)
 			return err;
-		if (old.counter >= PC_MAX_PORT_ITEMS)
+		if (old.counter >= PC_PORT_COUNTERS)
 			return -EINVAL;
-		in_force[old.counter] = true;
+		u->in_force[old.counter] = true;
 	}
+	return 0;
+}
+
+static void mark_indexed(const struct pc_maps *m, struct counter_use *u)
+{
+	struct pc_port_key k, *prev = NULL;
+	__u32 c;
+
 	while (!bpf_map_get_next_key(m->port_index, prev, &k)) {
-		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_MAX_PORT_ITEMS) {
-			indexed[c] = true;
-			keys[c] = k;
+		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_PORT_COUNTERS) {
+			u->indexed[c] = true;
+			u->keys[c] = k;
 		}
 		prev = &k;
 	}
-	for (i = 0; i < n; i++) {
+}
+
+/* A counter for an item new to the index: preferably one that no item
+ * ever had, else one of an item that is gone (forgotten then). There is
+ * always one: the two generations hold at most PC_PORT_COUNTERS items. */
+static int free_counter(const struct pc_maps *m, struct counter_use *u, __u32 *out)
+{
+	__u32 j;
+
+	for (j = 0; j < PC_PORT_COUNTERS && (u->taken[j] || u->in_force[j] || u->indexed[j]); j++)
+		;
+	if (j == PC_PORT_COUNTERS)
+		for (j = 0; j < PC_PORT_COUNTERS && (u->taken[j] || u->in_force[j]); j++)
+			;
+	if (j == PC_PORT_COUNTERS)
+		return -ENOSPC;
+	if (u->indexed[j] && bpf_map_delete_elem(m->port_index, &u->keys[j]) && errno != ENOENT)
+		return -errno;
+	u->indexed[j] = false;
+	u->taken[j] = true;
+	*out = j;
+	return 0;
+}
+
+/* Give each port item of the new generation a counter. An item that had
+ * one before, in any generation, gets it back (pc_port_index), so that
+ * per-port counts survive apply. A new item gets a zeroed counter that no
+ * item of the policy in force uses. */
+static int assign_counters(const struct pc_maps *m, __u32 active, const struct pc_policy_hdr *ah,
+			   struct pc_port_item *items, __u32 n, __u32 *remap)
+{
+	struct counter_use *u = calloc(1, sizeof(*u));
+	struct pc_port_key k;
+	__u32 i, c;
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	err = mark_in_force(m, active, ah, u);
+	if (!err)
+		mark_indexed(m, u);
+	for (i = 0; !err && i < n; i++) {
 		k = item_key(&items[i]);
-		items[i].counter = PC_MAX_PORT_ITEMS;
-		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_MAX_PORT_ITEMS) {
+		items[i].counter = PC_PORT_COUNTERS;
+		if (!bpf_map_lookup_elem(m->port_index, &k, &c) && c < PC_PORT_COUNTERS) {
 			items[i].counter = c;
-			taken[c] = true;
+			u->taken[c] = true;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (items[i].counter < PC_MAX_PORT_ITEMS)
+	for (i = 0; !err && i < n; i++) {
+		if (items[i].counter < PC_PORT_COUNTERS)
 			continue;
-		for (j = 0; j < PC_MAX_PORT_ITEMS && (taken[j] || in_force[j] || indexed[j]); j++)
-			;
-		if (j == PC_MAX_PORT_ITEMS)
-			for (j = 0; j < PC_MAX_PORT_ITEMS && (taken[j] || in_force[j]); j++)
-				;
-		if (j == PC_MAX_PORT_ITEMS)
-			return -ENOSPC;
-		if (indexed[j] && bpf_map_delete_elem(m->port_index, &keys[j]) && errno != ENOENT)
-			return -errno;
-		indexed[j] = false;
-		taken[j] = true;
-		items[i].counter = j;
+		err = free_counter(m, u, &items[i].counter);
 		k = item_key(&items[i]);
-		err = percpu_zero(m->port_counters, j, sizeof(struct pc_port_count));
-		if (!err && bpf_map_update_elem(m->port_index, &k, &j, BPF_ANY))
+		if (!err)
+			err = percpu_zero(m->port_counters, items[i].counter,
+					  sizeof(struct pc_port_count));
+		if (!err && bpf_map_update_elem(m->port_index, &k, &items[i].counter, BPF_ANY))
 			err = -errno;
-		if (err)
-			return err;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; !err && i < n; i++)
 		remap[i] = items[i].counter + 1;
-	return 0;
+	free(u);
+	return err;
 }
 
 static int write_ports(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c,
