@@ -240,4 +240,13 @@ struct pc_attach_val {
 
 #define PC_MAX_ATTACH 256
 
+/* Pin names under the pin directory. Each map is pinned under its own
+ * name (bpf/maps.h, reached through the skeleton), so that a map's pin
+ * cannot drift from the map; the rest are these. */
+#define PC_PIN_PROG_XDP "prog_xdp"
+#define PC_PIN_PROG_TC  "prog_tc" /* pinned last: its presence means "loaded" */
+/* An XDP link: link_xdp_<network namespace cookie>_<ifindex>. */
+#define PC_PIN_LINK_XDP_PREFIX "link_xdp_"
+#define PC_PIN_LINK_XDP_FMT    PC_PIN_LINK_XDP_PREFIX "%llu_%u"
+
 #endif /* PORTCULLIS_H */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loading the kernel programs, pinning them, and opening the pins again.
- * The pin directory holds one pin per map (by map name), prog_xdp, prog_tc
- * (pinned last: its presence means "loaded") and link_xdp_IFINDEX.
+ * Maps are reached through the skeleton (skel->maps.x) and pinned under
+ * their own names; the other pin names are in include/portcullis.h.
+ * Opening the pins opens the skeleton without loading it: no program is
+ * verified, so that stats and status stay quick.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,75 +15,36 @@
 #include "portcullis.skel.h"
 #include "loader.h"
 
-#define PROG_XDP "prog_xdp"
-#define PROG_TC  "prog_tc"
-
-/* Map names and where their descriptors go in struct pc_maps. */
-static const struct {
-	const char *name;
-	size_t off;
-} map_table[] = {
-	{ "pc_ctl", offsetof(struct pc_maps, ctl) },
-	{ "pc_policy", offsetof(struct pc_maps, policy) },
-	{ "pc_rules", offsetof(struct pc_maps, rules) },
-	{ "pc_sets", offsetof(struct pc_maps, sets) },
-	{ "pc_list_prefixes", offsetof(struct pc_maps, list_prefixes) },
-	{ "pc_ports", offsetof(struct pc_maps, ports) },
-	{ "pc_port_items", offsetof(struct pc_maps, port_items) },
-	{ "pc_prefixes", offsetof(struct pc_maps, prefixes) },
-	{ "pc_port_cnt", offsetof(struct pc_maps, port_counters) },
-	{ "pc_port_index", offsetof(struct pc_maps, port_index) },
-	{ "pc_rule_cnt", offsetof(struct pc_maps, rule_counters) },
-	{ "pc_totals", offsetof(struct pc_maps, totals) },
-	{ "pc_attach", offsetof(struct pc_maps, attach) },
-};
-#define NMAPS (sizeof(map_table) / sizeof(map_table[0]))
-
-static int *map_slot(struct pc_maps *m, size_t i)
+static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 {
-	return (int *)((char *)m + map_table[i].off);
+	m->ctl = bpf_map__fd(skel->maps.pc_ctl);
+	m->policy = bpf_map__fd(skel->maps.pc_policy);
+	m->rules = bpf_map__fd(skel->maps.pc_rules);
+	m->sets = bpf_map__fd(skel->maps.pc_sets);
+	m->list_prefixes = bpf_map__fd(skel->maps.pc_list_prefixes);
+	m->ports = bpf_map__fd(skel->maps.pc_ports);
+	m->port_items = bpf_map__fd(skel->maps.pc_port_items);
+	m->prefixes = bpf_map__fd(skel->maps.pc_prefixes);
+	m->port_counters = bpf_map__fd(skel->maps.pc_port_cnt);
+	m->port_index = bpf_map__fd(skel->maps.pc_port_index);
+	m->rule_counters = bpf_map__fd(skel->maps.pc_rule_cnt);
+	m->totals = bpf_map__fd(skel->maps.pc_totals);
+	m->attach = bpf_map__fd(skel->maps.pc_attach);
 }
 
 static void reset(struct pc_loaded *l)
 {
-	size_t i;
-
 	memset(l, 0, sizeof(*l));
-	for (i = 0; i < NMAPS; i++)
-		*map_slot(&l->maps, i) = -1;
+	memset(&l->maps, 0xff, sizeof(l->maps)); /* every descriptor -1 */
 	l->xdp_fd = l->tc_fd = -1;
 }
 
-static int from_skeleton(struct pc_loaded *l, struct portcullis *skel)
+static struct portcullis *open_skeleton(int *err)
 {
-	size_t i;
+	struct portcullis *skel = portcullis__open();
 
-	l->skel = skel;
-	for (i = 0; i < NMAPS; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, map_table[i].name);
-
-		if (!map)
-			return -ENOENT;
-		*map_slot(&l->maps, i) = bpf_map__fd(map);
-	}
-	l->xdp_fd = bpf_program__fd(skel->progs.pc_xdp);
-	l->tc_fd = bpf_program__fd(skel->progs.pc_tc);
-	return 0;
-}
-
-int pc_load_unpinned(struct pc_loaded *l)
-{
-	struct portcullis *skel;
-	int err;
-
-	reset(l);
-	skel = portcullis__open_and_load();
-	if (!skel)
-		return -errno ? -errno : -EINVAL;
-	err = from_skeleton(l, skel);
-	if (err)
-		pc_loaded_close(l);
-	return err;
+	*err = skel ? 0 : (errno ? -errno : -EINVAL);
+	return skel;
 }
 
 static int pin_path(char *buf, size_t size, const char *dir, const char *name)
@@ -102,31 +65,110 @@ static int open_pin(const char *dir, const char *name, int *fd)
 	return *fd < 0 ? -errno : 0;
 }
 
-int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
+/* Call fn on every map of skel with the path of its pin; stop at an error. */
+static int each_map_pin(struct portcullis *skel, const char *pin_dir,
+			int (*fn)(struct bpf_map *map, const char *path))
 {
-	size_t i;
+	struct bpf_map *map;
+	char path[4096];
 	int err;
 
-	reset(l);
-	/* prog_tc is pinned last: without it nothing counts as loaded. */
-	err = open_pin(pin_dir, PROG_TC, &l->tc_fd);
-	if (err)
-		return err;
-	err = open_pin(pin_dir, PROG_XDP, &l->xdp_fd);
-	for (i = 0; !err && i < NMAPS; i++)
-		err = open_pin(pin_dir, map_table[i].name, map_slot(&l->maps, i));
-	if (err) {
-		pc_loaded_close(l);
-		return err == -ENOENT ? -ESTALE : err;
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		err = pin_path(path, sizeof(path), pin_dir, bpf_map__name(map));
+		if (!err)
+			err = fn(map, path);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
+static int reuse_pin(struct bpf_map *map, const char *path)
+{
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_map__reuse_fd(map, fd); /* takes a duplicate */
+	close(fd);
+	return err;
+}
+
+static int pin_map(struct bpf_map *map, const char *path)
+{
+	return bpf_obj_pin(bpf_map__fd(map), path) ? -errno : 0;
+}
+
+static int unpin(struct bpf_map *map, const char *path)
+{
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
+int pc_load_unpinned(struct pc_loaded *l)
+{
+	struct portcullis *skel;
+
+	reset(l);
+	skel = portcullis__open_and_load();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	l->skel = skel;
+	l->progs_in_skel = true;
+	maps_from_skeleton(&l->maps, skel);
+	l->xdp_fd = bpf_program__fd(skel->progs.pc_xdp);
+	l->tc_fd = bpf_program__fd(skel->progs.pc_tc);
+	return 0;
+}
+
+int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
+{
+	int err;
+
+	reset(l);
+	/* prog_tc is pinned last: without it nothing counts as loaded. */
+	err = open_pin(pin_dir, PC_PIN_PROG_TC, &l->tc_fd);
+	if (err)
+		return err;
+	err = open_pin(pin_dir, PC_PIN_PROG_XDP, &l->xdp_fd);
+	if (!err)
+		l->skel = open_skeleton(&err);
+	if (!err)
+		err = each_map_pin(l->skel, pin_dir, reuse_pin);
+	if (err) {
+		pc_loaded_close(l);
+		return err == -ENOENT ? -ESTALE : err;
+	}
+	maps_from_skeleton(&l->maps, l->skel);
+	return 0;
+}
+
+bool pc_pins_loaded(const char *pin_dir)
+{
+	char path[4096];
+
+	return !pin_path(path, sizeof(path), pin_dir, PC_PIN_PROG_TC) && !access(path, F_OK);
+}
+
+int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, __u32 ifindex)
+{
+	int n = snprintf(buf, size, "%s/" PC_PIN_LINK_XDP_FMT, pin_dir, (unsigned long long)netns,
+			 ifindex);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 int pc_open_attach_map(const char *pin_dir)
 {
-	int fd;
+	struct portcullis *skel;
+	int err, fd = -1;
 
-	return open_pin(pin_dir, "pc_attach", &fd) ? -1 : fd;
+	skel = open_skeleton(&err);
+	if (skel && open_pin(pin_dir, bpf_map__name(skel->maps.pc_attach), &fd))
+		fd = -1;
+	portcullis__destroy(skel);
+	return fd;
 }
 
 __u32 pc_prog_id(int prog_fd)
@@ -140,26 +182,43 @@ __u32 pc_prog_id(int prog_fd)
 /* Remove the pins of programs and maps (not links). */
 int pc_unpin_objects(const char *pin_dir)
 {
-	const char *progs[] = { PROG_TC, PROG_XDP };
+	const char *progs[] = { PC_PIN_PROG_TC, PC_PIN_PROG_XDP };
+	struct portcullis *skel;
 	char path[4096];
+	int err = 0, e;
 	size_t i;
-	int err = 0;
 
 	/* prog_tc first: from then on the rest counts as not loaded. */
-	for (i = 0; i < 2 + NMAPS; i++) {
-		const char *name = i < 2 ? progs[i] : map_table[i - 2].name;
-
-		if (pin_path(path, sizeof(path), pin_dir, name) == 0 && unlink(path) && errno != ENOENT)
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!pin_path(path, sizeof(path), pin_dir, progs[i]) && unlink(path) &&
+		    errno != ENOENT)
 			err = -errno;
-	}
+	skel = open_skeleton(&e);
+	if (skel)
+		e = each_map_pin(skel, pin_dir, unpin);
+	portcullis__destroy(skel);
+	return err ? err : e;
+}
+
+static int pin_all(struct pc_loaded *l, const char *pin_dir)
+{
+	char path[4096];
+	int err;
+
+	err = each_map_pin(l->skel, pin_dir, pin_map);
+	if (!err)
+		err = pin_path(path, sizeof(path), pin_dir, PC_PIN_PROG_XDP);
+	if (!err)
+		err = bpf_program__pin(l->skel->progs.pc_xdp, path);
+	if (!err)
+		err = pin_path(path, sizeof(path), pin_dir, PC_PIN_PROG_TC);
+	if (!err)
+		err = bpf_program__pin(l->skel->progs.pc_tc, path);
 	return err;
 }
 
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 {
-	struct portcullis *skel;
-	char path[4096];
-	size_t i;
 	int err;
 
 	*created = false;
@@ -168,24 +227,9 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 		return err;
 	/* Not loaded, or a load that was cut short: start clean. */
 	pc_unpin_objects(pin_dir);
-	reset(l);
-	skel = portcullis__open_and_load();
-	if (!skel)
-		return -errno ? -errno : -EINVAL;
-	err = from_skeleton(l, skel);
-	for (i = 0; !err && i < NMAPS; i++) {
-		err = pin_path(path, sizeof(path), pin_dir, map_table[i].name);
-		if (!err)
-			err = bpf_obj_pin(*map_slot(&l->maps, i), path) ? -errno : 0;
-	}
+	err = pc_load_unpinned(l);
 	if (!err)
-		err = pin_path(path, sizeof(path), pin_dir, PROG_XDP);
-	if (!err)
-		err = bpf_program__pin(skel->progs.pc_xdp, path);
-	if (!err)
-		err = pin_path(path, sizeof(path), pin_dir, PROG_TC);
-	if (!err)
-		err = bpf_program__pin(skel->progs.pc_tc, path);
+		err = pin_all(l, pin_dir);
 	if (err) {
 		pc_unpin_objects(pin_dir);
 		pc_loaded_close(l);
@@ -197,14 +241,11 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 
 void pc_loaded_close(struct pc_loaded *l)
 {
-	size_t i;
-
-	if (l->skel) {
-		portcullis__destroy(l->skel);
-	} else {
-		for (i = 0; i < NMAPS; i++)
-			if (*map_slot(&l->maps, i) >= 0)
-				close(*map_slot(&l->maps, i));
+	if (l->skel)
+		portcullis__destroy(l->skel); /* its maps, and its programs if loaded */
+	else if (l->maps.attach >= 0)
+		close(l->maps.attach); /* pc_open_attach_map's, opened alone */
+	if (!l->progs_in_skel) {
 		if (l->xdp_fd >= 0)
 			close(l->xdp_fd);
 		if (l->tc_fd >= 0)

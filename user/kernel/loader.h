@@ -5,12 +5,17 @@
 #ifndef PC_LOADER_H
 #define PC_LOADER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "policy_maps.h"
 
 struct portcullis; /* the skeleton, build/portcullis.skel.h */
 
+/* The maps come through the skeleton in both cases: loaded, or opened
+ * (not loaded) with each map's descriptor taken from its pin. */
 struct pc_loaded {
-	struct portcullis *skel; /* NULL when opened from pins */
+	struct portcullis *skel;
+	bool progs_in_skel; /* loaded here: the skeleton owns xdp_fd and tc_fd */
 	struct pc_maps maps;
 	int xdp_fd; /* the XDP program */
 	int tc_fd;  /* the tc (cls_bpf) program, for ingress and egress */
@@ -23,6 +28,13 @@ int pc_load_unpinned(struct pc_loaded *l);
 /* Open what is pinned under pin_dir. -ENOENT: nothing loaded;
  * -ESTALE: an incomplete set of pins (a damaged or older load). */
 int pc_open_pinned(struct pc_loaded *l, const char *pin_dir);
+
+/* Is portcullis still loaded under pin_dir? Cheap: one access(). */
+bool pc_pins_loaded(const char *pin_dir);
+
+/* The pin of the XDP link of ifindex in the network namespace netns
+ * (its cookie): PC_PIN_LINK_XDP_FMT. 0, or -ENAMETOOLONG. */
+int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, __u32 ifindex);
 
 /* Load and pin under pin_dir, or open the pins when already loaded. */
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);

@@ -80,33 +80,24 @@ int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *h
  * walking an LPM trie would restart the walk. */
 static int clear_prefixes(int fd, __u8 slot)
 {
-	struct pc_lpm_key key, *keys = NULL;
-	size_t n = 0, cap = 0, i;
+	struct {
+		struct pc_lpm_key *v;
+		size_t n, cap;
+	} keys = { 0 };
+	struct pc_lpm_key key;
 	void *prev = NULL;
 	int err = 0;
+	size_t i;
 
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		if (key.slot == slot) {
-			if (n == cap) {
-				void *v = realloc(keys, (cap = cap ? cap * 2 : 4096) * sizeof(key));
-
-				if (!v) {
-					err = -ENOMEM;
-					goto out;
-				}
-				keys = v;
-			}
-			keys[n++] = key;
-		}
+	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
+		if (key.slot == slot && pc_array_push(&keys, key))
+			err = -ENOMEM;
 		prev = &key;
 	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT) {
+	for (i = 0; !err && i < keys.n; i++)
+		if (bpf_map_delete_elem(fd, &keys.v[i]) && errno != ENOENT)
 			err = -errno;
-			break;
-		}
-out:
-	free(keys);
+	free(keys.v);
 	return err;
 }
 
@@ -322,6 +313,23 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 }
 
 /* ---- reading back ---- */
+
+int pc_maps_count_tables(const struct pc_maps *m, __u32 *ntables)
+{
+	struct pc_policy_hdr hdr;
+	struct pc_set set;
+	__u32 slot, i;
+	int err;
+
+	*ntables = 0;
+	err = pc_maps_active(m, &slot, &hdr);
+	for (i = 0; !err && hdr.generation && i < hdr.nsets && i < PC_MAX_SETS; i++) {
+		err = lookup(m->sets, slot * PC_MAX_SETS + i, &set);
+		if (!err && (set.flags & PC_SET_TABLE))
+			(*ntables)++;
+	}
+	return err;
+}
 
 static int read_items(const struct pc_maps *m, __u32 slot, const struct pc_policy_hdr *hdr,
 		      struct pc_port_item *items)

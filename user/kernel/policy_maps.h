@@ -24,6 +24,10 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
 /* The generation in force and its slot; generation 0: no policy yet. */
 int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr);
 
+/* The number of named tables of the policy in force (inline lists are
+ * sets too, but not tables); 0 with no policy. */
+int pc_maps_count_tables(const struct pc_maps *m, __u32 *ntables);
+
 /* Rebuild the policy in force from the maps. Without
  * PC_READ_TABLE_MEMBERS the tables come back empty, which is quick: only
  * the prefix trie is slow to walk. */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pins: a load pinned under a private directory of /sys/fs/bpf is found
+ * again by opening its pins (through the skeleton, nothing loaded), a
+ * policy written through one is read through the other, and unpinning
+ * leaves nothing behind. Also the names the commands rely on: the link
+ * pin format and the table count.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "prog_harness.h"
+
+static char pin_dir[64];
+
+static int make_pin_dir(void **state)
+{
+	(void)state;
+	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/pc-prog-test-%d", (int)getpid());
+	if (mkdir(pin_dir, 0700)) {
+		printf("# mkdir %s: %s\n", pin_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_pin_dir(void **state)
+{
+	(void)state;
+	pc_unpin_objects(pin_dir);
+	rmdir(pin_dir);
+	return 0;
+}
+
+static size_t dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_pinned_load_reopened(void **state)
+{
+	struct pc_loaded loaded, opened;
+	struct pc_policy_hdr hdr;
+	__u32 ntables, slot;
+	bool created;
+
+	(void)state;
+	assert_false(pc_pins_loaded(pin_dir));
+	assert_int_equal(pc_open_pinned(&opened, pin_dir), -ENOENT);
+	assert_int_equal(pc_load_pinned(&loaded, pin_dir, &created), 0);
+	assert_true(created);
+	assert_true(pc_pins_loaded(pin_dir));
+	/* 13 maps and 2 programs, each under its name. */
+	assert_int_equal(dir_entries(pin_dir), 15);
+	assert_int_equal(pc_open_pinned(&opened, pin_dir), 0);
+	assert_int_equal(pc_prog_id(opened.tc_fd), pc_prog_id(loaded.tc_fd));
+
+	prog_loaded.maps = loaded.maps; /* apply through the loader's maps */
+	assert_int_equal(prog_apply_text("table <a> { 192.0.2.0/24 }\ntable <b> { 198.51.100.1 }\n"
+					 "block proto tcp from <a> to <b> port 25\n"
+					 "block proto tcp from { 203.0.113.1 } to port 26\n"),
+			 0);
+	assert_int_equal(pc_maps_count_tables(&opened.maps, &ntables), 0);
+	assert_int_equal(ntables, 2); /* the inline list is a set, not a table */
+	assert_int_equal(pc_maps_active(&opened.maps, &slot, &hdr), 0);
+	assert_int_equal(hdr.generation, 1);
+	assert_int_equal(hdr.nrules, 2);
+
+	pc_loaded_close(&opened);
+	pc_loaded_close(&loaded);
+	assert_int_equal(pc_unpin_objects(pin_dir), 0);
+	assert_false(pc_pins_loaded(pin_dir));
+	assert_int_equal(dir_entries(pin_dir), 0);
+}
+
+static void test_missing_map_pin_is_stale(void **state)
+{
+	struct pc_loaded l;
+	char path[128];
+	bool created;
+
+	(void)state;
+	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
+	pc_loaded_close(&l);
+	snprintf(path, sizeof(path), "%s/pc_sets", pin_dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pc_open_pinned(&l, pin_dir), -ESTALE);
+	assert_int_equal(pc_unpin_objects(pin_dir), 0);
+	assert_int_equal(dir_entries(pin_dir), 0);
+}
+
+static void test_link_pin_name(void **state)
+{
+	char path[64];
+
+	(void)state;
+	assert_int_equal(pc_link_pin_path(path, sizeof(path), "/x", 4096, 7), 0);
+	assert_string_equal(path, "/x/link_xdp_4096_7");
+	assert_int_equal(pc_link_pin_path(path, 8, "/x", 4096, 7), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pinned_load_reopened),
+		cmocka_unit_test(test_missing_map_pin_is_stale),
+		cmocka_unit_test(test_link_pin_name),
+	};
+
+	prog_seed_init();
+	return cmocka_run_group_tests(tests, make_pin_dir, remove_pin_dir);
+}
