@@ -72,27 +72,29 @@ static __always_inline enum pc_verdict pc_account(struct pc_totals *t, const str
 						  const struct pc_hit *h, __u8 conn)
 {
 	enum pc_verdict v = PC_REASON_VERDICT(h->reason);
+	__u64 n = f->packets;
 
-	t->packets += f->packets;
+	t->packets += n;
 	t->bytes += f->len;
-	if (v == PC_V_PASSED)
-		t->passed += f->packets;
-	else if (v == PC_V_DROPPED)
-		t->dropped += f->packets;
-	else
-		t->rejected += f->packets;
-	if (h->reason == PC_R_PASS_MALFORMED || h->reason == PC_R_DROP_MALFORMED)
-		t->malformed += f->packets;
-	else if (h->reason == PC_R_PASS_FRAGMENT)
-		t->fragments += f->packets;
-	else if (h->reason == PC_R_PASS_OTHER)
-		t->other += f->packets;
+	if (v == PC_V_PASSED) {
+		t->passed += n;
+		if (h->reason == PC_R_PASS_FRAGMENT)
+			t->fragments += n;
+		else if (h->reason == PC_R_PASS_OTHER)
+			t->other += n;
+		else if (h->reason == PC_R_PASS_MALFORMED)
+			t->malformed += n;
+	} else if (v == PC_V_DROPPED) {
+		t->dropped += n;
+		if (h->reason == PC_R_DROP_MALFORMED)
+			t->malformed += n;
+	} else {
+		t->rejected += n;
+	}
 	if (h->rule)
 		pc_count_add(h->rule, f, conn);
 	if (h->port)
-		pc_count_add(&h->port->v[v == PC_V_PASSED ? PC_V_PASSED :
-					 v == PC_V_DROPPED ? PC_V_DROPPED : PC_V_REJECTED],
-			     f, conn);
+		pc_count_add(&h->port->v[v], f, conn);
 	return v;
 }
 
