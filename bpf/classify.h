@@ -102,14 +102,16 @@ static __always_inline enum pc_verdict pc_account(struct pc_totals *t, const str
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
-	struct pc_lpm_key key = {
-		.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128),
-		.slot = slot,
-		.family = pkt->family,
-	};
+	struct pc_lpm_key key;
 
 	/* A rule whose addresses are all of one family applies to it alone. */
 	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
+	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
+		return cand; /* no candidate names addresses: no prefix lookup */
+	__builtin_memset(&key, 0, sizeof(key));
+	key.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128);
+	key.slot = slot;
+	key.family = pkt->family;
 	if (cand & ~hdr->src_any)
 		cand &= hdr->src_any |
 			(pc_addr_rules(&key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
