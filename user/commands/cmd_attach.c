@@ -63,8 +63,9 @@ int do_attach(const struct pc_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			hook = pc_hook_parse(optarg);
-			if (hook < 0) {
+			for (hook = 0; hook < PC_NHOOK && strcmp(optarg, pc_hook_names[hook]); hook++)
+				;
+			if (hook == PC_NHOOK) {
 				fprintf(stderr, "portcullis: unknown hook '%s'\n", optarg);
 				return pc_usage(usage_text, true);
 			}

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "commands.h"
+#include "netns.h"
 
 static const char usage_text[] =
 	"Usage: portcullis status [--json]\n"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "libbpf_log.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/portcullis"
 

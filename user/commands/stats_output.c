@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <json-c/json.h>
-#include "cli.h"
+#include "clock.h"
+#include "policy.h"
 #include "stats_output.h"
 
 static const char *const verdict_names[PC_NVERDICT] = { "passed", "dropped", "rejected" };
