@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -9,17 +8,22 @@
 #include "commands.h"
 #include "stats_output.h"
 
-static const char usage_text[] =
-	"Usage: portcullis stats [--json] [--watch SECS [--count N]]\n"
-	"\n"
-	"Counters by port (every port and range a rule names, by verdict), by rule\n"
-	"(since the policy generation was applied) and in total.\n"
-	"\n"
-	"  --json        machine-readable output\n"
-	"  --watch SECS  redraw every SECS seconds, with per-second rates\n"
-	"                (with --json: one JSON object a line, with\n"
-	"                \"packets_per_second\" on each port and rule)\n"
-	"  --count N     with --watch: stop after N snapshots\n";
+struct stats_config {
+	bool json;
+	double watch; /* seconds; 0: one snapshot */
+	long count;   /* with watch: how many snapshots; 0: until stopped */
+};
+
+static const struct pc_option stats_options[] = {
+	PC_OPT_FLAG(struct stats_config, json, "json", 0, "machine-readable output"),
+	PC_OPT_NUMBER(struct stats_config, watch, "watch", "SECS", 0.001, 86400,
+		      "redraw every SECS seconds, with per-second rates\n"
+		      "(with --json: one JSON object a line, with\n"
+		      "\"packets_per_second\" on each port and rule)"),
+	PC_OPT_INTEGER(struct stats_config, count, "count", "N", 1, 1e18,
+		       "with --watch: stop after N snapshots"),
+	{ 0 },
+};
 
 /* One snapshot, and each rule's text (tables by name only: quick). */
 static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
@@ -61,64 +65,28 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int do_stats(const struct pc_cli *cli, int argc, char **argv)
+static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct stats_config *cfg = config;
 	static struct pc_stats snap[2];
 	static char texts[PC_MAX_RULES][512];
 	struct pc_loaded l = { .skel = NULL };
-	double watch = 0, t0 = 0, t1;
-	long count = -1, n;
-	bool json = false;
-	int c, lock, err, ret, cur = 0;
+	double watch = cfg->watch, t0 = 0, t1;
+	long count = cfg->count, n;
+	bool json = cfg->json;
+	int lock, err, ret, cur = 0;
 	char still_loaded[4096];
-	char *end;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'w':
-			watch = strtod(optarg, &end);
-			if (*end || watch <= 0) {
-				fprintf(stderr, "portcullis: --watch wants a number of seconds\n");
-				return PC_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			count = strtol(optarg, &end, 10);
-			if (*end || count <= 0) {
-				fprintf(stderr, "portcullis: --count wants a positive number\n");
-				return PC_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			return pc_usage(usage_text, false);
-		default:
-			return pc_usage(usage_text, true);
-		}
-	}
-	if (count > 0 && !watch) {
-		fprintf(stderr, "portcullis: stats: --count needs --watch\n");
-		return pc_usage(usage_text, true);
-	}
-	if (optind != argc)
-		return pc_usage(usage_text, true);
+	if (count && !watch)
+		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
 	if (ret)
 		return ret;
 	snprintf(still_loaded, sizeof(still_loaded), "%s/prog_tc", cli->pin_dir);
 	/* Reading needs no lock: the slot in force is consistent. */
 	pc_pin_dir_unlock(lock);
-	for (n = 0; count < 0 || n < count; n++) {
-		struct pc_stats_view v = { .now = &snap[cur], .texts = texts };
+	for (n = 0; !count || n < count; n++) {
+		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = watch > 0 };
 
 		if (n) {
 			struct timespec ts = { (time_t)watch, (long)((watch - (time_t)watch) * 1e9) };
@@ -133,6 +101,7 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 		}
 		t1 = now_s();
 		err = gather(&l, &snap[cur], texts);
+		v.snapshot_ns = pc_realtime_ns();
 		if (err) {
 			pr_warn("read the counters: %s\n", strerror(-err));
 			ret = PC_EXIT_FAIL;
@@ -158,3 +127,14 @@ int do_stats(const struct pc_cli *cli, int argc, char **argv)
 	pc_loaded_close(&l);
 	return ret;
 }
+
+const struct pc_command pc_cmd_stats = {
+	.name = "stats",
+	.summary = "counters by port, by rule and in total",
+	.max_operands = 0,
+	.description = "Counters by port (every port and range a rule names, by verdict), by rule\n"
+		       "(since the policy generation was applied) and in total.\n",
+	.options = stats_options,
+	.config_size = sizeof(struct stats_config),
+	.run = run_stats,
+};

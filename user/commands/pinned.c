@@ -33,9 +33,3 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 	}
 	return PC_EXIT_OK;
 }
-
-int pc_usage(const char *text, bool error)
-{
-	fputs(text, error ? stderr : stdout);
-	return error ? PC_EXIT_USAGE : PC_EXIT_OK;
-}
