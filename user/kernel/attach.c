@@ -186,18 +186,23 @@ static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char 
 	return err;
 }
 
+static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname);
+
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
 		  enum pc_hook hook, bool *already)
 {
 	struct pc_attach_key k = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname) };
 	struct pc_attach_val v;
-	int h;
+	int h, err;
 
 	*already = false;
 	if (!k.ifindex) {
 		pr_warn("no such interface '%s'\n", ifname);
 		return -ENODEV;
 	}
+	err = clear_gone(l, pin_dir, ifname);
+	if (err)
+		return err;
 	for (h = 0; h < PC_NHOOK; h++) {
 		k.hook = h;
 		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !live_here(l, &k))
@@ -321,6 +326,7 @@ struct match {
 	__u32 ifindex;
 	int hook;           /* -1: every hook */
 	const char *name;   /* also: records of a gone interface of this name */
+	bool gone_netns;    /* with name: and those of a gone namespace */
 };
 
 static bool matches(const struct match *m, const struct pc_attach_key *k,
@@ -334,7 +340,8 @@ static bool matches(const struct match *m, const struct pc_attach_key *k,
 		return false;
 	/* A record by that name whose whole namespace has gone. */
 	if (k->netns != m->netns)
-		return m->name && !strcmp(v->ifname, m->name) && pc_netns_gone(k->netns, v->netns_ino);
+		return m->gone_netns && m->name && !strcmp(v->ifname, m->name) &&
+		       pc_netns_gone(k->netns, v->netns_ino);
 	if (m->ifindex && k->ifindex == m->ifindex)
 		return true;
 	/* A record of an interface by that name that has since gone (even if
@@ -385,9 +392,23 @@ int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *
 		.ifindex = if_nametoindex(ifname),
 		.hook = -1,
 		.name = ifname,
+		.gone_netns = true,
 	};
 
 	return detach_matching(l, pin_dir, &m, dry_run);
+}
+
+/* The records of interfaces by this name, in this namespace, that are
+ * gone: an interface deleted and made again must not leave its old record
+ * beside the new one. */
+static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
+{
+	struct match m = { .netns = pc_current_netns(), .hook = -1, .name = ifname };
+	int n = detach_matching(l, pin_dir, &m, false);
+
+	if (n > 0)
+		pr_debug("cleared %d record%s of a gone %s\n", n, pc_plural(n, "", "s"), ifname);
+	return n < 0 ? n : 0;
 }
 
 /* XDP links whose record is gone. */

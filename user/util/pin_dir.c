@@ -40,11 +40,32 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-/* A directory in a bpffs that portcullis mounted itself. */
-static const char *mount_marker(char *buf, size_t size, const char *dir)
+/* Marks, as directories inside the pin directory, of what portcullis
+ * made itself, so that detach --all takes away that and nothing else: the
+ * bpffs mounted on it, and the directory itself. */
+#define MOUNTED_MARK "portcullis_mounted"
+#define CREATED_MARK "portcullis_created"
+
+static const char *mark_path(char *buf, size_t size, const char *dir, const char *mark)
 {
-	snprintf(buf, size, "%s/portcullis_mounted", dir);
+	snprintf(buf, size, "%s/%s", dir, mark);
 	return buf;
+}
+
+static void mark(const char *dir, const char *mark, const char *what)
+{
+	char path[4096];
+
+	if (mkdir_p(mark_path(path, sizeof(path), dir, mark), 0700))
+		pr_warn("mark %s as %s: %s\n", dir, what, strerror(errno));
+}
+
+/* Take a mark away: 0, or -errno when it was not there. */
+static int unmark(const char *dir, const char *mark)
+{
+	char path[4096];
+
+	return rmdir(mark_path(path, sizeof(path), dir, mark)) ? -errno : 0;
 }
 
 static int mount_bpffs(const char *path)
@@ -60,7 +81,8 @@ static int mount_bpffs(const char *path)
  * there, as systemd would; elsewhere mount it on dir itself. */
 static int prepare_pin_dir(const char *dir)
 {
-	char parent[4096], marker[4096];
+	char parent[4096];
+	bool created;
 	char *slash;
 	int err;
 
@@ -77,6 +99,7 @@ static int prepare_pin_dir(const char *dir)
 		if (err)
 			return err;
 	}
+	created = access(dir, F_OK) != 0;
 	err = mkdir_p(dir, 0700);
 	if (err)
 		return err;
@@ -84,15 +107,16 @@ static int prepare_pin_dir(const char *dir)
 		err = mount_bpffs(dir);
 		if (err)
 			return err;
-		/* So that detach --all knows this mount is portcullis's own. */
-		if (mkdir_p(mount_marker(marker, sizeof(marker), dir), 0700))
-			pr_warn("mark %s as portcullis's own mount: %s\n", dir, strerror(errno));
+		mark(dir, MOUNTED_MARK, "portcullis's own mount");
 	}
+	/* Inside the mount, if any: unmounting it takes the mark too. */
+	if (created)
+		mark(dir, CREATED_MARK, "made by portcullis");
 	return chmod(dir, 0700) ? -errno : 0;
 }
 
 /* Entries of a directory other than "." and "..", the kernel's
- * maps.debug and progs.debug of a bpffs root, and our own mount marker.
+ * maps.debug and progs.debug of a bpffs root, and our own marks.
  * -1: error. */
 static int count_entries(const char *dir)
 {
@@ -105,7 +129,7 @@ static int count_entries(const char *dir)
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
 		    strcmp(e->d_name, "maps.debug") && strcmp(e->d_name, "progs.debug") &&
-		    strcmp(e->d_name, "portcullis_mounted"))
+		    strcmp(e->d_name, MOUNTED_MARK) && strcmp(e->d_name, CREATED_MARK))
 			n++;
 	closedir(d);
 	return n;
@@ -113,9 +137,9 @@ static int count_entries(const char *dir)
 
 int pc_pin_dir_remove(const char *dir)
 {
-	char parent[4096], marker[4096];
+	char parent[4096];
 	struct stat d, p;
-	bool mounted;
+	bool mounted, created;
 	int n;
 
 	snprintf(parent, sizeof(parent), "%s/..", dir);
@@ -128,14 +152,20 @@ int pc_pin_dir_remove(const char *dir)
 			pr_info("%s still holds pins that are not portcullis's: left in place\n", dir);
 		return 0;
 	}
+	/* Only a bpffs that portcullis mounted itself is unmounted, and only a
+	 * directory that it made is removed. */
+	created = !unmark(dir, CREATED_MARK);
 	if (mounted) {
-		/* Only a bpffs that portcullis mounted itself is unmounted. */
-		if (rmdir(mount_marker(marker, sizeof(marker), dir)))
+		if (unmark(dir, MOUNTED_MARK))
 			return 0;
 		if (umount2(dir, MNT_DETACH)) {
 			pr_warn("unmount %s: %s\n", dir, strerror(errno));
 			return -errno;
 		}
+	}
+	if (!created) {
+		pr_debug("%s was there before portcullis: left in place\n", dir);
+		return 0;
 	}
 	if (rmdir(dir) && errno != ENOENT) {
 		pr_warn("remove %s: %s\n", dir, strerror(errno));
