@@ -62,8 +62,7 @@ static int run_apply(const struct pc_cli *cli, const void *config, int argc, cha
 			pc_plural(policy.nrules, "", "s"), policy.ntables, pc_plural(policy.ntables, "", "s"),
 			compiled.nprefixes, pc_plural(compiled.nprefixes, "y", "ies"));
 out:
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	pc_compiled_free(&compiled);
 	pc_policy_free(&policy);
 	return ret;

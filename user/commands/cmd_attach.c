@@ -182,8 +182,7 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 		pc_unpin_objects(cli->pin_dir);
 		pc_pin_dir_remove(cli->pin_dir);
 	}
-	pc_loaded_close(&r.l);
-	pc_pin_dir_unlock(r.lock);
+	pc_close_locked(&r.l, r.lock);
 	pc_compiled_free(&r.compiled);
 	pc_policy_free(&r.policy);
 	free(fresh);

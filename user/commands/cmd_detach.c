@@ -46,8 +46,7 @@ static int detach_everything(const struct pc_cli *cli)
 	} else {
 		pr_info("detached everywhere; pins under %s removed\n", cli->pin_dir);
 	}
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	return ret;
 }
 
@@ -91,8 +90,7 @@ static int run_detach(const struct pc_cli *cli, const void *config, int argc, ch
 	if (ret)
 		return ret;
 	ret = detach_names(&l, cli->pin_dir, argc, argv);
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	return ret;
 }
 

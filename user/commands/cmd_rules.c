@@ -45,8 +45,7 @@ static int run_rules(const struct pc_cli *cli, const void *config, int argc, cha
 		pc_policy_print(stdout, &policy);
 	}
 	pc_policy_free(&policy);
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	return ret;
 }
 

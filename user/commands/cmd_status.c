@@ -83,8 +83,7 @@ static int run_status(const struct pc_cli *cli, const void *config, int argc, ch
 		pc_status_print_json(stdout, &s);
 	else
 		pc_status_print_table(stdout, &s);
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	return ret;
 }
 

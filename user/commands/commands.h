@@ -49,5 +49,7 @@ void pc_warn_pins(const char *dir, int err);
 /* Lock the pin directory and open what is pinned there. Prints "nothing
  * loaded" and returns PC_EXIT_FAIL when nothing is. */
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
+/* Close what pc_open_locked() opened, and unlock. */
+void pc_close_locked(struct pc_loaded *l, int lock_fd);
 
 #endif /* PC_COMMANDS_H */

@@ -33,3 +33,9 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 	}
 	return PC_EXIT_OK;
 }
+
+void pc_close_locked(struct pc_loaded *l, int lock_fd)
+{
+	pc_loaded_close(l);
+	pc_pin_dir_unlock(lock_fd);
+}

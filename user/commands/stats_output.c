@@ -46,24 +46,18 @@ static const struct pc_port_stat *earlier_port(const struct pc_stats *before,
 	return NULL;
 }
 
-static __u64 port_packets(const struct pc_port_stat *p)
+/* A port item's counters over every verdict. */
+static struct pc_count port_sum(const struct pc_port_stat *p)
 {
-	__u64 n = 0;
+	struct pc_count sum = { 0 };
 	int k;
 
-	for (k = 0; k < PC_NVERDICT; k++)
-		n += p->count.v[k].packets;
-	return n;
-}
-
-static __u64 port_bytes(const struct pc_port_stat *p)
-{
-	__u64 n = 0;
-	int k;
-
-	for (k = 0; k < PC_NVERDICT; k++)
-		n += p->count.v[k].bytes;
-	return n;
+	for (k = 0; k < PC_NVERDICT; k++) {
+		sum.packets += p->count.v[k].packets;
+		sum.bytes += p->count.v[k].bytes;
+		sum.connections += p->count.v[k].connections;
+	}
+	return sum;
 }
 
 /* Packets a second since the earlier snapshot: of a port item, and of a
@@ -72,7 +66,7 @@ static double port_rate(const struct pc_stats_view *v, const struct pc_port_stat
 {
 	const struct pc_port_stat *b = earlier_port(v->before, p);
 
-	return b ? rate(port_packets(p), port_packets(b), v->interval) : 0;
+	return b ? rate(port_sum(p).packets, port_sum(b).packets, v->interval) : 0;
 }
 
 static double rule_rate(const struct pc_stats_view *v, size_t i)
@@ -119,7 +113,7 @@ static void print_port_rows(FILE *out, const struct pc_stats_view *v)
 		for (k = 0; k < PC_NVERDICT; k++)
 			fprintf(out, " %12llu %10llu", (unsigned long long)p->count.v[k].packets,
 				(unsigned long long)p->count.v[k].connections);
-		fprintf(out, " %14llu", (unsigned long long)port_bytes(p));
+		fprintf(out, " %14llu", (unsigned long long)port_sum(p).bytes);
 		if (v->before)
 			fprintf(out, " %12.1f", port_rate(v, p));
 		fputc('\n', out);
