@@ -65,65 +65,80 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
+static void sleep_s(double secs)
 {
-	const struct stats_config *cfg = config;
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+static void show(const struct stats_config *cfg, const struct pc_stats_view *v)
+{
+	if (cfg->json) {
+		pc_stats_print_json(stdout, v, !cfg->watch);
+	} else {
+		if (cfg->watch && isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		pc_stats_print_table(stdout, v);
+	}
+	fflush(stdout);
+}
+
+/* One snapshot, or with --watch one every so often: --count of them, or
+ * until portcullis is detached. */
+static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
+		     const struct pc_loaded *l)
+{
 	static struct pc_stats snap[2];
 	static char texts[PC_MAX_RULES][512];
-	struct pc_loaded l = { .skel = NULL };
-	double watch = cfg->watch, t0 = 0, t1;
-	long count = cfg->count, n;
-	bool json = cfg->json;
-	int lock, err, ret, cur = 0;
 	char still_loaded[4096];
+	double t0 = 0, t1;
+	int err, cur = 0;
+	long n;
 
-	if (count && !watch)
-		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
-	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
-	if (ret)
-		return ret;
 	snprintf(still_loaded, sizeof(still_loaded), "%s/prog_tc", cli->pin_dir);
-	/* Reading needs no lock: the slot in force is consistent. */
-	pc_pin_dir_unlock(lock);
-	for (n = 0; !count || n < count; n++) {
-		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = watch > 0 };
+	for (n = 0; !n || (cfg->watch && (!cfg->count || n < cfg->count)); n++) {
+		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = cfg->watch > 0 };
 
-		if (n) {
-			struct timespec ts = { (time_t)watch, (long)((watch - (time_t)watch) * 1e9) };
-
-			nanosleep(&ts, NULL);
-		}
+		if (n)
+			sleep_s(cfg->watch);
 		if (n && access(still_loaded, F_OK)) {
 			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
 				cli->pin_dir);
-			ret = PC_EXIT_FAIL;
-			break;
+			return PC_EXIT_FAIL;
 		}
 		t1 = now_s();
-		err = gather(&l, &snap[cur], texts);
-		v.snapshot_ns = pc_realtime_ns();
+		err = gather(l, &snap[cur], texts);
 		if (err) {
 			pr_warn("read the counters: %s\n", strerror(-err));
-			ret = PC_EXIT_FAIL;
-			break;
+			return PC_EXIT_FAIL;
 		}
+		v.snapshot_ns = pc_realtime_ns();
 		if (n) {
 			v.before = &snap[!cur];
 			v.interval = t1 - t0;
 		}
-		if (json) {
-			pc_stats_print_json(stdout, &v, !watch);
-		} else {
-			if (watch && isatty(STDOUT_FILENO))
-				fputs("\033[H\033[2J", stdout);
-			pc_stats_print_table(stdout, &v);
-		}
-		fflush(stdout);
-		if (!watch)
-			break;
+		show(cfg, &v);
 		t0 = t1;
 		cur = !cur;
 	}
+	return PC_EXIT_OK;
+}
+
+static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
+{
+	const struct stats_config *cfg = config;
+	struct pc_loaded l = { .skel = NULL };
+	int lock, ret;
+
+	if (cfg->count && !cfg->watch)
+		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
+	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
+	if (ret)
+		return ret;
+	/* Reading needs no lock: the slot in force is consistent. */
+	pc_pin_dir_unlock(lock);
+	ret = snapshots(cli, cfg, &l);
 	pc_loaded_close(&l);
 	return ret;
 }
