@@ -13,7 +13,9 @@ int pc_pin_dir_lock(const char *dir, int how, bool create);
 void pc_pin_dir_unlock(int fd);
 
 /* Remove the pin directory once it holds nothing, and the bpffs that
- * portcullis mounted on it. A directory that holds other pins stays. */
+ * portcullis mounted on it: only what portcullis made (marked so inside
+ * the directory when it made it). A directory that holds other pins, or
+ * that was there before portcullis, stays. */
 int pc_pin_dir_remove(const char *dir);
 
 #endif /* PC_PIN_DIR_H */
