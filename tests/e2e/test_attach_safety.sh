@@ -2,10 +2,11 @@
 # Attach and detach safety: attachments know their network namespace
 # (two namespaces whose interfaces share name and ifindex), detach --all
 # from another namespace or the root one, interfaces that were deleted,
-# all-or-nothing attach, two arriving hooks on one interface, attaching
-# twice with the same rules, pin directories that hold other pins or that
-# portcullis mounted itself, an incomplete set of pins, and a namespace
-# that went away while a new one took its number.
+# interfaces deleted, made again and attached again, all-or-nothing
+# attach, two arriving hooks on one interface, attaching twice with the
+# same rules, pin directories that hold other pins, that portcullis
+# mounted itself or that the operator made, an incomplete set of pins,
+# and a namespace that went away while a new one took its number.
 # Run as root; prints TAP.
 #
 #   pcasa-PID: pcp<PID> -- pcq<PID> (same order: same ifindexes as in B)
@@ -176,6 +177,28 @@ done
 check_rc "detach --all exits 0" 0 inA detach --all
 check "the pin directory is gone" no_pin_dir
 
+diag "3b. an interface deleted, made again and attached again"
+for hook in tc-ingress xdp; do
+	veth "$NSA" "$DEL" "$NSA" "$DELP" || bail "create $DEL/$DELP in $NSA"
+	check_rc "$hook: attach $DEL exits 0" 0 inA attach "$DEL" --hook "$hook"
+	ip -n "$NSA" link del "$DEL" || bail "delete $DEL"
+	veth "$NSA" "$DEL" "$NSA" "$DELP" || bail "re-create $DEL/$DELP in $NSA"
+	check_rc "$hook: attach the new $DEL exits 0" 0 inA attach "$DEL" --hook "$hook"
+	sj "$T/s3b.json"
+	check_eq "$hook: status lists $DEL once, live (the gone record is cleared)" \
+		"$(jget "$T/s3b.json" "[a['live'] for a in d['attachments'] if a['interface'] == '$DEL']")" '[true]'
+	check_rc "$hook: status (text) exits 0" 0 inA status
+	check_nomatch "$hook: ... and shows nothing GONE" "$OUT" 'GONE'
+	if [ "$hook" = xdp ]; then
+		check_eq "$hook: one link pin, the new one's" \
+			"$(compgen -G "$PIN/link_xdp_*" | sed 's/.*_//')" "$(ifindex "$NSA" "$DEL")"
+	fi
+	check_rc "$hook: detach $DEL exits 0" 0 inA detach "$DEL"
+	ip -n "$NSA" link del "$DEL" || bail "delete the new $DEL"
+done
+check_rc "detach --all exits 0" 0 inA detach --all
+check "the pin directory is gone" no_pin_dir
+
 # ================================================================ 4. all or nothing
 
 diag "4. attach is all or nothing"
@@ -244,6 +267,8 @@ rule1() { inA stats --json >"$T/st.json" 2>/dev/null && counts "$T/st.json" 'rul
 rule1_at_least() { local c; c=$(rule1) && [ "${c%% *}" -ge "$1" ]; }
 
 check_rc "attach $IF --rules r1.rules exits 0" 0 inA attach "$IF" --rules "$D/r1.rules"
+check_match "... and says, in a sentence, that it put r1.rules in force" "$ERR" \
+	"^portcullis: policy $D/r1.rules is in force\$"
 gen=$(generation)
 check_eq "generation is 1" "$gen" 1
 mac=$(mac_of "$NSA" "$IF")
@@ -296,6 +321,17 @@ check_eq "... and $IF has no XDP" "$(xdp_mode "$NSA" "$IF")" ""
 check "... and nothing is mounted there" test -z "$(findmnt -rn --mountpoint "$FRESH/pins")"
 check "... and the directory is gone" test ! -e "$FRESH/pins"
 [ -e "$FRESH" ] && diag "note: the parent $FRESH that attach created (mkdir -p) is left in place"
+
+OPER=/sys/fs/bpf/pc-oper-$$
+mkdir "$OPER" || bail "mkdir $OPER"
+on_exit "rmdir '$OPER'"
+on_exit "PC_NS='' pc --pin-dir '$OPER' detach --all"
+check_rc "attach $IF --pin-dir $OPER (a directory the operator made) exits 0" 0 inA --pin-dir "$OPER" attach "$IF"
+check "... and the pins are in it" test -e "$OPER/prog_tc"
+check_rc "detach --all --pin-dir $OPER exits 0" 0 inA --pin-dir "$OPER" detach --all
+check_eq "... and $IF has no XDP" "$(xdp_mode "$NSA" "$IF")" ""
+check "... and the directory the operator made stays" test -d "$OPER"
+check_eq "... and is empty" "$(find "$OPER" -mindepth 1 -printf '%f\n')" ""
 
 # ================================================================ 8. incomplete pins
 

@@ -36,6 +36,50 @@ check_rc "attach without an interface is a usage error (exit 2)" 2 pc attach
 check_rc "attach --hook bogus is a usage error (exit 2)" 2 pc attach pccli0 --hook bogus
 check_rc "stats --bogus is a usage error (exit 2)" 2 pc stats --bogus
 check_rc "apply without a file is a usage error (exit 2)" 2 pc apply
+check_match "... that says what is missing" "$ERR" "^portcullis apply: missing FILE\|-$"
+check_match "apply --help names FILE|-" "$(pc apply --help)" '^Usage: portcullis apply FILE\|- '
+
+# ---- options: one parser, errors that say why, options after operands
+
+check_rc "stats --bogus: exit 2" 2 pc stats --bogus
+check_match "... saying which option is unknown" "$ERR" "^portcullis stats: unknown option '--bogus'$"
+check_rc "status -x: exit 2" 2 pc status -x
+check_match "... saying which option is unknown" "$ERR" "^portcullis status: unknown option '-x'$"
+check_rc "attach pccli0 --hook (no value): exit 2" 2 pc attach pccli0 --hook
+check_match "... saying it needs a value, and which" "$ERR" '--hook needs a value: xdp\|xdp-generic\|tc-egress\|tc-ingress'
+check_rc "attach pccli0 --hook bogus: exit 2" 2 pc attach pccli0 --hook bogus
+check_match "... naming the hooks there are" "$ERR" "--hook wants one of xdp, xdp-generic, tc-egress, tc-ingress; 'bogus'"
+check_rc "stats --watch soon: exit 2" 2 pc stats --watch soon
+check_match "... saying it wants a number" "$ERR" "--watch wants a number from .*, not 'soon'"
+check_rc "stats --watch 1 --count 0: exit 2" 2 pc stats --watch 1 --count 0
+check_match "... saying it wants a whole number of at least 1" "$ERR" "--count wants a whole number of at least 1, not '0'"
+check_rc "stats --count 2 without --watch: exit 2" 2 pc stats --count 2
+check_match "... saying --count needs --watch" "$ERR" '--count needs --watch'
+check_rc "apply --check=yes: exit 2" 2 pc apply --check=yes x.rules
+check_match "... saying --check takes no value" "$ERR" '--check takes no value'
+check_rc "apply a b: exit 2" 2 pc apply a.rules b.rules
+check_match "... naming the extra operand" "$ERR" "unexpected operand 'b.rules'"
+check_rc "rules x: exit 2" 2 pc rules x
+check_rc "detach pccli0 --all: exit 2" 2 pc detach pccli0 --all
+check_rc "detach (nothing): exit 2" 2 pc detach
+check_rc "--version exits 0" 0 pc --version
+check_match "... and prints the version" "$OUT" '^portcullis [0-9]+\.[0-9]+\.[0-9]+$'
+check_rc "-vv --help exits 0" 0 pc -vv --help
+
+# ---- pin directories must be absolute (a relative one mounted a bpffs
+# under the current directory)
+
+mkdir -p "$T/cwd"
+on_exit "umount -l '$T/cwd/relpins'; umount -l '$T/cwd/relpins'"
+on_exit "cd '$T/cwd' && PORTCULLIS_PIN_DIR=relpins nsenter --net=/run/netns/$NS '$PC_BIN' detach --all"
+run sh -c "cd '$T/cwd' && exec timeout 60 nsenter --net=/run/netns/$NS '$PC_BIN' --pin-dir relpins status"
+check_eq "--pin-dir relpins is a usage error (exit 2)" "$RC" 2
+check_match "... saying the pin directory must be absolute" "$ERR" "^portcullis: --pin-dir wants an absolute path, not 'relpins'$"
+run sh -c "cd '$T/cwd' && PORTCULLIS_PIN_DIR=relpins exec timeout 60 nsenter --net=/run/netns/$NS '$PC_BIN' attach pccli0"
+check_eq "PORTCULLIS_PIN_DIR=relpins attach: exit 2" "$RC" 2
+check_match "... saying PORTCULLIS_PIN_DIR must be absolute" "$ERR" "^portcullis: PORTCULLIS_PIN_DIR wants an absolute path, not 'relpins'$"
+check "... and made nothing under the current directory" test ! -e "$T/cwd/relpins"
+check_eq "... and attached nothing" "$(xdp_mode "$NS" pccli0)" ""
 
 # ---- nothing loaded
 
@@ -70,6 +114,8 @@ check_eq "... and attaches nothing" "$(xdp_mode "$NS" pccli0)" ""
 # ---- attach, status, attach again
 
 check_rc "attach pccli0 exits 0" 0 pc attach pccli0
+check_match "... and says, in a sentence, which policy it put in force" "$ERR" \
+	'^portcullis: the built-in default policy is in force$'
 check_eq "the default hook is native XDP" "$(xdp_mode "$NS" pccli0)" xdp
 check_rc "status --json exits 0" 0 pc status --json
 S=$T/status.json
@@ -98,7 +144,28 @@ check_rc "-v status exits 0" 0 pc -v status
 check_rc "stats exits 0" 0 pc stats
 check_rc "stats --json exits 0" 0 pc stats --json
 printf '%s\n' "$OUT" >"$T/stats.json"
-check_eq "stats --json has ports, rules and totals" "$(jget "$T/stats.json" 'sorted(d)')" '["ports", "rules", "totals"]'
+check_eq "stats --json has ports, rules, totals, the generation and the times" \
+	"$(jget "$T/stats.json" 'sorted(d)')" \
+	'["applied_at", "generation", "ports", "rules", "snapshot_at", "totals"]'
+pc status --json >"$S"
+check_same "stats --json: the generation is status's" "$(jget "$T/stats.json" 'd["generation"]')" \
+	"$(jget "$S" 'd["generation"]')"
+check_same "stats --json: applied_at is status's" "$(jget "$T/stats.json" 'd["applied_at"]')" \
+	"$(jget "$S" 'd["applied_at"]')"
+check_match "stats --json: snapshot_at is RFC 3339 UTC" "$(jget "$T/stats.json" 'd["snapshot_at"]')" "$RFC3339"
+check_rc "stats --json --watch 0.2 --count 2 exits 0" 0 pc stats --json --watch 0.2 --count 2
+check_eq "... and prints two lines" "$(grep -c . <<<"$OUT")" 2
+i=0
+while read -r line; do
+	i=$((i + 1))
+	printf '%s\n' "$line" >"$T/w$i.json"
+	check_eq "--watch line $i: the generation" "$(jget "$T/w$i.json" 'd["generation"]')" 1
+	check_match "--watch line $i: applied_at" "$(jget "$T/w$i.json" 'd["applied_at"]')" "$RFC3339"
+	check_match "--watch line $i: snapshot_at" "$(jget "$T/w$i.json" 'd["snapshot_at"]')" "$RFC3339"
+done <<<"$OUT"
+check_rc "stats --watch 0.2 --count 2 (text) exits 0" 0 pc stats --watch 0.2 --count 2
+check_eq "... and each snapshot's header has the generation, applied and snapshot times" \
+	"$(grep -cE '^policy generation 1, applied [0-9TZ:-]+, snapshot [0-9TZ:-]+$' <<<"$OUT")" 2
 check_eq "stats --json: ports of the default policy" \
 	"$(jget "$T/stats.json" 'sorted([x["proto"], x["port"]] for x in d["ports"])')" \
 	'[["tcp", 25], ["tcp", 465], ["tcp", 587], ["tcp", 2525]]'
@@ -123,6 +190,18 @@ check_eq "... and status still lists one attachment" "$(jget "$S" 'len(d["attach
 
 check_rc "apply examples/isp.rules exits 0" 0 pc apply "$D/isp.rules"
 check_eq "... and makes generation $((gen + 1))" "$(generation)" "$((gen + 1))"
+check_rc "apply it again exits 0" 0 pc apply "$D/isp.rules"
+check_match "... and says nothing changed" "$ERR" 'nothing changed'
+check_rc "apply FILE -q (a global option after the operand) exits 0" 0 pc apply "$D/isp.rules" -q
+check_eq "... and -q silences it" "$ERR" ""
+check_rc "status --json --pin-dir DIR (after the command) exits 0" 0 \
+	env PORTCULLIS_PIN_DIR=/sys/fs/bpf/pc-none-$$ "$PC_BIN" status --json --pin-dir "$PORTCULLIS_PIN_DIR"
+printf '%s\n' "$OUT" >"$T/s3.json"
+check_eq "... and status shows that pin_dir" "$(jget "$T/s3.json" 'd["pin_dir"]')" "$PORTCULLIS_PIN_DIR"
+cp "$D/default.rules" "$D/-dash.rules"
+run sh -c "cd '$D' && exec '$PC_BIN' apply --check -- -dash.rules"
+check_eq "apply --check -- -dash.rules (-- ends the options) exits 0" "$RC" 0
+check_match "... and checks the file named -dash.rules" "$OUT" '^-dash\.rules: OK'
 pc status --json >"$S"
 check_eq "status: 4 rules, 3 tables, 6 prefixes for isp.rules" \
 	"$(jget "$S" '[d["rules"], d["tables"], d["prefixes"]]')" '[4, 3, 6]'

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,157 +7,199 @@
 #include "attach.h"
 #include "commands.h"
 
-static const char usage_text[] =
-	"Usage: portcullis attach IFACE... [--hook xdp|xdp-generic|tc-egress|tc-ingress] [--rules FILE]\n"
-	"\n"
-	"Loads the programs and maps (once), pins them and attaches them to each\n"
-	"IFACE. It puts FILE in force, or the built-in default policy when no\n"
-	"policy is in force yet. Attaching where portcullis is already attached\n"
-	"changes nothing.\n"
-	"\n"
-	"  --hook HOOK   xdp (default: native XDP, packets arriving on IFACE),\n"
-	"                xdp-generic (XDP in the stack, any driver),\n"
-	"                tc-egress (packets leaving IFACE, e.g. from this host),\n"
-	"                tc-ingress (packets arriving on IFACE)\n"
-	"  --rules FILE  the policy to put in force\n";
+struct attach_config {
+	int hook; /* enum pc_hook; 0 is PC_HOOK_XDP, the default */
+	const char *rules;
+};
+
+static const struct pc_option attach_options[] = {
+	PC_OPT_ENUM(struct attach_config, hook, "hook", "HOOK", pc_hook_names, PC_NHOOK,
+		    "xdp (default: native XDP, packets arriving on IFACE),\n"
+		    "xdp-generic (XDP in the stack, any driver),\n"
+		    "tc-egress (packets leaving IFACE, e.g. from this host),\n"
+		    "tc-ingress (packets arriving on IFACE)"),
+	PC_OPT_STRING(struct attach_config, rules, "rules", "FILE", "the policy to put in force"),
+	{ 0 },
+};
+
+/* One attach command at work. */
+struct attach_run {
+	const struct pc_cli *cli;
+	const struct attach_config *cfg;
+	struct pc_loaded l;
+	struct pc_policy policy;
+	struct pc_compiled compiled; /* no ports: nothing to put in force */
+	int lock;
+	bool created; /* this command loaded the programs */
+};
 
 /* Put the compiled policy, if any, in force; the one in force already is
  * left alone, counters and all. */
-static int put_in_force(const struct pc_loaded *l, const struct pc_compiled *c, const char *rules)
+static int put_in_force(const struct attach_run *r)
 {
+	const char *rules = r->cfg->rules;
+	char what[4096];
 	int err;
 
-	if (!c->ports)
+	if (!r->compiled.ports)
 		return 0;
-	err = pc_maps_apply(&l->maps, c);
+	err = pc_maps_apply(&r->l.maps, &r->compiled);
 	if (err < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-err));
 		return err;
 	}
-	if (err == PC_APPLY_UNCHANGED)
-		pr_debug("policy %s in force already\n", rules ? rules : "<default>");
+	if (rules)
+		snprintf(what, sizeof(what), "policy %s", rules);
 	else
-		pr_info("policy %s in force\n", rules ? rules : "the built-in default");
+		snprintf(what, sizeof(what), "the built-in default policy");
+	if (err == PC_APPLY_UNCHANGED)
+		pr_debug("%s is in force already\n", what);
+	else
+		pr_info("%s is in force\n", what);
 	return 0;
 }
 
-int do_attach(const struct pc_cli *cli, int argc, char **argv)
+static int check_interfaces(int n, char **names)
 {
-	static const struct option opts[] = {
-		{ "hook", required_argument, NULL, 'k' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct pc_compiled compiled = { 0 };
-	struct pc_policy policy = { 0 };
-	struct pc_loaded l = { .skel = NULL };
-	struct pc_policy_hdr hdr;
-	const char *rules = NULL;
-	int hook = PC_HOOK_XDP, c, i, lock = -1, ret = PC_EXIT_FAIL, err, nattached = 0;
-	bool created = false, already, first;
-	const char **fresh = NULL;
-	__u32 slot;
+	int i;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			hook = pc_hook_parse(optarg);
-			if (hook < 0) {
-				fprintf(stderr, "portcullis: unknown hook '%s'\n", optarg);
-				return pc_usage(usage_text, true);
-			}
-			break;
-		case 'r':
-			rules = optarg;
-			break;
-		case 'h':
-			return pc_usage(usage_text, false);
-		default:
-			return pc_usage(usage_text, true);
+	for (i = 0; i < n; i++) {
+		if (!if_nametoindex(names[i])) {
+			pr_warn("no such interface '%s'\n", names[i]);
+			return -ENODEV;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "portcullis: attach: which interface?\n");
-		return pc_usage(usage_text, true);
-	}
-	if (pc_require_privileges())
-		return PC_EXIT_FAIL;
-	/* Check everything before changing anything. */
-	for (i = optind; i < argc; i++) {
-		if (!if_nametoindex(argv[i])) {
-			pr_warn("no such interface '%s'\n", argv[i]);
-			return PC_EXIT_FAIL;
-		}
-	}
-	if (rules && pc_compile_file(rules, &policy, &compiled))
-		return PC_EXIT_USAGE;
-	fresh = calloc(argc, sizeof(*fresh));
-	if (!fresh) {
-		pr_warn("out of memory\n");
-		ret = PC_EXIT_FAIL;
-		goto out;
-	}
+	return 0;
+}
 
-	lock = pc_pin_dir_lock(cli->pin_dir, LOCK_EX, true);
-	if (lock < 0) {
-		pr_warn("pin directory %s: %s\n", cli->pin_dir, strerror(-lock));
-		goto out;
+/* Lock the pin directory (made if need be) and load the programs, or open
+ * those loaded already. */
+static int load_locked(struct attach_run *r)
+{
+	const char *dir = r->cli->pin_dir;
+	int err;
+
+	r->lock = pc_pin_dir_lock(dir, LOCK_EX, true);
+	if (r->lock < 0) {
+		pr_warn("pin directory %s: %s\n", dir, strerror(-r->lock));
+		return r->lock;
 	}
-	err = pc_load_pinned(&l, cli->pin_dir, &created);
-	if (err == -ESTALE) {
-		pc_warn_pins(cli->pin_dir, err);
-		goto out;
-	} else if (err) {
+	err = pc_load_pinned(&r->l, dir, &r->created);
+	if (err == -ESTALE)
+		pc_warn_pins(dir, err);
+	else if (err)
 		pr_warn("load the BPF programs: %s (run with -v for libbpf's messages)\n",
 			strerror(-err));
-		goto out;
-	}
-	err = pc_maps_active(&l.maps, &slot, &hdr);
-	if (err) {
-		pr_warn("read the policy in force: %s\n", strerror(-err));
-		goto out;
-	}
-	if (!rules && !hdr.generation && pc_compile_file(NULL, &policy, &compiled)) {
-		ret = PC_EXIT_USAGE;
-		goto out;
-	}
-	/* A program must never run without a policy: a first policy goes in
-	 * before anything is attached. A new one for a running load goes in
-	 * after, so that a failed attach leaves the old one in force. */
-	first = !hdr.generation;
+	return err;
+}
+
+/* Attach to every interface and put the policy in force. A program must
+ * never run without a policy: a first policy goes in before anything is
+ * attached. A new one for a running load goes in after, so that a failed
+ * attach leaves the old one in force. fresh gets the interfaces that this
+ * command attached to, for undoing them. */
+static int attach_and_apply(const struct attach_run *r, bool first, int n, char **names,
+			    char **fresh, int *nfresh)
+{
+	int hook = r->cfg->hook, i, err = 0;
+	bool already;
+
 	if (first)
-		err = put_in_force(&l, &compiled, rules);
-	for (i = optind; !err && i < argc; i++) {
-		err = pc_attach_one(&l, cli->pin_dir, argv[i], hook, &already);
+		err = put_in_force(r);
+	for (i = 0; !err && i < n; i++) {
+		err = pc_attach_one(&r->l, r->cli->pin_dir, names[i], hook, &already);
 		if (err)
 			break;
 		if (!already)
-			fresh[nattached++] = argv[i];
+			fresh[(*nfresh)++] = names[i];
 		pr_info("%s %s on %s\n", already ? "already attached:" : "attached",
-			pc_hook_name(hook), argv[i]);
+			pc_hook_name(hook), names[i]);
 	}
 	if (!err && !first)
-		err = put_in_force(&l, &compiled, rules);
-	if (!err)
-		ret = PC_EXIT_OK;
-	/* All or nothing: undo what this command attached before it failed. */
-	for (i = 0; err && i < nattached; i++) {
-		pc_detach_hook(&l, cli->pin_dir, if_nametoindex(fresh[i]), hook);
-		pr_info("undone: %s on %s\n", pc_hook_name(hook), fresh[i]);
+		err = put_in_force(r);
+	return err;
+}
+
+/* All or nothing: undo what this command attached before it failed. */
+static void undo(const struct attach_run *r, char **fresh, int nfresh)
+{
+	int i;
+
+	for (i = 0; i < nfresh; i++) {
+		pc_detach_hook(&r->l, r->cli->pin_dir, if_nametoindex(fresh[i]), r->cfg->hook);
+		pr_info("undone: %s on %s\n", pc_hook_name(r->cfg->hook), fresh[i]);
 	}
-	if (err)
-		nattached = 0;
-out:
+}
+
+/* Load, choose the policy, attach. Returns an exit status; *nfresh says
+ * how many interfaces are attached fresh when it succeeds. */
+static int attach_locked(struct attach_run *r, int argc, char **argv, char **fresh, int *nfresh)
+{
+	struct pc_policy_hdr hdr;
+	__u32 slot;
+	int err;
+
+	if (load_locked(r))
+		return PC_EXIT_FAIL;
+	err = pc_maps_active(&r->l.maps, &slot, &hdr);
+	if (err) {
+		pr_warn("read the policy in force: %s\n", strerror(-err));
+		return PC_EXIT_FAIL;
+	}
+	if (!r->cfg->rules && !hdr.generation && pc_compile_file(NULL, &r->policy, &r->compiled))
+		return PC_EXIT_USAGE;
+	err = attach_and_apply(r, !hdr.generation, argc, argv, fresh, nfresh);
+	if (err) {
+		undo(r, fresh, *nfresh);
+		*nfresh = 0;
+		return PC_EXIT_FAIL;
+	}
+	return PC_EXIT_OK;
+}
+
+static int run_attach(const struct pc_cli *cli, const void *config, int argc, char **argv)
+{
+	struct attach_run r = { .cli = cli, .cfg = config, .lock = -1 };
+	char **fresh = NULL;
+	int ret, nfresh = 0;
+
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	/* Check everything before changing anything. */
+	if (check_interfaces(argc, argv))
+		return PC_EXIT_FAIL;
+	if (r.cfg->rules && pc_compile_file(r.cfg->rules, &r.policy, &r.compiled))
+		return PC_EXIT_USAGE;
+	fresh = calloc(argc, sizeof(*fresh));
+	if (fresh) {
+		ret = attach_locked(&r, argc, argv, fresh, &nfresh);
+	} else {
+		pr_warn("out of memory\n");
+		ret = PC_EXIT_FAIL;
+	}
 	/* A first load that attached nothing leaves nothing behind. */
-	if (ret != PC_EXIT_OK && created && !nattached) {
+	if (ret != PC_EXIT_OK && r.created && !nfresh) {
 		pc_unpin_objects(cli->pin_dir);
 		pc_pin_dir_remove(cli->pin_dir);
 	}
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
-	pc_compiled_free(&compiled);
-	pc_policy_free(&policy);
+	pc_close_locked(&r.l, r.lock);
+	pc_compiled_free(&r.compiled);
+	pc_policy_free(&r.policy);
 	free(fresh);
 	return ret;
 }
+
+const struct pc_command pc_cmd_attach = {
+	.name = "attach",
+	.summary = "load, pin and attach to interfaces",
+	.operands = "IFACE...",
+	.min_operands = 1,
+	.max_operands = -1,
+	.description = "Loads the programs and maps (once), pins them and attaches them to each\n"
+		       "IFACE. It puts FILE in force, or the built-in default policy when no\n"
+		       "policy is in force yet. Attaching where portcullis is already attached\n"
+		       "changes nothing.\n",
+	.options = attach_options,
+	.config_size = sizeof(struct attach_config),
+	.run = run_attach,
+};

@@ -1,45 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <sys/file.h>
 #include "commands.h"
 
-static const char usage_text[] =
-	"Usage: portcullis rules [--default]\n"
-	"\n"
-	"Prints the policy in force, read back from the kernel maps, in the rules\n"
-	"language: 'portcullis rules > f; portcullis apply f' changes nothing.\n"
-	"\n"
-	"  --default   print the built-in default policy instead\n";
+struct rules_config {
+	bool builtin;
+};
 
-int do_rules(const struct pc_cli *cli, int argc, char **argv)
+static const struct pc_option rules_options[] = {
+	PC_OPT_FLAG(struct rules_config, builtin, "default", 0,
+		    "print the built-in default policy instead"),
+	{ 0 },
+};
+
+static int run_rules(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "default", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct rules_config *cfg = config;
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = { .skel = NULL };
 	struct pc_diag d = { .out = stderr };
-	bool builtin = false;
-	int c, lock = -1, err, ret;
+	int lock = -1, err, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			builtin = true;
-			break;
-		case 'h':
-			return pc_usage(usage_text, false);
-		default:
-			return pc_usage(usage_text, true);
-		}
-	}
-	if (optind != argc)
-		return pc_usage(usage_text, true);
-	if (builtin) {
+	if (cfg->builtin) {
 		if (pc_policy_parse_string("<default>", pc_default_policy, &policy, &d)) {
 			pc_policy_free(&policy);
 			return PC_EXIT_FAIL;
@@ -62,7 +45,17 @@ int do_rules(const struct pc_cli *cli, int argc, char **argv)
 		pc_policy_print(stdout, &policy);
 	}
 	pc_policy_free(&policy);
-	pc_loaded_close(&l);
-	pc_pin_dir_unlock(lock);
+	pc_close_locked(&l, lock);
 	return ret;
 }
+
+const struct pc_command pc_cmd_rules = {
+	.name = "rules",
+	.summary = "print the policy in force (--default: the built-in one)",
+	.max_operands = 0,
+	.description = "Prints the policy in force, read back from the kernel maps, in the rules\n"
+		       "language: 'portcullis rules > f; portcullis apply f' changes nothing.\n",
+	.options = rules_options,
+	.config_size = sizeof(struct rules_config),
+	.run = run_rules,
+};

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -9,17 +8,22 @@
 #include "commands.h"
 #include "stats_output.h"
 
-static const char usage_text[] =
-	"Usage: portcullis stats [--json] [--watch SECS [--count N]]\n"
-	"\n"
-	"Counters by port (every port and range a rule names, by verdict), by rule\n"
-	"(since the policy generation was applied) and in total.\n"
-	"\n"
-	"  --json        machine-readable output\n"
-	"  --watch SECS  redraw every SECS seconds, with per-second rates\n"
-	"                (with --json: one JSON object a line, with\n"
-	"                \"packets_per_second\" on each port and rule)\n"
-	"  --count N     with --watch: stop after N snapshots\n";
+struct stats_config {
+	bool json;
+	double watch; /* seconds; 0: one snapshot */
+	long count;   /* with watch: how many snapshots; 0: until stopped */
+};
+
+static const struct pc_option stats_options[] = {
+	PC_OPT_FLAG(struct stats_config, json, "json", 0, "machine-readable output"),
+	PC_OPT_NUMBER(struct stats_config, watch, "watch", "SECS", 0.001, 86400,
+		      "redraw every SECS seconds, with per-second rates\n"
+		      "(with --json: one JSON object a line, with\n"
+		      "\"packets_per_second\" on each port and rule)"),
+	PC_OPT_INTEGER(struct stats_config, count, "count", "N", 1, 1e18,
+		       "with --watch: stop after N snapshots"),
+	{ 0 },
+};
 
 /* One snapshot, and each rule's text (tables by name only: quick). */
 static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
@@ -61,100 +65,91 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int do_stats(const struct pc_cli *cli, int argc, char **argv)
+static void sleep_s(double secs)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+static void show(const struct stats_config *cfg, const struct pc_stats_view *v)
+{
+	if (cfg->json) {
+		pc_stats_print_json(stdout, v, !cfg->watch);
+	} else {
+		if (cfg->watch && isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		pc_stats_print_table(stdout, v);
+	}
+	fflush(stdout);
+}
+
+/* One snapshot, or with --watch one every so often: --count of them, or
+ * until portcullis is detached. */
+static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
+		     const struct pc_loaded *l)
+{
 	static struct pc_stats snap[2];
 	static char texts[PC_MAX_RULES][512];
-	struct pc_loaded l = { .skel = NULL };
-	double watch = 0, t0 = 0, t1;
-	long count = -1, n;
-	bool json = false;
-	int c, lock, err, ret, cur = 0;
 	char still_loaded[4096];
-	char *end;
+	double t0 = 0, t1;
+	int err, cur = 0;
+	long n;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'w':
-			watch = strtod(optarg, &end);
-			if (*end || watch <= 0) {
-				fprintf(stderr, "portcullis: --watch wants a number of seconds\n");
-				return PC_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			count = strtol(optarg, &end, 10);
-			if (*end || count <= 0) {
-				fprintf(stderr, "portcullis: --count wants a positive number\n");
-				return PC_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			return pc_usage(usage_text, false);
-		default:
-			return pc_usage(usage_text, true);
-		}
-	}
-	if (count > 0 && !watch) {
-		fprintf(stderr, "portcullis: stats: --count needs --watch\n");
-		return pc_usage(usage_text, true);
-	}
-	if (optind != argc)
-		return pc_usage(usage_text, true);
-	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
-	if (ret)
-		return ret;
 	snprintf(still_loaded, sizeof(still_loaded), "%s/prog_tc", cli->pin_dir);
-	/* Reading needs no lock: the slot in force is consistent. */
-	pc_pin_dir_unlock(lock);
-	for (n = 0; count < 0 || n < count; n++) {
-		struct pc_stats_view v = { .now = &snap[cur], .texts = texts };
+	for (n = 0; !n || (cfg->watch && (!cfg->count || n < cfg->count)); n++) {
+		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = cfg->watch > 0 };
 
-		if (n) {
-			struct timespec ts = { (time_t)watch, (long)((watch - (time_t)watch) * 1e9) };
-
-			nanosleep(&ts, NULL);
-		}
+		if (n)
+			sleep_s(cfg->watch);
 		if (n && access(still_loaded, F_OK)) {
 			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
 				cli->pin_dir);
-			ret = PC_EXIT_FAIL;
-			break;
+			return PC_EXIT_FAIL;
 		}
 		t1 = now_s();
-		err = gather(&l, &snap[cur], texts);
+		err = gather(l, &snap[cur], texts);
 		if (err) {
 			pr_warn("read the counters: %s\n", strerror(-err));
-			ret = PC_EXIT_FAIL;
-			break;
+			return PC_EXIT_FAIL;
 		}
+		v.snapshot_ns = pc_realtime_ns();
 		if (n) {
 			v.before = &snap[!cur];
 			v.interval = t1 - t0;
 		}
-		if (json) {
-			pc_stats_print_json(stdout, &v, !watch);
-		} else {
-			if (watch && isatty(STDOUT_FILENO))
-				fputs("\033[H\033[2J", stdout);
-			pc_stats_print_table(stdout, &v);
-		}
-		fflush(stdout);
-		if (!watch)
-			break;
+		show(cfg, &v);
 		t0 = t1;
 		cur = !cur;
 	}
+	return PC_EXIT_OK;
+}
+
+static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
+{
+	const struct stats_config *cfg = config;
+	struct pc_loaded l = { .skel = NULL };
+	int lock, ret;
+
+	if (cfg->count && !cfg->watch)
+		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
+	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
+	if (ret)
+		return ret;
+	/* Reading needs no lock: the slot in force is consistent. */
+	pc_pin_dir_unlock(lock);
+	ret = snapshots(cli, cfg, &l);
 	pc_loaded_close(&l);
 	return ret;
 }
+
+const struct pc_command pc_cmd_stats = {
+	.name = "stats",
+	.summary = "counters by port, by rule and in total",
+	.max_operands = 0,
+	.description = "Counters by port (every port and range a rule names, by verdict), by rule\n"
+		       "(since the policy generation was applied) and in total.\n",
+	.options = stats_options,
+	.config_size = sizeof(struct stats_config),
+	.run = run_stats,
+};

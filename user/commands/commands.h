@@ -1,16 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The commands, one file each (user/cmd_NAME.c), dispatched by main.c.
- * Each takes argv[0] == its own name and returns the exit status. */
+/* The commands, one file each (user/commands/cmd_NAME.c), dispatched by
+ * main.c, which parses their options. Each returns the exit status. */
 #ifndef PC_COMMANDS_H
 #define PC_COMMANDS_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include "cli.h"
+#include "clock.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "pin_dir.h"
+#include "privileges.h"
 
-int do_attach(const struct pc_cli *cli, int argc, char **argv);
-int do_detach(const struct pc_cli *cli, int argc, char **argv);
-int do_apply(const struct pc_cli *cli, int argc, char **argv);
-int do_rules(const struct pc_cli *cli, int argc, char **argv);
-int do_stats(const struct pc_cli *cli, int argc, char **argv);
-int do_status(const struct pc_cli *cli, int argc, char **argv);
+#define PC_VERSION "0.1.0"
+
+/* What every command gets from the global options. */
+struct pc_cli {
+	const char *pin_dir; /* absolute */
+};
+
+/* A command: its options as a table bound to its config struct, which
+ * main.c fills (zeroed first) before calling run with the operands. */
+struct pc_command {
+	const char *name;
+	const char *summary;  /* one line, for 'portcullis --help' */
+	const char *operands; /* for the usage line: "FILE|-", "IFACE..." */
+	int min_operands;
+	int max_operands;     /* -1: any number */
+	const char *description; /* the --help text between usage and options */
+	const struct pc_option *options;
+	size_t config_size;
+	int (*run)(const struct pc_cli *cli, const void *config, int noperands, char **operands);
+};
+
+extern const struct pc_command pc_cmd_attach, pc_cmd_detach, pc_cmd_apply, pc_cmd_rules,
+	pc_cmd_stats, pc_cmd_status;
+
+/* A usage error that the command itself finds (options that do not go
+ * together): says why, then how to get help. Returns PC_EXIT_USAGE. */
+int pc_usage_error(const struct pc_command *cmd, const char *why);
+
+/* Say why the pins under dir could not be opened (err from pc_open_pinned
+ * or pc_load_pinned). */
+void pc_warn_pins(const char *dir, int err);
+
+/* Lock the pin directory and open what is pinned there. Prints "nothing
+ * loaded" and returns PC_EXIT_FAIL when nothing is. */
+int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
+/* Close what pc_open_locked() opened, and unlock. */
+void pc_close_locked(struct pc_loaded *l, int lock_fd);
 
 #endif /* PC_COMMANDS_H */

@@ -12,6 +12,8 @@ struct pc_stats_view {
 	const struct pc_stats *now;
 	const struct pc_stats *before; /* for rates; NULL: none */
 	double interval;               /* seconds between before and now */
+	__u64 snapshot_ns;             /* when now was read (CLOCK_REALTIME) */
+	bool watch;                    /* one of a --watch series */
 	char (*texts)[512];            /* [nrules] */
 };
 

@@ -5,23 +5,32 @@
  * libbpf's bpf_tc_* calls: a clsact qdisc and a direct-action cls_bpf
  * filter (libbpf 1.1 has no tcx API).
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
-#include "cli.h"
 #include "clock.h"
+#include "log.h"
+#include "netns.h"
+#include "pin_dir.h"
+
+const char *const pc_hook_names[PC_NHOOK] = {
+	[PC_HOOK_XDP] = "xdp",
+	[PC_HOOK_XDP_GENERIC] = "xdp-generic",
+	[PC_HOOK_TC_EGRESS] = "tc-egress",
+	[PC_HOOK_TC_INGRESS] = "tc-ingress",
+};
+
+const char *pc_hook_name(enum pc_hook h)
+{
+	return h < PC_NHOOK ? pc_hook_names[h] : "unknown";
+}
 
 static bool is_xdp(enum pc_hook h)
 {
@@ -33,119 +42,6 @@ static bool is_xdp(enum pc_hook h)
 static bool is_arriving(enum pc_hook h)
 {
 	return h != PC_HOOK_TC_EGRESS;
-}
-
-/* The cookie of the current network namespace: an id the kernel never
- * gives to another namespace, as it does inode numbers. */
-__u64 pc_current_netns(void)
-{
-	__u64 cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
-static __u64 current_netns_ino(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
-}
-
-int pc_netns_name(__u64 ino, char *buf, size_t size)
-{
-	DIR *d = opendir("/run/netns");
-	char path[512];
-	struct dirent *e;
-	struct stat st;
-	int found = -ENOENT;
-
-	while (d && found && (e = readdir(d))) {
-		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
-		if (e->d_name[0] != '.' && !stat(path, &st) && st.st_ino == ino) {
-			snprintf(buf, size, "%s", e->d_name);
-			found = 0;
-		}
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/* Enter the namespace at path if it is the one with this cookie. */
-static int try_netns(const char *path, __u64 cookie)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -errno;
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	if (!err && pc_current_netns() != cookie)
-		err = -ESRCH;
-	return err;
-}
-
-/* Run in the namespace of an attachment, as netlink and ifindex demand:
- * found by its inode under /run/netns (ip netns) or among the processes,
- * and confirmed by its cookie. *back is what netns_leave() needs.
- * -ENOENT: the namespace is nowhere to be found, which means it is gone,
- * and its interfaces with it. */
-static int netns_enter(const struct pc_attach_key *k, const struct pc_attach_val *v, int *back)
-{
-	const char *dirs[] = { "/run/netns", "/proc" };
-	char path[512];
-	struct dirent *e;
-	struct stat st;
-	size_t i;
-	int found = -ENOENT;
-
-	*back = -1;
-	if (k->netns == pc_current_netns())
-		return 0;
-	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*back < 0)
-		return -errno;
-	for (i = 0; found && i < 2; i++) {
-		DIR *d = opendir(dirs[i]);
-
-		while (d && found && (e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), i ? "/proc/%s/ns/net" : "/run/netns/%s", e->d_name);
-			if (stat(path, &st) || st.st_ino != v->netns_ino)
-				continue;
-			found = try_netns(path, k->netns);
-			if (found == -ESRCH) {
-				/* A newer namespace with the inode of a dead one. */
-				if (setns(*back, CLONE_NEWNET))
-					break;
-				found = -ENOENT;
-			}
-		}
-		if (d)
-			closedir(d);
-	}
-	if (found) {
-		close(*back);
-		*back = -1;
-	}
-	return found;
-}
-
-static void netns_leave(int back)
-{
-	if (back < 0)
-		return;
-	if (setns(back, CLONE_NEWNET))
-		pr_warn("return to the original network namespace: %s\n", strerror(errno));
-	close(back);
 }
 
 static void link_pin_path(char *buf, size_t size, const char *pin_dir,
@@ -187,10 +83,10 @@ int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k,
 {
 	int back, live;
 
-	if (netns_enter(k, v, &back))
+	if (pc_netns_enter(k->netns, v->netns_ino, &back))
 		return -1;
 	live = live_here(l, k);
-	netns_leave(back);
+	pc_netns_leave(back);
 	return live;
 }
 
@@ -201,7 +97,7 @@ static int record(const struct pc_loaded *l, const struct pc_attach_key *k, cons
 		.prog_id = pc_prog_id(prog_fd),
 		.flags = flags,
 		.attached_ns = pc_realtime_ns(),
-		.netns_ino = current_netns_ino(),
+		.netns_ino = pc_current_netns_ino(),
 	};
 
 	snprintf(v.ifname, sizeof(v.ifname), "%s", ifname);
@@ -290,18 +186,23 @@ static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char 
 	return err;
 }
 
+static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname);
+
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
 		  enum pc_hook hook, bool *already)
 {
 	struct pc_attach_key k = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname) };
 	struct pc_attach_val v;
-	int h;
+	int h, err;
 
 	*already = false;
 	if (!k.ifindex) {
 		pr_warn("no such interface '%s'\n", ifname);
 		return -ENODEV;
 	}
+	err = clear_gone(l, pin_dir, ifname);
+	if (err)
+		return err;
 	for (h = 0; h < PC_NHOOK; h++) {
 		k.hook = h;
 		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !live_here(l, &k))
@@ -369,13 +270,13 @@ static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 		if (!err && unlink(path) && errno != ENOENT)
 			err = -errno;
 	} else {
-		err = netns_enter(k, v, &back);
+		err = pc_netns_enter(k->netns, v->netns_ino, &back);
 		if (err == -ENOENT) {
 			pr_debug("the namespace of %s is gone, and its filters with it\n", v->ifname);
 			err = 0;
 		} else if (!err) {
 			err = detach_tc_here(l, k, v);
-			netns_leave(back);
+			pc_netns_leave(back);
 		}
 	}
 	if (err) {
@@ -425,16 +326,8 @@ struct match {
 	__u32 ifindex;
 	int hook;           /* -1: every hook */
 	const char *name;   /* also: records of a gone interface of this name */
+	bool gone_netns;    /* with name: and those of a gone namespace */
 };
-
-static bool netns_gone(const struct pc_attach_key *k, const struct pc_attach_val *v)
-{
-	int back, err = netns_enter(k, v, &back);
-
-	if (!err)
-		netns_leave(back);
-	return err == -ENOENT;
-}
 
 static bool matches(const struct match *m, const struct pc_attach_key *k,
 		    const struct pc_attach_val *v)
@@ -447,7 +340,8 @@ static bool matches(const struct match *m, const struct pc_attach_key *k,
 		return false;
 	/* A record by that name whose whole namespace has gone. */
 	if (k->netns != m->netns)
-		return m->name && !strcmp(v->ifname, m->name) && netns_gone(k, v);
+		return m->gone_netns && m->name && !strcmp(v->ifname, m->name) &&
+		       pc_netns_gone(k->netns, v->netns_ino);
 	if (m->ifindex && k->ifindex == m->ifindex)
 		return true;
 	/* A record of an interface by that name that has since gone (even if
@@ -498,9 +392,23 @@ int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *
 		.ifindex = if_nametoindex(ifname),
 		.hook = -1,
 		.name = ifname,
+		.gone_netns = true,
 	};
 
 	return detach_matching(l, pin_dir, &m, dry_run);
+}
+
+/* The records of interfaces by this name, in this namespace, that are
+ * gone: an interface deleted and made again must not leave its old record
+ * beside the new one. */
+static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
+{
+	struct match m = { .netns = pc_current_netns(), .hook = -1, .name = ifname };
+	int n = detach_matching(l, pin_dir, &m, false);
+
+	if (n > 0)
+		pr_debug("cleared %d record%s of a gone %s\n", n, pc_plural(n, "", "s"), ifname);
+	return n < 0 ? n : 0;
 }
 
 /* XDP links whose record is gone. */

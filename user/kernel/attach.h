@@ -13,11 +13,9 @@
 #define PC_TC_HANDLE 0x2525
 #define PC_TC_PRIO   25
 
-/* The name under /run/netns of the namespace with this inode, if any. */
-int pc_netns_name(__u64 ino, char *buf, size_t size);
-
-/* The network namespace this process is in (its cookie). */
-__u64 pc_current_netns(void);
+/* The hooks by name, as --hook takes them, indexed by enum pc_hook. */
+extern const char *const pc_hook_names[PC_NHOOK];
+const char *pc_hook_name(enum pc_hook h);
 
 /* Attach to one interface of the current namespace. Already attached
  * there on that hook: returns 0 with *already set. Returns -errno, with a

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Opening what is pinned, under the pin directory's lock, for a command. */
+#include <errno.h>
+#include <string.h>
+#include "commands.h"
+
+void pc_warn_pins(const char *dir, int err)
+{
+	if (err == -ENOENT)
+		pr_warn("nothing loaded: no portcullis pins under %s (run 'portcullis attach' first)\n",
+			dir);
+	else if (err == -ESTALE)
+		pr_warn("%s holds an incomplete set of pins (a damaged or older load): run 'portcullis detach --all', then attach again\n",
+			dir);
+	else
+		pr_warn("cannot open the pins under %s: %s\n", dir, strerror(-err));
+}
+
+int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd)
+{
+	int err;
+
+	*lock_fd = -1;
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	*lock_fd = pc_pin_dir_lock(cli->pin_dir, how, false);
+	err = *lock_fd < 0 ? *lock_fd : pc_open_pinned(l, cli->pin_dir);
+	if (err) {
+		pc_warn_pins(cli->pin_dir, err);
+		pc_pin_dir_unlock(*lock_fd);
+		*lock_fd = -1;
+		return PC_EXIT_FAIL;
+	}
+	return PC_EXIT_OK;
+}
+
+void pc_close_locked(struct pc_loaded *l, int lock_fd)
+{
+	pc_loaded_close(l);
+	pc_pin_dir_unlock(lock_fd);
+}

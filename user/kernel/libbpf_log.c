@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "libbpf_log.h"
+#include "log.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (pc_verbosity < (level == LIBBPF_DEBUG ? 2 : 1))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void pc_setup_libbpf_logging(void)
+{
+	libbpf_set_print(libbpf_print);
+}
