@@ -56,7 +56,7 @@ static int run_apply(const struct pc_cli *cli, const void *config, int argc, cha
 	const struct apply_config *cfg = config;
 	struct pc_compiled compiled = { 0 };
 	struct pc_policy policy = { 0 };
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	const char *file = argv[0];
 	char what[128];
 	int lock, ret;

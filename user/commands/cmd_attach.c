@@ -159,7 +159,7 @@ static int attach_locked(struct attach_run *r, int argc, char **argv, char **fre
 
 static int run_attach(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
-	struct attach_run r = { .cli = cli, .cfg = config, .lock = -1 };
+	struct attach_run r = { .cli = cli, .cfg = config, .l = PC_LOADED_INIT, .lock = -1 };
 	char **fresh = NULL;
 	int ret, nfresh = 0;
 

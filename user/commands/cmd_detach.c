@@ -20,7 +20,7 @@ static const struct pc_option detach_options[] = {
 /* Everything, even a load that was cut short. */
 static int detach_everything(const struct pc_cli *cli)
 {
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	int lock, err, ret = PC_EXIT_OK;
 
 	if (access(cli->pin_dir, F_OK)) {
@@ -76,7 +76,7 @@ static int detach_names(const struct pc_loaded *l, const char *pin_dir, int n, c
 static int run_detach(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct detach_config *cfg = config;
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	int lock, ret;
 
 	if (cfg->all == (argc > 0))

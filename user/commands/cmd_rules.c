@@ -18,7 +18,7 @@ static int run_rules(const struct pc_cli *cli, const void *config, int argc, cha
 {
 	const struct rules_config *cfg = config;
 	struct pc_policy policy = { 0 };
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	struct pc_diag d = { .out = stderr };
 	int lock = -1, err, ret;
 

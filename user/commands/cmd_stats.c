@@ -91,18 +91,16 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 {
 	static struct pc_stats snap[2];
 	static char texts[PC_MAX_RULES][512];
-	char still_loaded[4096];
 	double t0 = 0, t1;
 	int err, cur = 0;
 	long n;
 
-	snprintf(still_loaded, sizeof(still_loaded), "%s/prog_tc", cli->pin_dir);
 	for (n = 0; !n || (cfg->watch && (!cfg->count || n < cfg->count)); n++) {
 		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = cfg->watch > 0 };
 
 		if (n)
 			sleep_s(cfg->watch);
-		if (n && access(still_loaded, F_OK)) {
+		if (n && !pc_pins_loaded(cli->pin_dir)) {
 			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
 				cli->pin_dir);
 			return PC_EXIT_FAIL;
@@ -128,7 +126,7 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct stats_config *cfg = config;
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	int lock, ret;
 
 	if (cfg->count && !cfg->watch)

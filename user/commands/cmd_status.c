@@ -17,19 +17,6 @@ static const struct pc_option status_options[] = {
 	{ 0 },
 };
 
-static __u32 count_tables(const struct pc_loaded *l, __u32 slot, __u32 nsets)
-{
-	struct pc_set set;
-	__u32 i, n = 0, key;
-
-	for (i = 0; i < nsets; i++) {
-		key = slot * PC_MAX_SETS + i;
-		if (!bpf_map_lookup_elem(l->maps.sets, &key, &set) && (set.flags & PC_SET_TABLE))
-			n++;
-	}
-	return n;
-}
-
 static void gather_attachments(const struct pc_loaded *l, struct pc_status *s)
 {
 	static struct pc_attach_key keys[PC_MAX_ATTACH];
@@ -54,6 +41,8 @@ static int gather(const struct pc_cli *cli, const struct pc_loaded *l, struct pc
 	int err;
 
 	err = pc_maps_active(&l->maps, &slot, &s->hdr);
+	if (!err)
+		err = pc_maps_count_tables(&l->maps, &s->tables);
 	if (err) {
 		pr_warn("read the policy header: %s\n", strerror(-err));
 		return err;
@@ -61,7 +50,6 @@ static int gather(const struct pc_cli *cli, const struct pc_loaded *l, struct pc
 	s->pin_dir = cli->pin_dir;
 	s->xdp_prog_id = pc_prog_id(l->xdp_fd);
 	s->tc_prog_id = pc_prog_id(l->tc_fd);
-	s->tables = count_tables(l, slot, s->hdr.nsets);
 	s->netns = pc_current_netns();
 	gather_attachments(l, s);
 	return 0;
@@ -71,7 +59,7 @@ static int run_status(const struct pc_cli *cli, const void *config, int argc, ch
 {
 	const struct status_config *cfg = config;
 	static struct pc_status s;
-	struct pc_loaded l = { .skel = NULL };
+	struct pc_loaded l = PC_LOADED_INIT;
 	int lock, ret;
 
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);

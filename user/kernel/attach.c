@@ -47,8 +47,7 @@ static bool is_arriving(enum pc_hook h)
 static void link_pin_path(char *buf, size_t size, const char *pin_dir,
 			  const struct pc_attach_key *k)
 {
-	snprintf(buf, size, "%s/link_xdp_%llu_%u", pin_dir, (unsigned long long)k->netns,
-		 k->ifindex);
+	pc_link_pin_path(buf, size, pin_dir, k->netns, k->ifindex);
 }
 
 static void tc_hook_init(struct bpf_tc_hook *h, __u32 ifindex, enum pc_hook hook)
@@ -420,7 +419,7 @@ static void sweep_links(const char *pin_dir)
 	int fd;
 
 	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, "link_xdp_", 9))
+		if (strncmp(e->d_name, PC_PIN_LINK_XDP_PREFIX, strlen(PC_PIN_LINK_XDP_PREFIX)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, e->d_name);
 		fd = bpf_obj_get(path);
