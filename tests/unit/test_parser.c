@@ -390,7 +390,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r.pol.malformed, PC_ACT_BLOCK);
 	x = &r.pol.rules[0];
 	assert_int_equal(x->action, PC_ACT_PASS);
-	assert_int_equal(x->protos, PC_PROTOS_TCP);
+	assert_int_equal(x->protos, PC_PROTOS_TCP | PC_PROTOS_UDP); /* as in pf */
 	assert_int_equal(x->src.kind, PC_ADDR_ANY);
 	assert_false(x->src.neg);
 	assert_int_equal(x->dst.kind, PC_ADDR_ANY);
@@ -449,54 +449,53 @@ static void test_default_policy(void **state)
 static void test_rule_forms(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "pass", "pass proto tcp" },
-		{ "block", "block proto tcp" },
-		{ "monitor", "monitor proto tcp" },
-		{ "reject", "reject proto tcp" },
-		{ "block to port 25", "block proto tcp to port 25" },
+		{ "pass", "pass" },
+		{ "block", "block" },
+		{ "monitor", "monitor" },
+		{ "reject", "reject" },
+		{ "block to port 25", "block to port 25" },
 		{ "block proto tcp to port 25", "block proto tcp to port 25" },
 		{ "block proto udp to port 53", "block proto udp to port 53" },
-		{ "block proto { udp tcp } to port 53", "block proto { tcp, udp } to port 53" },
-		{ "block proto {tcp,udp}", "block proto { tcp, udp }" },
+		{ "block proto { udp tcp } to port 53", "block to port 53" },
+		{ "block proto {tcp,udp}", "block" },
 		{ "block proto { tcp, tcp }", "block proto tcp" },
-		{ "pass from any to any", "pass proto tcp" },
-		{ "pass from any to any port 25", "pass proto tcp to port 25" },
-		{ "pass to any port 25", "pass proto tcp to port 25" },
-		{ "pass from 10.0.0.0/8", "pass proto tcp from 10.0.0.0/8" },
-		{ "pass from 10.1.2.3/32", "pass proto tcp from 10.1.2.3" },
-		{ "pass from 2001:DB8::1/128", "pass proto tcp from 2001:db8::1" },
-		{ "pass from ::/0 to 0.0.0.0/0", "pass proto tcp from ::/0 to 0.0.0.0/0" },
-		{ "pass to 192.0.2.1", "pass proto tcp to 192.0.2.1" },
-		{ "pass to { 10.0.0.2, 10.0.0.1 10.0.0.1 }", "pass proto tcp to { 10.0.0.1, 10.0.0.2 }" },
-		{ "pass to { 10.0.0.1, 10.0.0.1 }", "pass proto tcp to 10.0.0.1" },
-		{ "pass to {2001:db8::1,10.0.0.1}", "pass proto tcp to { 10.0.0.1, 2001:db8::1 }" },
+		{ "pass from any to any", "pass" },
+		{ "pass from any to any port 25", "pass to port 25" },
+		{ "pass to any port 25", "pass to port 25" },
+		{ "pass from 10.0.0.0/8", "pass from 10.0.0.0/8" },
+		{ "pass from 10.1.2.3/32", "pass from 10.1.2.3" },
+		{ "pass from 2001:DB8::1/128", "pass from 2001:db8::1" },
+		{ "pass from ::/0 to 0.0.0.0/0", "pass from ::/0 to 0.0.0.0/0" },
+		{ "pass to 192.0.2.1", "pass to 192.0.2.1" },
+		{ "pass to { 10.0.0.2, 10.0.0.1 10.0.0.1 }", "pass to { 10.0.0.1, 10.0.0.2 }" },
+		{ "pass to { 10.0.0.1, 10.0.0.1 }", "pass to 10.0.0.1" },
+		{ "pass to {2001:db8::1,10.0.0.1}", "pass to { 10.0.0.1, 2001:db8::1 }" },
 		{ "pass to { 10.0.0.0/8, 10.0.0.0/16 }",
-		  "pass proto tcp to { 10.0.0.0/8, 10.0.0.0/16 }" },
-		{ "pass to port { 2525 587, 465 }", "pass proto tcp to port { 465, 587, 2525 }" },
+		  "pass to { 10.0.0.0/8, 10.0.0.0/16 }" },
+		{ "pass to port { 2525 587, 465 }", "pass to port { 465, 587, 2525 }" },
 		{ "pass to port { 25, 20:30, 25, 24:26 }",
-		  "pass proto tcp to port { 20:30, 24:26, 25, 25 }" },
-		{ "pass to port 0", "pass proto tcp to port 0" },
-		{ "pass to port 65535", "pass proto tcp to port 65535" },
-		{ "pass to port 0:65535", "pass proto tcp to port 0:65535" },
-		{ "pass to port 25:25", "pass proto tcp to port 25" },
-		{ "pass to port 00025", "pass proto tcp to port 25" },
-		{ "pass to 192.0.2.0/24 port 1024:65535", "pass proto tcp to 192.0.2.0/24 port 1024:65535" },
-		{ "pass to 192.0.2.1 log", "pass proto tcp to 192.0.2.1 log" },
-		{ "pass log", "pass proto tcp log" },
+		  "pass to port { 20:30, 24:26, 25 }" },
+		{ "pass to port 0", "pass to port 0" },
+		{ "pass to port 65535", "pass to port 65535" },
+		{ "pass to port 0:65535", "pass to port 0:65535" },
+		{ "pass to port 25:25", "pass to port 25" },
+		{ "pass to port 00025", "pass to port 25" },
+		{ "pass to 192.0.2.0/24 port 1024:65535", "pass to 192.0.2.0/24 port 1024:65535" },
+		{ "pass to 192.0.2.1 log", "pass to 192.0.2.1 log" },
+		{ "pass log", "pass log" },
 		{ "reject proto udp from 100.64.0.0/10 to port 25 log",
 		  "reject proto udp from 100.64.0.0/10 to port 25 log" },
-		{ "limit rate 5/second", "limit proto tcp rate 5/second" },
-		{ "limit to port 587 rate 30/minute", "limit proto tcp to port 587 rate 30/minute" },
+		{ "limit rate 5/second", "limit rate 5/second" },
+		{ "limit to port 587 rate 30/minute", "limit to port 587 rate 30/minute" },
 		{ "limit to port 587 log rate 1000000/hour burst 1000000",
-		  "limit proto tcp to port 587 log rate 1000000/hour burst 1000000" },
-		{ "limit rate 1/second burst 1", "limit proto tcp rate 1/second burst 1" },
+		  "limit to port 587 log rate 1000000/hour burst 1000000" },
+		{ "limit rate 1/second burst 1", "limit rate 1/second burst 1" },
 		{ "monitor proto tcp from !10.0.0.0/8 to !{ 192.0.2.1, 192.0.2.0/24 } port 25",
 		  "monitor proto tcp from !10.0.0.0/8 to !{ 192.0.2.0/24, 192.0.2.1 } port 25" },
-		{ "block from ! 203.0.113.0/24", "block proto tcp from !203.0.113.0/24" },
+		{ "block from ! 203.0.113.0/24", "block from !203.0.113.0/24" },
 		{ "  pass\tproto tcp   to  port 25   # trailing comment",
 		  "pass proto tcp to port 25" },
-		{ "pass to port 25\r", "pass proto tcp to port 25" },
-		{ "pass from ::ffff:192.0.2.1", "pass proto tcp from ::ffff:192.0.2.1" },
+		{ "pass to port 25\r", "pass to port 25" },
 	};
 	size_t i;
 
@@ -606,7 +605,7 @@ static const char spec_printed[] =
 	"reject proto tcp from <subscribers> to port 25 log\n"
 	"monitor proto tcp to port { 465, 587, 2525 }\n"
 	"limit proto tcp from <subscribers> to port 587 rate 30/minute burst 10\n"
-	"block proto { tcp, udp } from 203.0.113.0/24 to port 1024:65535\n";
+	"block from 203.0.113.0/24 to port 1024:65535\n";
 
 static void test_spec_example(void **state)
 {
@@ -631,7 +630,7 @@ static void test_spec_example(void **state)
 	assert_string_equal(r.pol.tables[2].name, "business");
 	assert_int_equal(r.pol.tables[0].prefixes.n, 2);
 	assert_int_equal(r.pol.tables[1].prefixes.n, 2);
-	assert_int_equal(r.pol.tables[2].prefixes.n, 4); /* duplicate kept until printed */
+	assert_int_equal(r.pol.tables[2].prefixes.n, 3); /* the duplicate dropped */
 	for (i = 0; i < 3; i++)
 		assert_true(r.pol.tables[i].used);
 	assert_string_equal(r.pol.tables[0].loc.file, path);
@@ -818,7 +817,7 @@ static void test_table_file(void **state)
 	/* The tables are kept with what could be read. */
 	assert_int_equal(r.pol.ntables, 2);
 	assert_int_equal(r.pol.tables[0].prefixes.n, 3);
-	assert_int_equal(r.pol.tables[1].prefixes.n, 3);
+	assert_int_equal(r.pol.tables[1].prefixes.n, 2); /* 192.0.2.1 twice, and .9 */
 	assert_int_equal(r.pol.nrules, 2);
 	/* Both file names are kept for the diagnostics' lifetime. */
 	assert_int_equal(r.pol.nfiles, 3);
@@ -990,8 +989,9 @@ static void test_host_bits(void **state)
 		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128, 2001:db8::/31, 192.0.2.128/25 }\n");
 	assert_string_equal(r.msgs, "");
 	assert_int_equal(r.pol.rules[0].src.list.n, 8);
-	assert_int_equal(r.pol.rules[0].src.list.v[1].len, 0);
-	assert_int_equal(r.pol.rules[0].src.list.v[5].len, 128);
+	/* Sorted: 0.0.0.0/0 first, ffff:...:ffff/128 last. */
+	assert_int_equal(r.pol.rules[0].src.list.v[0].len, 0);
+	assert_int_equal(r.pol.rules[0].src.list.v[7].len, 128);
 	result_free(&r);
 }
 
@@ -1298,7 +1298,7 @@ static void test_null_diag(void **state)
  * across two parses. */
 static void test_diag_accumulates(void **state)
 {
-	struct pc_diag d = { NULL, 0, 0 };
+	struct pc_diag d = { 0 };
 	struct pc_policy p;
 
 	assert_int_equal(pc_policy_parse_string("a", "foo\n", &p, &d), -1);
@@ -1340,8 +1340,8 @@ static void test_print_tables(void **state)
 		   "\t2001:db8::/32\n"
 		   "}\n"
 		   "set malformed block\n"
-		   "pass proto tcp from <empty> to <eight>\n"
-		   "pass proto tcp from <big>\n");
+		   "pass from <empty> to <eight>\n"
+		   "pass from <big>\n");
 	free(s);
 	result_free(&r);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include "commands.h"
+#include "rules_file.h"
 
 static const char usage_text[] =
 	"Usage: portcullis apply FILE [--check]\n"

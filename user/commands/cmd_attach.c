@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include "attach.h"
 #include "commands.h"
+#include "rules_file.h"
 
 static const char usage_text[] =
 	"Usage: portcullis attach IFACE... [--hook xdp|xdp-generic|tc-egress|tc-ingress] [--rules FILE]\n"

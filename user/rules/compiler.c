@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler.h"
+#include "growable_array.h"
 
 struct set_builder {
 	const struct pc_policy *p;
@@ -76,6 +77,20 @@ static __u16 spec_set(struct set_builder *b, const struct pc_addr_spec *s)
 	return b->nsets++;
 }
 
+/* The families a rule applies to; a rule that can match none is an
+ * error, as it is surely a mistake. */
+static unsigned rule_families(struct set_builder *b, const struct pc_rule_ast *r)
+{
+	unsigned families = pc_rule_families(b->p, r);
+
+	if (!families)
+		pc_diag_error(b->d, &r->dst.loc,
+			      "this rule can never match: its source addresses are all %s and its destination addresses all %s",
+			      pc_addr_families(b->p, &r->src) == PC_FAMILIES_V4 ? "IPv4" : "IPv6",
+			      pc_addr_families(b->p, &r->dst) == PC_FAMILIES_V4 ? "IPv4" : "IPv6");
+	return families;
+}
+
 static void compile_rules(struct set_builder *b)
 {
 	const struct pc_policy *p = b->p;
@@ -97,6 +112,7 @@ static void compile_rules(struct set_builder *b)
 	for (i = 0; i < p->nrules; i++) {
 		const struct pc_rule_ast *r = &p->rules[i];
 		struct pc_rule *k = &c->rules[i];
+		unsigned families = rule_families(b, r);
 		__u64 bit = 1ULL << i;
 
 		k->action = r->action;
@@ -118,8 +134,10 @@ static void compile_rules(struct set_builder *b)
 			c->hdr.drop_rules |= bit;
 		if (r->action == PC_ACT_REJECT)
 			c->hdr.reject_rules |= bit;
-		c->hdr.v4_rules |= bit;
-		c->hdr.v6_rules |= bit;
+		if (families & PC_FAMILIES_V4)
+			c->hdr.v4_rules |= bit;
+		if (families & PC_FAMILIES_V6)
+			c->hdr.v6_rules |= bit;
 		if (k->src_neg)
 			c->hdr.src_neg |= bit;
 		if (k->dst_neg)
@@ -217,6 +235,8 @@ static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struc
 		}
 	}
 	n = c->hdr.nitems;
+	if (!n)
+		return 0; /* qsort(NULL, 0) is undefined */
 	qsort(c->items, n, sizeof(c->items[0]), item_cmp);
 	for (i = 0; i < n; i++)
 		order[i] = &c->items[i];
@@ -242,29 +262,25 @@ static int entry_cmp(const void *a, const void *b)
 	return pc_prefix_cmp(&x->prefix, &y->prefix);
 }
 
-static int add_set_entries(struct pc_compiled *c, size_t *cap, __u8 dir, __u32 set,
+/* The prefix entries being built; moved into the output at the end. */
+struct entry_list {
+	struct pc_prefix_entry *v;
+	size_t n, cap;
+};
+
+static int add_set_entries(struct entry_list *entries, __u8 dir, __u32 set,
 			   const struct pc_prefix_list *l, __u64 rules)
 {
+	struct pc_prefix_entry e = { .dir = dir, .val.rules = rules };
 	size_t i;
 
+	e.val.sets[set / 64] = 1ULL << (set % 64);
+	if (pc_array_reserve((void **)&entries->v, &entries->cap, entries->n + l->n,
+			     sizeof(e)))
+		return -1;
 	for (i = 0; i < l->n; i++) {
-		struct pc_prefix_entry *e;
-
-		if (c->nprefixes == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 1024;
-			void *v = realloc(c->prefixes, ncap * sizeof(*e));
-
-			if (!v)
-				return -1;
-			c->prefixes = v;
-			*cap = ncap;
-		}
-		e = &c->prefixes[c->nprefixes++];
-		memset(e, 0, sizeof(*e));
-		e->dir = dir;
-		e->prefix = l->v[i];
-		e->val.rules = rules;
-		e->val.sets[set / 64] = 1ULL << (set % 64);
+		e.prefix = l->v[i];
+		entries->v[entries->n++] = e;
 	}
 	return 0;
 }
@@ -283,6 +299,8 @@ static void normalise_entries(struct pc_compiled *c)
 	size_t i, n = 0, top = 0;
 	int w;
 
+	if (!c->nprefixes)
+		return; /* qsort(NULL, 0) is undefined */
 	qsort(c->prefixes, c->nprefixes, sizeof(c->prefixes[0]), entry_cmp);
 	for (i = 0; i < c->nprefixes; i++) {
 		struct pc_prefix_entry *e = &c->prefixes[i];
@@ -309,34 +327,53 @@ static void normalise_entries(struct pc_compiled *c)
 	}
 }
 
-static int compile_prefixes(struct set_builder *b)
+/* The rules whose set in direction dir is s. */
+static __u64 rules_of_set(const struct set_builder *b, int dir, __u32 s)
 {
-	const struct pc_policy *p = b->p;
-	struct pc_compiled *c = b->out;
-	size_t cap = 0, i;
+	__u64 rules = 0;
+	size_t i;
+
+	for (i = 0; i < b->p->nrules; i++) {
+		const struct pc_rule *k = &b->out->rules[i];
+
+		if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
+			rules |= 1ULL << i;
+	}
+	return rules;
+}
+
+static int collect_entries(struct set_builder *b, struct entry_list *entries)
+{
 	__u32 s;
 	int dir;
 
 	for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
 		for (s = 0; s < b->nsets; s++) {
-			__u64 rules = 0;
-
 			/* An unused table is kept, as source entries that
 			 * no rule refers to, so that it can be read back. */
 			bool unused = !b->used[PC_DIR_SRC][s] && !b->used[PC_DIR_DST][s];
 
 			if (!b->used[dir][s] && !(dir == PC_DIR_SRC && unused))
 				continue;
-			for (i = 0; i < p->nrules; i++) {
-				const struct pc_rule *k = &c->rules[i];
-
-				if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
-					rules |= 1ULL << i;
-			}
-			if (add_set_entries(c, &cap, dir, s, b->members[s], rules))
+			if (add_set_entries(entries, dir, s, b->members[s], rules_of_set(b, dir, s)))
 				return -1;
 		}
 	}
+	return 0;
+}
+
+static int compile_prefixes(struct set_builder *b)
+{
+	struct pc_compiled *c = b->out;
+	struct entry_list entries = { 0 };
+	__u32 s;
+
+	if (collect_entries(b, &entries)) {
+		free(entries.v);
+		return -1;
+	}
+	c->prefixes = entries.v;
+	c->nprefixes = entries.n;
 	normalise_entries(c);
 	if (c->nprefixes > PC_MAX_PREFIXES) {
 		__u32 big = 0;
@@ -364,7 +401,9 @@ static void fnv1a(__u64 *h, const void *data, size_t len)
 }
 
 /* A fingerprint of everything the kernel would be given, so that putting
- * the policy already in force in force again can change nothing. */
+ * the policy already in force in force again can change nothing. The
+ * ports image is left out: it is a function of the rules and the port
+ * items, which are in, and hashing its 2 MiB was most of a small compile. */
 static __u64 digest(const struct pc_compiled *c)
 {
 	__u64 h = 0xcbf29ce484222325ULL;
@@ -375,7 +414,6 @@ static __u64 digest(const struct pc_compiled *c)
 	fnv1a(&h, c->items, c->hdr.nitems * sizeof(c->items[0]));
 	fnv1a(&h, c->lists, c->hdr.nlist * sizeof(c->lists[0]));
 	fnv1a(&h, c->prefixes, c->nprefixes * sizeof(c->prefixes[0]));
-	fnv1a(&h, c->ports, PC_PORTS_SLOT * sizeof(c->ports[0]));
 	return h;
 }
 
@@ -424,10 +462,8 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 	out->hdr.digest = digest(out);
 	return 0;
 fail:
-	if (d->errors == errors) {
-		fprintf(d->out, "portcullis: error: out of memory compiling the policy\n");
-		d->errors++;
-	}
+	if (d->errors == errors)
+		pc_diag_error(d, NULL, "out of memory compiling the policy");
 	return -1;
 }
 

@@ -50,10 +50,6 @@ void pc_warn_pins(const char *dir, int err);
  * loaded" and returns PC_EXIT_FAIL when nothing is. */
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
 
-/* Parse and compile a rules file (NULL: the built-in default). Errors go
- * to stderr; returns PC_EXIT_OK or PC_EXIT_USAGE. */
-int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c);
-
 /* Usage helper: the "Usage:" text of a command, on stdout for --help and
  * on stderr (returning PC_EXIT_USAGE) for a usage error. */
 int pc_usage(const char *text, bool error);
