@@ -10,6 +10,7 @@
  * kernel uses them, as a classifier, and checked against the reference
  * classifier (tests/lib/refclass.c) on random packets.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
@@ -27,6 +29,38 @@
 
 #define FILE_NAME "t.rules"
 #define B(i) (1ULL << (i))
+
+
+/* ---- allocation and qsort, watched ------------------------------------- */
+
+/* The test binary's own calloc and qsort take the place of the C
+ * library's: calloc fails for big blocks when asked (to reach the
+ * compiler's out-of-memory path), and qsort counts calls with a NULL
+ * array, which are undefined behaviour even for 0 elements. */
+extern void *__libc_calloc(size_t n, size_t size);
+static size_t fail_calloc_from; /* 0: never fail */
+static unsigned qsort_null_calls;
+
+void *calloc(size_t n, size_t size)
+{
+	if (fail_calloc_from && n * size >= fail_calloc_from)
+		return NULL;
+	return __libc_calloc(n, size);
+}
+
+static int qsort_thunk(const void *a, const void *b, void *cmp)
+{
+	return ((int (*)(const void *, const void *))cmp)(a, b);
+}
+
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	void *volatile seen = base; /* the header promises non-NULL: look anyway */
+
+	if (!seen)
+		qsort_null_calls++;
+	qsort_r(base, n, size, qsort_thunk, (void *)cmp);
+}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -299,7 +333,9 @@ static void test_rule_fields(void **state)
 	assert_int_equal(b.c->rules[3].src_set, 0);
 	build_free(&b);
 
+	qsort_null_calls = 0;
 	build_ok(&b, "");
+	assert_int_equal(qsort_null_calls, 0);
 	assert_int_equal(b.c->hdr.nrules, 0);
 	assert_int_equal(b.c->hdr.nitems, 0);
 	assert_int_equal(b.c->nprefixes, 0);
@@ -1503,6 +1539,164 @@ static void test_classifier(void **state)
 	}
 }
 
+
+/* ---- address families --------------------------------------------------- */
+
+static void test_families(void **state)
+{
+	struct build b;
+
+	/* As in pf: all-IPv4 or all-IPv6 addresses (tables by their contents,
+	 * negated or not) make a rule of that family only. */
+	build_ok(&b, "table <v4> { 192.0.2.0/24, 198.51.100.0/24 }\n"
+		     "table <v6> { 2001:db8::/32 }\n"
+		     "table <mix> { 192.0.2.0/24, 2001:db8::/32 }\n"
+		     "table <empty> { }\n"
+		     "block proto tcp to ! 198.51.100.0/24 port 25\n" /* 0: v4 */
+		     "block from <v6>\n"                              /* 1: v6 */
+		     "block from <mix> to port 25\n"                  /* 2: both */
+		     "block from ! <v4> to <mix>\n"                   /* 3: v4 */
+		     "block to port 26\n"                             /* 4: both */
+		     "block from <empty> to !2001:db8::1\n"           /* 5: v6 */
+		     "pass from <empty>\n"                            /* 6: both */
+		     "pass from { 192.0.2.1, 2001:db8::1 } to 192.0.2.2\n"); /* 7: v4 */
+	assert_int_equal(b.c->hdr.v4_rules, B(0) | B(2) | B(3) | B(4) | B(6) | B(7));
+	assert_int_equal(b.c->hdr.v6_rules, B(1) | B(2) | B(4) | B(5) | B(6));
+	build_free(&b);
+
+	/* An IPv4-only side and an IPv6-only side never match together. */
+	expect_compile_errors(
+		"table <v6> { 2001:db8::/32 }\n"
+		"block from 192.0.2.0/24 to <v6>\n"
+		"block from <v6> to ! { 192.0.2.1, 198.51.100.1 } port 25\n",
+		0,
+		FILE_NAME ":2:28: error: this rule can never match: its source addresses are all "
+			  "IPv4 and its destination addresses all IPv6\n" FILE_NAME
+		":3:20: error: this rule can never match: its source addresses are all IPv6 and "
+		"its destination addresses all IPv4\n");
+}
+
+/* ---- the digest --------------------------------------------------------- */
+
+static __u64 digest_of(const char *text)
+{
+	struct build b;
+	__u64 d;
+
+	build_ok(&b, text);
+	d = b.c->hdr.digest;
+	build_free(&b);
+	return d;
+}
+
+/* The policy printed and read back compiles to the same digest, with
+ * repeats in a table, a table file, an inline list and a port list: so
+ * that "rules > f; apply f" changes nothing. */
+static void test_digest_round_trip(void **state)
+{
+	static const char text[] =
+		"table <t> { 100.64.0.1, 100.64.0.1, 10.0.0.0/8 }\n"
+		"table <f> file \"" FILE_NAME ".table\"\n"
+		"block from <t> to port 25\n"
+		"block from <f> to { 192.0.2.1, 192.0.2.1, 198.51.100.0/24 } port { 587, 25, 587 }\n"
+		"pass from { 203.0.113.0/24, 203.0.113.0/24 }\n";
+	struct build b, again;
+	char *printed = NULL;
+	size_t len = 0;
+	FILE *f = fopen(FILE_NAME ".table", "w");
+
+	assert_non_null(f);
+	fputs("192.0.2.7\n192.0.2.0/28\n192.0.2.7\n", f);
+	fclose(f);
+	build_ok(&b, text);
+	f = open_memstream(&printed, &len);
+	assert_non_null(f);
+	pc_policy_print(f, &b.p);
+	fclose(f);
+	build_ok(&again, printed);
+	assert_int_equal(b.c->sets[0].nprefixes, 2);
+	assert_int_equal(b.c->sets[1].nprefixes, 2);
+	assert_int_equal(again.c->hdr.nlist, b.c->hdr.nlist);
+	assert_true(b.c->hdr.digest == again.c->hdr.digest);
+	build_free(&b);
+	build_free(&again);
+	free(printed);
+	unlink(FILE_NAME ".table");
+}
+
+/* The digest leaves the ports image out: it follows from the rules and
+ * the port items. Policies that differ only in their ports still differ. */
+static void test_digest_ports(void **state)
+{
+	static const char *const differ[][2] = {
+		{ "block to port 25\n", "block to port 26\n" },
+		{ "block to port 25\n", "block to port 25:26\n" },
+		{ "block proto tcp to port 25\n", "block proto udp to port 25\n" },
+		{ "block proto tcp\n", "block proto tcp to port 0:65535\n" },
+		{ "block to port 25\npass to port 587\n", "block to port 587\npass to port 25\n" },
+		{ "block to port { 25, 26 }\n", "block to port 25\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(differ) / sizeof(differ[0]); i++)
+		if (digest_of(differ[i][0]) == digest_of(differ[i][1]))
+			fail_msg("the same digest for:\n%s and\n%s", differ[i][0], differ[i][1]);
+	assert_true(digest_of("block to port { 26, 25 }\n") == digest_of("block to port {25 26}\n"));
+}
+
+/* ---- reject ------------------------------------------------------------- */
+
+/* A reject rule drops (drop_rules) and answers (reject_rules); its
+ * verdict is "rejected", in the compiled masks as in the reference
+ * classifier. */
+static void test_reject_verdict(void **state)
+{
+	static const char text[] = "reject proto tcp to port 25\nblock to port 26\npass\n";
+	struct pc_ref_result ref;
+	struct tuple t = { .proto = PC_PROTO_TCP, .port = 25, .family = PC_FAMILY_V4 };
+	struct build b;
+
+	build_text(&b, text, PC_COMPILE_ALLOW_UNSUPPORTED);
+	assert_int_equal(b.compile_rc, 0);
+	assert_int_equal(b.c->hdr.drop_rules, B(0) | B(1));
+	assert_int_equal(b.c->hdr.reject_rules, B(0));
+	t.src[0] = 192;
+	t.dst[0] = 198;
+	ref = ref_classify(&b.p, &t);
+	assert_int_equal(ref.rule, 0);
+	assert_int_equal(ref.verdict, PC_V_REJECTED);
+	assert_int_equal(kernel_verdict(b.c, kernel_match(b.c, &t)), PC_V_REJECTED);
+	t.port = 26;
+	assert_int_equal(ref_classify(&b.p, &t).verdict, PC_V_DROPPED);
+	assert_int_equal(kernel_verdict(b.c, kernel_match(b.c, &t)), PC_V_DROPPED);
+	build_free(&b);
+}
+
+/* ---- out of memory ------------------------------------------------------ */
+
+/* Said through the diagnostics, which may have no stream (it used to be
+ * written to d->out, and crashed when that was NULL). */
+static void test_out_of_memory(void **state)
+{
+	struct pc_compiled *c = calloc(1, sizeof(*c));
+	struct pc_diag d = { 0 };
+	struct pc_policy p;
+
+	assert_non_null(c);
+	assert_int_equal(pc_policy_parse_string(FILE_NAME, "block to port 25\n", &p, &d), 0);
+	fail_calloc_from = 1 << 20; /* the 2 MiB ports image */
+	assert_int_equal(pc_compile(&p, c, &d, 0), -1);
+	fail_calloc_from = 0;
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.list.n, 1);
+	assert_null(d.list.v[0].loc.file);
+	assert_string_equal(d.list.v[0].text, "out of memory compiling the policy");
+	pc_diag_free(&d);
+	pc_compiled_free(c);
+	free(c);
+	pc_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1525,6 +1719,11 @@ int main(void)
 		cmocka_unit_test(test_limit_prefixes),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_classifier),
+		cmocka_unit_test(test_families),
+		cmocka_unit_test(test_digest_round_trip),
+		cmocka_unit_test(test_digest_ports),
+		cmocka_unit_test(test_reject_verdict),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
