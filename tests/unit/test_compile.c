@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The rules compiler (user/rules_compile.c), without the kernel.
+ * The rules compiler (user/rules/compiler.c), without the kernel.
  *
  * Policies are parsed from text, compiled, and the compiled contents are
  * checked exactly: the rule mask and counter of every (proto, port), the
@@ -1498,26 +1498,6 @@ static char *random_policy(void)
 	return sbuf_close(&s);
 }
 
-/* A random policy may pair an IPv4-only side with an IPv6-only one, which
- * the compiler refuses (see test_families): such rules are left out. */
-static void drop_never_matching(struct pc_policy *p)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->nrules; i++) {
-		struct pc_rule_ast *r = &p->rules[i];
-
-		if (pc_rule_families(p, r)) {
-			p->rules[n++] = *r;
-			continue;
-		}
-		pc_prefix_list_free(&r->src.list);
-		pc_prefix_list_free(&r->dst.list);
-		free(r->ports.v);
-	}
-	p->nrules = n;
-}
-
 static void test_classifier(void **state)
 {
 	static const __u64 seeds[] = { 0x5eed0001, 0xc0ffee, 0xdecafbad, 0x12345678 };
@@ -1534,7 +1514,7 @@ static void test_classifier(void **state)
 		text = random_policy();
 		snprintf(name, sizeof(name), "random policy (seed %#llx)",
 			 (unsigned long long)seeds[i]);
-		classify_compare(name, text, drop_never_matching, 6000);
+		classify_compare(name, text, pkt_policy_drop_never_matching, 6000);
 		free(text);
 	}
 }

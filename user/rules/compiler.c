@@ -91,14 +91,13 @@ static unsigned rule_families(struct set_builder *b, const struct pc_rule_ast *r
 	return families;
 }
 
-static void compile_rules(struct set_builder *b)
+static void compile_tables(struct set_builder *b)
 {
 	const struct pc_policy *p = b->p;
-	struct pc_compiled *c = b->out;
 	size_t i;
 
 	for (i = 0; i < p->ntables; i++) {
-		struct pc_set *set = &c->sets[i];
+		struct pc_set *set = &b->out->sets[i];
 
 		memcpy(set->name, p->tables[i].name, sizeof(set->name));
 		set->name[PC_NAME_MAX] = '\0';
@@ -108,47 +107,64 @@ static void compile_rules(struct set_builder *b)
 		b->locs[i] = &p->tables[i].loc;
 	}
 	b->nsets = p->ntables;
+}
 
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-		struct pc_rule *k = &c->rules[i];
-		unsigned families = rule_families(b, r);
-		__u64 bit = 1ULL << i;
+/* The header masks that rule i (k, compiled from r) belongs to. */
+static void set_masks(struct pc_policy_hdr *h, size_t i, const struct pc_rule_ast *r,
+		      const struct pc_rule *k, unsigned families)
+{
+	__u64 bit = 1ULL << i;
 
-		k->action = r->action;
-		k->flags = r->log ? PC_RULE_LOG : 0;
-		k->protos = r->protos;
-		k->rate = r->rate;
-		k->rate_unit = r->rate_unit;
-		k->burst = r->burst;
-		k->src_set = spec_set(b, &r->src);
-		k->dst_set = spec_set(b, &r->dst);
-		/* "! any" is an empty set: it matches nothing. */
-		k->src_neg = r->src.neg && k->src_set != PC_SET_NONE;
-		k->dst_neg = r->dst.neg && k->dst_set != PC_SET_NONE;
-		if (r->src.kind == PC_ADDR_ANY && !r->src.neg)
-			c->hdr.src_any |= bit;
-		if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
-			c->hdr.dst_any |= bit;
-		if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
-			c->hdr.drop_rules |= bit;
-		if (r->action == PC_ACT_REJECT)
-			c->hdr.reject_rules |= bit;
-		if (families & PC_FAMILIES_V4)
-			c->hdr.v4_rules |= bit;
-		if (families & PC_FAMILIES_V6)
-			c->hdr.v6_rules |= bit;
-		if (k->src_neg)
-			c->hdr.src_neg |= bit;
-		if (k->dst_neg)
-			c->hdr.dst_neg |= bit;
-		if (k->src_set != PC_SET_NONE)
-			b->used[PC_DIR_SRC][k->src_set] = true;
-		if (k->dst_set != PC_SET_NONE)
-			b->used[PC_DIR_DST][k->dst_set] = true;
-	}
-	c->hdr.nrules = p->nrules;
-	c->hdr.nsets = b->nsets;
+	if (r->src.kind == PC_ADDR_ANY && !r->src.neg)
+		h->src_any |= bit;
+	if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
+		h->dst_any |= bit;
+	if (k->src_neg)
+		h->src_neg |= bit;
+	if (k->dst_neg)
+		h->dst_neg |= bit;
+	if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
+		h->drop_rules |= bit;
+	if (r->action == PC_ACT_REJECT)
+		h->reject_rules |= bit;
+	if (families & PC_FAMILIES_V4)
+		h->v4_rules |= bit;
+	if (families & PC_FAMILIES_V6)
+		h->v6_rules |= bit;
+}
+
+static void compile_rule(struct set_builder *b, size_t i)
+{
+	const struct pc_rule_ast *r = &b->p->rules[i];
+	struct pc_rule *k = &b->out->rules[i];
+
+	k->action = r->action;
+	k->flags = r->log ? PC_RULE_LOG : 0;
+	k->protos = r->protos;
+	k->rate = r->rate;
+	k->rate_unit = r->rate_unit;
+	k->burst = r->burst;
+	k->src_set = spec_set(b, &r->src);
+	k->dst_set = spec_set(b, &r->dst);
+	/* "! any" is an empty set: it matches nothing. */
+	k->src_neg = r->src.neg && k->src_set != PC_SET_NONE;
+	k->dst_neg = r->dst.neg && k->dst_set != PC_SET_NONE;
+	set_masks(&b->out->hdr, i, r, k, rule_families(b, r));
+	if (k->src_set != PC_SET_NONE)
+		b->used[PC_DIR_SRC][k->src_set] = true;
+	if (k->dst_set != PC_SET_NONE)
+		b->used[PC_DIR_DST][k->dst_set] = true;
+}
+
+static void compile_rules(struct set_builder *b)
+{
+	size_t i;
+
+	compile_tables(b);
+	for (i = 0; i < b->p->nrules; i++)
+		compile_rule(b, i);
+	b->out->hdr.nrules = b->p->nrules;
+	b->out->hdr.nsets = b->nsets;
 }
 
 /* ---- ports ---- */
@@ -187,56 +203,64 @@ static int paint_cmp(const void *a, const void *b)
 	return y->lo - x->lo;
 }
 
-static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
+/* The port item of (proto, range) gets rule bit; a new one is made if
+ * there is room. The first overflow is reported, at rule r. */
+static void add_item(struct pc_compiled *c, int proto, const struct pc_port_range *pr, __u64 bit,
+		     const struct pc_rule_ast *r, struct pc_diag *d, bool *overflow)
 {
-	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
-	bool overflow = false;
-	size_t i, j;
-	__u32 n, port;
+	int k = item_find(c, proto, pr);
+
+	if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
+		if (!*overflow)
+			pc_diag_error(d, &r->loc, "too many distinct ports and ranges: the limit is %d",
+				      PC_MAX_PORT_ITEMS);
+		*overflow = true;
+		return;
+	}
+	if (k < 0) {
+		k = c->hdr.nitems++;
+		c->items[k].proto = proto;
+		c->items[k].lo = pr->lo;
+		c->items[k].hi = pr->hi;
+	}
+	c->items[k].rules |= bit;
+}
+
+/* Rule i can match the ports it lists (no list: every port) of each of
+ * its protocols. */
+static void mark_rule_ports(struct pc_compiled *c, const struct pc_rule_ast *r, size_t i,
+			    struct pc_diag *d, bool *overflow)
+{
+	__u64 bit = 1ULL << i;
+	__u32 port;
+	size_t j;
 	int proto;
 
-	c->ports = calloc(PC_PORTS_SLOT, sizeof(*c->ports));
-	if (!c->ports)
-		return -1;
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-		__u64 bit = 1ULL << i;
+	for (proto = 0; proto < PC_NPROTO; proto++) {
+		struct pc_port *row = &c->ports[proto * PC_NPORTS];
 
-		for (proto = 0; proto < PC_NPROTO; proto++) {
-			struct pc_port *row = &c->ports[proto * PC_NPORTS];
+		if (!(r->protos & (1u << proto)))
+			continue;
+		if (!r->ports.n)
+			for (port = 0; port < PC_NPORTS; port++)
+				row[port].rules |= bit;
+		for (j = 0; j < r->ports.n; j++) {
+			const struct pc_port_range *pr = &r->ports.v[j];
 
-			if (!(r->protos & (1u << proto)))
-				continue;
-			if (!r->ports.n)
-				for (port = 0; port < PC_NPORTS; port++)
-					row[port].rules |= bit;
-			for (j = 0; j < r->ports.n; j++) {
-				const struct pc_port_range *pr = &r->ports.v[j];
-				int k = item_find(c, proto, pr);
-
-				for (port = pr->lo; port <= pr->hi; port++)
-					row[port].rules |= bit;
-				if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
-					if (!overflow)
-						pc_diag_error(d, &r->loc,
-							      "too many distinct ports and ranges: the limit is %d",
-							      PC_MAX_PORT_ITEMS);
-					overflow = true;
-					continue;
-				}
-				if (k < 0) {
-					k = c->hdr.nitems++;
-					c->items[k].proto = proto;
-					c->items[k].lo = pr->lo;
-					c->items[k].hi = pr->hi;
-				}
-				c->items[k].rules |= bit;
-			}
+			for (port = pr->lo; port <= pr->hi; port++)
+				row[port].rules |= bit;
+			add_item(c, proto, pr, bit, r, d, overflow);
 		}
 	}
-	n = c->hdr.nitems;
-	if (!n)
-		return 0; /* qsort(NULL, 0) is undefined */
+}
+
+/* Sort the items, and give each port the counter of the narrowest item
+ * that holds it. */
+static void paint_counters(struct pc_compiled *c)
+{
+	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
+	__u32 n = c->hdr.nitems, i, port;
+
 	qsort(c->items, n, sizeof(c->items[0]), item_cmp);
 	for (i = 0; i < n; i++)
 		order[i] = &c->items[i];
@@ -248,6 +272,19 @@ static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struc
 		for (port = it->lo; port <= it->hi; port++)
 			row[port].counter = (it - c->items) + 1;
 	}
+}
+
+static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
+{
+	bool overflow = false;
+	size_t i;
+
+	c->ports = calloc(PC_PORTS_SLOT, sizeof(*c->ports));
+	if (!c->ports)
+		return -1;
+	for (i = 0; i < p->nrules; i++)
+		mark_rule_ports(c, &p->rules[i], i, d, &overflow);
+	paint_counters(c);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The parsed form of a rules file (the AST). Built by rules_parse.c,
- * printed by rules_print.c, compiled by rules_compile.c, read back from the
- * kernel by policy_maps.c and evaluated directly by refclass.c.
+ * The parsed form of a rules file (the AST). Built by parser.c, printed by
+ * printer.c, checked by lint.c, compiled by compiler.c, read back from the
+ * kernel by user/kernel/policy_maps.c and evaluated directly by
+ * tests/lib/refclass.c.
  */
 #ifndef PC_POLICY_H
 #define PC_POLICY_H
