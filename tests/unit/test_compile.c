@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "compiler.h"
+#include "growable_array.h"
 #include "pkt.h"
 #include "policy.h"
 #include "refclass.h"
@@ -1216,12 +1217,7 @@ struct addr_pool {
 
 static void pool_add(struct addr_pool *pl, const struct pc_prefix *p)
 {
-	if (pl->n == pl->cap) {
-		pl->cap = pl->cap ? pl->cap * 2 : 64;
-		pl->v = realloc(pl->v, pl->cap * sizeof(*pl->v));
-		assert_non_null(pl->v);
-	}
-	pl->v[pl->n++] = *p;
+	assert_int_equal(pc_array_push(pl, *p), 0);
 }
 
 static void pool_from_policy(struct addr_pool *pl, const struct pc_policy *p)
