@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test frames: builder, random generator and mutator. See pkt.h. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pkt.h"
 
@@ -654,4 +655,22 @@ size_t pkt_mutate(struct rng *r, uint8_t *buf, size_t len, size_t cap, size_t mi
 		break;
 	}
 	return len;
+}
+
+void pkt_policy_drop_never_matching(struct pc_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nrules; i++) {
+		struct pc_rule_ast *r = &p->rules[i];
+
+		if (pc_rule_families(p, r)) {
+			p->rules[n++] = *r;
+			continue;
+		}
+		pc_prefix_list_free(&r->src.list);
+		pc_prefix_list_free(&r->dst.list);
+		free(r->ports.v);
+	}
+	p->nrules = n;
 }

@@ -108,6 +108,11 @@ void pkt_desc_l4(struct pkt_desc *d, const char *src, const char *dst, uint8_t p
  * of its prefixes, its ports and their neighbours. p may be NULL. */
 size_t pkt_random(struct rng *r, const struct pc_policy *p, uint8_t *buf, size_t cap);
 
+/* Leave out the rules of p that can never match (an IPv4-only side with
+ * an IPv6-only side), which the compiler refuses: random policies make
+ * some. */
+void pkt_policy_drop_never_matching(struct pc_policy *p);
+
 /* Damage a frame in place: flip bytes, truncate, or spoil IHL, doff,
  * version or a length. Returns the new length; it cuts no shorter than min_len. */
 size_t pkt_mutate(struct rng *r, uint8_t *buf, size_t len, size_t cap, size_t min_len);

@@ -22,7 +22,7 @@ const char *const cases_policy[CASES_NPOLICY] = {
 	"block   proto udp from !<subscribers> to port 53\n"                                  /* 5 */
 	"block   proto tcp from { 192.0.2.0/24, 2001:db8:ffff::/48 } "
 	"to !{ 198.51.100.0/24, 2001:db8:25::/48 } port 20:30\n"                              /* 6 */
-	"block   proto udp from 2001:db8:ffff::/48 to !198.51.100.0/24 port 9999\n"           /* 7 */
+	"block   proto udp from 2001:db8:ffff::/48 to !2001:db8:25::/48 port 9999\n"         /* 7 */
 	"block   proto tcp to port 25\n",                                                     /* 8 */
 	/* 1: the same rules; malformed packets pass */
 	"set malformed pass\n"

@@ -198,7 +198,8 @@ static bool ref_addr_match(const struct pc_policy *p, const struct pc_addr_spec 
 
 	switch (s->kind) {
 	case PC_ADDR_ANY:
-		return true;
+		in = true; /* so "! any" (which the parser refuses) matches nothing */
+		break;
 	case PC_ADDR_TABLE:
 		in = s->table >= 0 && (size_t)s->table < p->ntables &&
 		     ref_list_has(&p->tables[s->table].prefixes, family, addr);
@@ -211,6 +212,32 @@ static bool ref_addr_match(const struct pc_policy *p, const struct pc_addr_spec 
 		break;
 	}
 	return s->neg ? !in : in;
+}
+
+/* Which families a side names: bit 0 IPv4, bit 1 IPv6; 0 for none. */
+static unsigned ref_side_families(const struct pc_policy *p, const struct pc_addr_spec *s)
+{
+	const struct pc_prefix_list *l = NULL;
+	unsigned f = 0;
+	size_t i;
+
+	if (s->kind == PC_ADDR_LIST)
+		l = &s->list;
+	else if (s->kind == PC_ADDR_TABLE && s->table >= 0 && (size_t)s->table < p->ntables)
+		l = &p->tables[s->table].prefixes;
+	for (i = 0; l && i < l->n; i++)
+		f |= l->v[i].family == PC_FAMILY_V4 ? 1 : 2;
+	return f;
+}
+
+/* As in pf: a rule applies to a packet's family unless one of its sides
+ * names only addresses of the other family, negated or not. */
+static bool ref_family_match(const struct pc_policy *p, const struct pc_rule_ast *r, __u8 family)
+{
+	unsigned want = family == PC_FAMILY_V4 ? 1 : 2;
+	unsigned src = ref_side_families(p, &r->src), dst = ref_side_families(p, &r->dst);
+
+	return (!src || (src & want)) && (!dst || (dst & want));
 }
 
 static bool ref_ports_match(const struct pc_rule_ast *r, int dport)
@@ -296,6 +323,8 @@ struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *fram
 		const struct pc_rule_ast *r = &p->rules[i];
 
 		if (!(r->protos & (1u << pkt.proto)))
+			continue;
+		if (!ref_family_match(p, r, pkt.family))
 			continue;
 		if (!ref_addr_match(p, &r->src, pkt.family, pkt.saddr))
 			continue;

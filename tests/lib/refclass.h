@@ -20,7 +20,7 @@ enum pc_ref_class {
 
 struct pc_ref_result {
 	enum pc_ref_class cls;
-	enum pc_verdict verdict; /* PC_V_PASSED or PC_V_DROPPED */
+	enum pc_verdict verdict; /* PC_V_PASSED, PC_V_DROPPED or PC_V_REJECTED */
 	int rule;                /* 0-based index of the deciding rule, or -1 */
 	int proto;               /* PC_PROTO_* when cls == PC_REF_L4, else -1 */
 	int dport;               /* when cls == PC_REF_L4, else -1 */

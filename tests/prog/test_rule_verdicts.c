@@ -34,7 +34,7 @@ static const struct tcase rule_cases[] = {
 	{ "negated list, destination outside", 0, F46, LIST_OUT, TCP, 22, SYN, TW_NONE,
 	  L4(DROPPED, 6) },
 	{ "list rule before the catch-all", 0, F46, LIST_OUT, TCP, 25, SYN, TW_NONE, L4(DROPPED, 6) },
-	{ "negated IPv4 prefix holds every IPv6 address", 0, F6, LIST_OUT, UDP, 9999, 0, TW_NONE,
+	{ "negated IPv6 prefix, destination outside", 0, F6, LIST_OUT, UDP, 9999, 0, TW_NONE,
 	  L4(DROPPED, 7) },
 	{ "IPv6-only source list, IPv4 packet", 0, F4, LIST_OUT, UDP, 9999, 0, TW_NONE,
 	  L4(PASSED, -1) },

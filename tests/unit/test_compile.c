@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The rules compiler (user/rules_compile.c), without the kernel.
+ * The rules compiler (user/rules/compiler.c), without the kernel.
  *
  * Policies are parsed from text, compiled, and the compiled contents are
  * checked exactly: the rule mask and counter of every (proto, port), the
  * port items, the prefix entries with their rule and set masks, the header
  * masks, and the set table. Every limit is hit with a generated policy and
  * its error checked word for word. Last, the compiled masks are used as the
- * kernel uses them, as a classifier, and checked against a plain
- * first-match walk of the parsed rules on random packets.
+ * kernel uses them, as a classifier, and checked against the reference
+ * classifier (tests/lib/refclass.c) on random packets.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,14 +18,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "compiler.h"
+#include "growable_array.h"
+#include "pkt.h"
 #include "policy.h"
+#include "refclass.h"
 
 #define FILE_NAME "t.rules"
 #define B(i) (1ULL << (i))
+
+
+/* ---- allocation and qsort, watched ------------------------------------- */
+
+/* The test binary's own calloc and qsort take the place of the C
+ * library's: calloc fails for big blocks when asked (to reach the
+ * compiler's out-of-memory path), and qsort counts calls with a NULL
+ * array, which are undefined behaviour even for 0 elements. */
+extern void *__libc_calloc(size_t n, size_t size);
+static size_t fail_calloc_from; /* 0: never fail */
+static unsigned qsort_null_calls;
+
+void *calloc(size_t n, size_t size)
+{
+	if (fail_calloc_from && n * size >= fail_calloc_from)
+		return NULL;
+	return __libc_calloc(n, size);
+}
+
+static int qsort_thunk(const void *a, const void *b, void *cmp)
+{
+	return ((int (*)(const void *, const void *))cmp)(a, b);
+}
+
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	void *volatile seen = base; /* the header promises non-NULL: look anyway */
+
+	if (!seen)
+		qsort_null_calls++;
+	qsort_r(base, n, size, qsort_thunk, (void *)cmp);
+}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -297,7 +334,9 @@ static void test_rule_fields(void **state)
 	assert_int_equal(b.c->rules[3].src_set, 0);
 	build_free(&b);
 
+	qsort_null_calls = 0;
 	build_ok(&b, "");
+	assert_int_equal(qsort_null_calls, 0);
 	assert_int_equal(b.c->hdr.nrules, 0);
 	assert_int_equal(b.c->hdr.nitems, 0);
 	assert_int_equal(b.c->nprefixes, 0);
@@ -326,8 +365,8 @@ static void test_port_masks(void **state)
 		     "pass proto tcp to port { 25, 587 }\n"
 		     "monitor proto udp to port 53\n"
 		     "block proto { tcp, udp } to port 1000:1002\n"
-		     "pass to port { 0, 65535 }\n"
-		     "block to port { 20:30, 25, 60000:65535 }\n");
+		     "pass proto tcp to port { 0, 65535 }\n"
+		     "block proto tcp to port { 20:30, 25, 60000:65535 }\n");
 	expect_port_rules(b.c, rules, sizeof(rules) / sizeof(rules[0]));
 	assert_int_equal(b.c->hdr.nitems, 9);
 	/* Sorted by proto, lo, hi. */
@@ -349,7 +388,8 @@ static void test_portless_rules(void **state)
 	const struct port_span rules[] = {
 		{ PC_PROTO_UDP, 0, 65535, B(0) },
 		{ PC_PROTO_TCP, 25, 25, B(1) },
-		{ PC_PROTO_TCP, 0, 65535, B(2) },
+		{ PC_PROTO_TCP, 0, 65535, B(2) }, /* no proto: both, as in pf */
+		{ PC_PROTO_UDP, 0, 65535, B(2) },
 		{ PC_PROTO_UDP, 0, 65535, B(3) },
 		{ PC_PROTO_TCP, 0, 65535, B(3) },
 		{ PC_PROTO_UDP, 53, 53, B(4) },
@@ -451,9 +491,12 @@ static void test_counter_painting(void **state)
 	/* The three of the brief, in every order of writing: the same result. */
 	{
 		static const char *const orders[] = {
-			"block to port 25\npass to port 1:1024\nmonitor to port 20:30\n",
-			"monitor to port 20:30\nblock to port 25\npass to port 1:1024\n",
-			"pass to port 1:1024\nmonitor to port 20:30\nblock to port 25\n",
+			"block proto tcp to port 25\npass proto tcp to port 1:1024\n"
+			"monitor proto tcp to port 20:30\n",
+			"monitor proto tcp to port 20:30\nblock proto tcp to port 25\n"
+			"pass proto tcp to port 1:1024\n",
+			"pass proto tcp to port 1:1024\nmonitor proto tcp to port 20:30\n"
+			"block proto tcp to port 25\n",
 		};
 		const struct port_span c3[] = {
 			{ PC_PROTO_TCP, 1, 1024, 1 },
@@ -564,7 +607,7 @@ static void test_set_table(void **state)
 	/* Tables first, in the order they are defined (not used); then the
 	 * distinct inline lists, in the order they first appear. */
 	build_ok(&b, "table <zeta> { 203.0.113.0/24 }\n"
-		     "table <alpha> file \"/dev/null\"\n"
+		     "table <alpha> { }\n"
 		     "table <mid> { 198.51.100.0/24, 2001:db8::/32 }\n"
 		     "block from { 192.0.2.0/24, 2001:db8::1 } to <mid> port 25\n"
 		     "pass from <alpha> to 198.51.100.7\n"
@@ -1103,77 +1146,6 @@ static bool ref_in_prefix(const struct pc_prefix *p, __u8 family, const __u8 *a)
 	return true;
 }
 
-static bool ref_in_list(const struct pc_prefix_list *l, __u8 family, const __u8 *a)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (ref_in_prefix(&l->v[i], family, a))
-			return true;
-	return false;
-}
-
-static bool ref_addr(const struct pc_policy *p, const struct pc_addr_spec *s, __u8 family,
-		     const __u8 *a)
-{
-	bool in;
-
-	if (s->kind == PC_ADDR_ANY)
-		in = true;
-	else if (s->kind == PC_ADDR_TABLE)
-		in = ref_in_list(&p->tables[s->table].prefixes, family, a);
-	else
-		in = ref_in_list(&s->list, family, a);
-	return s->neg ? !in : in;
-}
-
-/* First match, top to bottom; -1 when no rule matches. */
-static int ref_first_match(const struct pc_policy *p, const struct tuple *t)
-{
-	size_t i, j;
-
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-		bool port = r->ports.n == 0;
-
-		if (!(r->protos & (1u << t->proto)))
-			continue;
-		for (j = 0; j < r->ports.n; j++)
-			if (t->port >= r->ports.v[j].lo && t->port <= r->ports.v[j].hi)
-				port = true;
-		if (!port || !ref_addr(p, &r->src, t->family, t->src) ||
-		    !ref_addr(p, &r->dst, t->family, t->dst))
-			continue;
-		return (int)i;
-	}
-	return -1;
-}
-
-/* The narrowest port or range of this proto that any rule names, lowest
- * lo on ties; lo = -1 when none. */
-static void ref_item(const struct pc_policy *p, const struct tuple *t, int *lo, int *hi)
-{
-	size_t i, j;
-
-	*lo = *hi = -1;
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-
-		if (!(r->protos & (1u << t->proto)))
-			continue;
-		for (j = 0; j < r->ports.n; j++) {
-			int l = r->ports.v[j].lo, h = r->ports.v[j].hi;
-
-			if ((int)t->port < l || (int)t->port > h)
-				continue;
-			if (*lo < 0 || h - l < *hi - *lo || (h - l == *hi - *lo && l < *lo)) {
-				*lo = l;
-				*hi = h;
-			}
-		}
-	}
-}
-
 /* The LPM trie: the longest entry of that direction and family that
  * holds the address; its rules, or 0 when there is none. */
 static __u64 lpm_longest_match(const struct pc_compiled *c, int dir, __u8 family, const __u8 *a)
@@ -1195,7 +1167,8 @@ static __u64 lpm_longest_match(const struct pc_compiled *c, int dir, __u8 family
 /* What bpf/classify.h does with the maps. */
 static int kernel_match(const struct pc_compiled *c, const struct tuple *t)
 {
-	__u64 cand = c->ports[t->proto * PC_NPORTS + t->port].rules;
+	__u64 cand = c->ports[t->proto * PC_NPORTS + t->port].rules &
+		     (t->family == PC_FAMILY_V4 ? c->hdr.v4_rules : c->hdr.v6_rules);
 
 	if (cand & ~c->hdr.src_any)
 		cand &= c->hdr.src_any |
@@ -1206,6 +1179,36 @@ static int kernel_match(const struct pc_compiled *c, const struct tuple *t)
 	return cand ? __builtin_ctzll(cand) : -1;
 }
 
+/* The verdict of the deciding rule, as the kernel tells it from the
+ * header masks. */
+static enum pc_verdict kernel_verdict(const struct pc_compiled *c, int rule)
+{
+	if (rule < 0)
+		return PC_V_PASSED;
+	if (c->hdr.reject_rules & B(rule))
+		return PC_V_REJECTED;
+	return c->hdr.drop_rules & B(rule) ? PC_V_DROPPED : PC_V_PASSED;
+}
+
+/* The reference classifier's answer for a tuple, from a real frame. */
+static struct pc_ref_result ref_classify(const struct pc_policy *p, const struct tuple *t)
+{
+	struct pkt_desc d = { 0 };
+	uint8_t frame[256];
+	size_t len;
+
+	d.l3 = t->family == PC_FAMILY_V4 ? PKT_L3_IPV4 : PKT_L3_IPV6;
+	memcpy(d.src, t->src, 16);
+	memcpy(d.dst, t->dst, 16);
+	d.proto = t->proto == PC_PROTO_TCP ? 6 : 17;
+	d.sport = 40000;
+	d.dport = (uint16_t)t->port;
+	d.tcp_flags = PKT_SYN;
+	len = pkt_build(&d, frame, sizeof(frame));
+	assert_true(len > 0);
+	return pc_ref_classify(p, frame, len);
+}
+
 /* Addresses worth trying: inside the prefixes of the policy, mostly. */
 struct addr_pool {
 	struct pc_prefix *v;
@@ -1214,12 +1217,7 @@ struct addr_pool {
 
 static void pool_add(struct addr_pool *pl, const struct pc_prefix *p)
 {
-	if (pl->n == pl->cap) {
-		pl->cap = pl->cap ? pl->cap * 2 : 64;
-		pl->v = realloc(pl->v, pl->cap * sizeof(*pl->v));
-		assert_non_null(pl->v);
-	}
-	pl->v[pl->n++] = *p;
+	assert_int_equal(pc_array_push(pl, *p), 0);
 }
 
 static void pool_from_policy(struct addr_pool *pl, const struct pc_policy *p)
@@ -1288,8 +1286,9 @@ static unsigned random_port(const struct pc_policy *p)
 	return rndn(65536);
 }
 
-/* n random tuples: the compiled masks must pick the rule that the plain
- * walk picks, and the counter must be that of the narrowest item. */
+/* n random tuples: the compiled masks must pick the rule and the verdict
+ * that the reference classifier picks, and the counter must be that of
+ * the narrowest item. */
 static void classify_compare(const char *name, const char *text,
 			     void (*hook)(struct pc_policy *p), unsigned n)
 {
@@ -1303,8 +1302,9 @@ static void classify_compare(const char *name, const char *text,
 		fail_msg("%s did not compile:\n%s\n%s", name, text, b.diag);
 	pool_from_policy(&pl, &b.p);
 	for (i = 0; i < n; i++) {
+		struct pc_ref_result ref;
 		struct tuple t;
-		int want, got, lo, hi;
+		int want, got;
 		__u32 counter;
 
 		memset(&t, 0, sizeof(t));
@@ -1313,31 +1313,33 @@ static void classify_compare(const char *name, const char *text,
 		t.family = rndn(2) ? PC_FAMILY_V4 : PC_FAMILY_V6;
 		random_addr(&pl, t.family, t.src);
 		random_addr(&pl, t.family, t.dst);
-		want = ref_first_match(&b.p, &t);
+		ref = ref_classify(&b.p, &t);
+		want = ref.rule;
 		got = kernel_match(b.c, &t);
-		if (want != got) {
+		if (want != got || ref.verdict != kernel_verdict(b.c, got)) {
 			char s[64], d[64];
 
 			inet_ntop(t.family == PC_FAMILY_V4 ? AF_INET : AF_INET6, t.src, s, sizeof(s));
 			inet_ntop(t.family == PC_FAMILY_V4 ? AF_INET : AF_INET6, t.dst, d, sizeof(d));
-			fail_msg("%s: %s %s -> %s port %u: compiled masks pick rule %d, first match "
-				 "is rule %d",
-				 name, t.proto == PC_PROTO_TCP ? "tcp" : "udp", s, d, t.port, got, want);
+			fail_msg("%s: %s %s -> %s port %u: compiled masks pick rule %d (verdict %d), "
+				 "the reference classifier rule %d (verdict %d)",
+				 name, t.proto == PC_PROTO_TCP ? "tcp" : "udp", s, d, t.port, got,
+				 kernel_verdict(b.c, got), want, ref.verdict);
 		}
 		hits[want + 1]++;
 		matched += want >= 0;
 
-		ref_item(&b.p, &t, &lo, &hi);
 		counter = b.c->ports[t.proto * PC_NPORTS + t.port].counter;
-		if (lo < 0) {
+		if (ref.item_lo < 0) {
 			if (counter)
 				fail_msg("%s: %s port %u: counter %u, want none", name,
 					 t.proto ? "udp" : "tcp", t.port, counter);
 		} else if (!counter || counter > b.c->hdr.nitems ||
 			   b.c->items[counter - 1].proto != t.proto ||
-			   b.c->items[counter - 1].lo != lo || b.c->items[counter - 1].hi != hi) {
+			   b.c->items[counter - 1].lo != ref.item_lo ||
+			   b.c->items[counter - 1].hi != ref.item_hi) {
 			fail_msg("%s: %s port %u: counter %u, want the item %d:%d", name,
-				 t.proto ? "udp" : "tcp", t.port, counter, lo, hi);
+				 t.proto ? "udp" : "tcp", t.port, counter, ref.item_lo, ref.item_hi);
 		}
 	}
 	/* The tuples must exercise the policy: many rules decide some. */
@@ -1365,7 +1367,7 @@ static const char tricky_policy[] =
 	"table <a> { 10.0.0.0/8, 2001:db8::/32 }\n"
 	"table <b> { 10.1.0.0/16, 10.1.2.0/24, 2001:db8:1::/48 }\n"
 	"table <c> { 10.1.2.3, 0.0.0.0/1, 2001:db8:1:2::/64 }\n"
-	"table <empty> file \"/dev/null\"\n"
+	"table <empty> { }\n"
 	"table <unused> { 10.1.2.0/25, 2001:db8:1:2::/96 }\n"
 	"pass    proto tcp from <c> to ! <b> port 25\n"
 	"block   proto tcp from <b> to port 20:30\n"
@@ -1433,12 +1435,12 @@ static char *random_policy(void)
 	}
 	nrules = 20 + rndn(45);
 	for (i = 0; i < nrules; i++) {
-		static const char *const acts[] = { "pass", "block", "monitor" };
+		static const char *const acts[] = { "pass", "block", "monitor", "reject" };
 		static const char *const protos[] = { "", "proto tcp ", "proto udp ",
 						      "proto { tcp, udp } " };
 		unsigned nports = rndn(4);
 
-		fprintf(s.f, "%s %s", acts[rndn(3)], protos[rndn(4)]);
+		fprintf(s.f, "%s %s", acts[rndn(4)], protos[rndn(4)]);
 		for (k = 0; k < 2; k++) {
 			/* 0: left out, 1: any, 2: table, 3: one prefix, 4: list */
 			unsigned kind = rndn(5);
@@ -1508,9 +1510,167 @@ static void test_classifier(void **state)
 		text = random_policy();
 		snprintf(name, sizeof(name), "random policy (seed %#llx)",
 			 (unsigned long long)seeds[i]);
-		classify_compare(name, text, NULL, 6000);
+		classify_compare(name, text, pkt_policy_drop_never_matching, 6000);
 		free(text);
 	}
+}
+
+
+/* ---- address families --------------------------------------------------- */
+
+static void test_families(void **state)
+{
+	struct build b;
+
+	/* As in pf: all-IPv4 or all-IPv6 addresses (tables by their contents,
+	 * negated or not) make a rule of that family only. */
+	build_ok(&b, "table <v4> { 192.0.2.0/24, 198.51.100.0/24 }\n"
+		     "table <v6> { 2001:db8::/32 }\n"
+		     "table <mix> { 192.0.2.0/24, 2001:db8::/32 }\n"
+		     "table <empty> { }\n"
+		     "block proto tcp to ! 198.51.100.0/24 port 25\n" /* 0: v4 */
+		     "block from <v6>\n"                              /* 1: v6 */
+		     "block from <mix> to port 25\n"                  /* 2: both */
+		     "block from ! <v4> to <mix>\n"                   /* 3: v4 */
+		     "block to port 26\n"                             /* 4: both */
+		     "block from <empty> to !2001:db8::1\n"           /* 5: v6 */
+		     "pass from <empty>\n"                            /* 6: both */
+		     "pass from { 192.0.2.1, 2001:db8::1 } to 192.0.2.2\n"); /* 7: v4 */
+	assert_int_equal(b.c->hdr.v4_rules, B(0) | B(2) | B(3) | B(4) | B(6) | B(7));
+	assert_int_equal(b.c->hdr.v6_rules, B(1) | B(2) | B(4) | B(5) | B(6));
+	build_free(&b);
+
+	/* An IPv4-only side and an IPv6-only side never match together. */
+	expect_compile_errors(
+		"table <v6> { 2001:db8::/32 }\n"
+		"block from 192.0.2.0/24 to <v6>\n"
+		"block from <v6> to ! { 192.0.2.1, 198.51.100.1 } port 25\n",
+		0,
+		FILE_NAME ":2:28: error: this rule can never match: its source addresses are all "
+			  "IPv4 and its destination addresses all IPv6\n" FILE_NAME
+		":3:20: error: this rule can never match: its source addresses are all IPv6 and "
+		"its destination addresses all IPv4\n");
+}
+
+/* ---- the digest --------------------------------------------------------- */
+
+static __u64 digest_of(const char *text)
+{
+	struct build b;
+	__u64 d;
+
+	build_ok(&b, text);
+	d = b.c->hdr.digest;
+	build_free(&b);
+	return d;
+}
+
+/* The policy printed and read back compiles to the same digest, with
+ * repeats in a table, a table file, an inline list and a port list: so
+ * that "rules > f; apply f" changes nothing. */
+static void test_digest_round_trip(void **state)
+{
+	static const char text[] =
+		"table <t> { 100.64.0.1, 100.64.0.1, 10.0.0.0/8 }\n"
+		"table <f> file \"" FILE_NAME ".table\"\n"
+		"block from <t> to port 25\n"
+		"block from <f> to { 192.0.2.1, 192.0.2.1, 198.51.100.0/24 } port { 587, 25, 587 }\n"
+		"pass from { 203.0.113.0/24, 203.0.113.0/24 }\n";
+	struct build b, again;
+	char *printed = NULL;
+	size_t len = 0;
+	FILE *f = fopen(FILE_NAME ".table", "w");
+
+	assert_non_null(f);
+	fputs("192.0.2.7\n192.0.2.0/28\n192.0.2.7\n", f);
+	fclose(f);
+	build_ok(&b, text);
+	f = open_memstream(&printed, &len);
+	assert_non_null(f);
+	pc_policy_print(f, &b.p);
+	fclose(f);
+	build_ok(&again, printed);
+	assert_int_equal(b.c->sets[0].nprefixes, 2);
+	assert_int_equal(b.c->sets[1].nprefixes, 2);
+	assert_int_equal(again.c->hdr.nlist, b.c->hdr.nlist);
+	assert_true(b.c->hdr.digest == again.c->hdr.digest);
+	build_free(&b);
+	build_free(&again);
+	free(printed);
+	unlink(FILE_NAME ".table");
+}
+
+/* The digest leaves the ports image out: it follows from the rules and
+ * the port items. Policies that differ only in their ports still differ. */
+static void test_digest_ports(void **state)
+{
+	static const char *const differ[][2] = {
+		{ "block to port 25\n", "block to port 26\n" },
+		{ "block to port 25\n", "block to port 25:26\n" },
+		{ "block proto tcp to port 25\n", "block proto udp to port 25\n" },
+		{ "block proto tcp\n", "block proto tcp to port 0:65535\n" },
+		{ "block to port 25\npass to port 587\n", "block to port 587\npass to port 25\n" },
+		{ "block to port { 25, 26 }\n", "block to port 25\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(differ) / sizeof(differ[0]); i++)
+		if (digest_of(differ[i][0]) == digest_of(differ[i][1]))
+			fail_msg("the same digest for:\n%s and\n%s", differ[i][0], differ[i][1]);
+	assert_true(digest_of("block to port { 26, 25 }\n") == digest_of("block to port {25 26}\n"));
+}
+
+/* ---- reject ------------------------------------------------------------- */
+
+/* A reject rule drops (drop_rules) and answers (reject_rules); its
+ * verdict is "rejected", in the compiled masks as in the reference
+ * classifier. */
+static void test_reject_verdict(void **state)
+{
+	static const char text[] = "reject proto tcp to port 25\nblock to port 26\npass\n";
+	struct pc_ref_result ref;
+	struct tuple t = { .proto = PC_PROTO_TCP, .port = 25, .family = PC_FAMILY_V4 };
+	struct build b;
+
+	build_text(&b, text, PC_COMPILE_ALLOW_UNSUPPORTED);
+	assert_int_equal(b.compile_rc, 0);
+	assert_int_equal(b.c->hdr.drop_rules, B(0) | B(1));
+	assert_int_equal(b.c->hdr.reject_rules, B(0));
+	t.src[0] = 192;
+	t.dst[0] = 198;
+	ref = ref_classify(&b.p, &t);
+	assert_int_equal(ref.rule, 0);
+	assert_int_equal(ref.verdict, PC_V_REJECTED);
+	assert_int_equal(kernel_verdict(b.c, kernel_match(b.c, &t)), PC_V_REJECTED);
+	t.port = 26;
+	assert_int_equal(ref_classify(&b.p, &t).verdict, PC_V_DROPPED);
+	assert_int_equal(kernel_verdict(b.c, kernel_match(b.c, &t)), PC_V_DROPPED);
+	build_free(&b);
+}
+
+/* ---- out of memory ------------------------------------------------------ */
+
+/* Said through the diagnostics, which may have no stream (it used to be
+ * written to d->out, and crashed when that was NULL). */
+static void test_out_of_memory(void **state)
+{
+	struct pc_compiled *c = calloc(1, sizeof(*c));
+	struct pc_diag d = { 0 };
+	struct pc_policy p;
+
+	assert_non_null(c);
+	assert_int_equal(pc_policy_parse_string(FILE_NAME, "block to port 25\n", &p, &d), 0);
+	fail_calloc_from = 1 << 20; /* the 2 MiB ports image */
+	assert_int_equal(pc_compile(&p, c, &d, 0), -1);
+	fail_calloc_from = 0;
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.list.n, 1);
+	assert_null(d.list.v[0].loc.file);
+	assert_string_equal(d.list.v[0].text, "out of memory compiling the policy");
+	pc_diag_free(&d);
+	pc_compiled_free(c);
+	free(c);
+	pc_policy_free(&p);
 }
 
 int main(void)
@@ -1535,6 +1695,11 @@ int main(void)
 		cmocka_unit_test(test_limit_prefixes),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_classifier),
+		cmocka_unit_test(test_families),
+		cmocka_unit_test(test_digest_round_trip),
+		cmocka_unit_test(test_digest_ports),
+		cmocka_unit_test(test_reject_verdict),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

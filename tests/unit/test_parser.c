@@ -16,10 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compiler.h"
+#include "keywords.h"
+#include "lint.h"
 #include "policy.h"
+#include "source_file.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -390,7 +395,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r.pol.malformed, PC_ACT_BLOCK);
 	x = &r.pol.rules[0];
 	assert_int_equal(x->action, PC_ACT_PASS);
-	assert_int_equal(x->protos, PC_PROTOS_TCP);
+	assert_int_equal(x->protos, PC_PROTOS_TCP | PC_PROTOS_UDP); /* as in pf */
 	assert_int_equal(x->src.kind, PC_ADDR_ANY);
 	assert_false(x->src.neg);
 	assert_int_equal(x->dst.kind, PC_ADDR_ANY);
@@ -449,54 +454,53 @@ static void test_default_policy(void **state)
 static void test_rule_forms(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "pass", "pass proto tcp" },
-		{ "block", "block proto tcp" },
-		{ "monitor", "monitor proto tcp" },
-		{ "reject", "reject proto tcp" },
-		{ "block to port 25", "block proto tcp to port 25" },
+		{ "pass", "pass" },
+		{ "block", "block" },
+		{ "monitor", "monitor" },
+		{ "reject", "reject" },
+		{ "block to port 25", "block to port 25" },
 		{ "block proto tcp to port 25", "block proto tcp to port 25" },
 		{ "block proto udp to port 53", "block proto udp to port 53" },
-		{ "block proto { udp tcp } to port 53", "block proto { tcp, udp } to port 53" },
-		{ "block proto {tcp,udp}", "block proto { tcp, udp }" },
+		{ "block proto { udp tcp } to port 53", "block to port 53" },
+		{ "block proto {tcp,udp}", "block" },
 		{ "block proto { tcp, tcp }", "block proto tcp" },
-		{ "pass from any to any", "pass proto tcp" },
-		{ "pass from any to any port 25", "pass proto tcp to port 25" },
-		{ "pass to any port 25", "pass proto tcp to port 25" },
-		{ "pass from 10.0.0.0/8", "pass proto tcp from 10.0.0.0/8" },
-		{ "pass from 10.1.2.3/32", "pass proto tcp from 10.1.2.3" },
-		{ "pass from 2001:DB8::1/128", "pass proto tcp from 2001:db8::1" },
-		{ "pass from ::/0 to 0.0.0.0/0", "pass proto tcp from ::/0 to 0.0.0.0/0" },
-		{ "pass to 192.0.2.1", "pass proto tcp to 192.0.2.1" },
-		{ "pass to { 10.0.0.2, 10.0.0.1 10.0.0.1 }", "pass proto tcp to { 10.0.0.1, 10.0.0.2 }" },
-		{ "pass to { 10.0.0.1, 10.0.0.1 }", "pass proto tcp to 10.0.0.1" },
-		{ "pass to {2001:db8::1,10.0.0.1}", "pass proto tcp to { 10.0.0.1, 2001:db8::1 }" },
+		{ "pass from any to any", "pass" },
+		{ "pass from any to any port 25", "pass to port 25" },
+		{ "pass to any port 25", "pass to port 25" },
+		{ "pass from 10.0.0.0/8", "pass from 10.0.0.0/8" },
+		{ "pass from 10.1.2.3/32", "pass from 10.1.2.3" },
+		{ "pass from 2001:DB8::1/128", "pass from 2001:db8::1" },
+		{ "pass from ::/0 to 0.0.0.0/0", "pass from ::/0 to 0.0.0.0/0" },
+		{ "pass to 192.0.2.1", "pass to 192.0.2.1" },
+		{ "pass to { 10.0.0.2, 10.0.0.1 10.0.0.1 }", "pass to { 10.0.0.1, 10.0.0.2 }" },
+		{ "pass to { 10.0.0.1, 10.0.0.1 }", "pass to 10.0.0.1" },
+		{ "pass to {2001:db8::1,10.0.0.1}", "pass to { 10.0.0.1, 2001:db8::1 }" },
 		{ "pass to { 10.0.0.0/8, 10.0.0.0/16 }",
-		  "pass proto tcp to { 10.0.0.0/8, 10.0.0.0/16 }" },
-		{ "pass to port { 2525 587, 465 }", "pass proto tcp to port { 465, 587, 2525 }" },
+		  "pass to { 10.0.0.0/8, 10.0.0.0/16 }" },
+		{ "pass to port { 2525 587, 465 }", "pass to port { 465, 587, 2525 }" },
 		{ "pass to port { 25, 20:30, 25, 24:26 }",
-		  "pass proto tcp to port { 20:30, 24:26, 25, 25 }" },
-		{ "pass to port 0", "pass proto tcp to port 0" },
-		{ "pass to port 65535", "pass proto tcp to port 65535" },
-		{ "pass to port 0:65535", "pass proto tcp to port 0:65535" },
-		{ "pass to port 25:25", "pass proto tcp to port 25" },
-		{ "pass to port 00025", "pass proto tcp to port 25" },
-		{ "pass to 192.0.2.0/24 port 1024:65535", "pass proto tcp to 192.0.2.0/24 port 1024:65535" },
-		{ "pass to 192.0.2.1 log", "pass proto tcp to 192.0.2.1 log" },
-		{ "pass log", "pass proto tcp log" },
+		  "pass to port { 20:30, 24:26, 25 }" },
+		{ "pass to port 0", "pass to port 0" },
+		{ "pass to port 65535", "pass to port 65535" },
+		{ "pass to port 0:65535", "pass to port 0:65535" },
+		{ "pass to port 25:25", "pass to port 25" },
+		{ "pass to port 00025", "pass to port 25" },
+		{ "pass to 192.0.2.0/24 port 1024:65535", "pass to 192.0.2.0/24 port 1024:65535" },
+		{ "pass to 192.0.2.1 log", "pass to 192.0.2.1 log" },
+		{ "pass log", "pass log" },
 		{ "reject proto udp from 100.64.0.0/10 to port 25 log",
 		  "reject proto udp from 100.64.0.0/10 to port 25 log" },
-		{ "limit rate 5/second", "limit proto tcp rate 5/second" },
-		{ "limit to port 587 rate 30/minute", "limit proto tcp to port 587 rate 30/minute" },
+		{ "limit rate 5/second", "limit rate 5/second" },
+		{ "limit to port 587 rate 30/minute", "limit to port 587 rate 30/minute" },
 		{ "limit to port 587 log rate 1000000/hour burst 1000000",
-		  "limit proto tcp to port 587 log rate 1000000/hour burst 1000000" },
-		{ "limit rate 1/second burst 1", "limit proto tcp rate 1/second burst 1" },
+		  "limit to port 587 log rate 1000000/hour burst 1000000" },
+		{ "limit rate 1/second burst 1", "limit rate 1/second burst 1" },
 		{ "monitor proto tcp from !10.0.0.0/8 to !{ 192.0.2.1, 192.0.2.0/24 } port 25",
 		  "monitor proto tcp from !10.0.0.0/8 to !{ 192.0.2.0/24, 192.0.2.1 } port 25" },
-		{ "block from ! 203.0.113.0/24", "block proto tcp from !203.0.113.0/24" },
+		{ "block from ! 203.0.113.0/24", "block from !203.0.113.0/24" },
 		{ "  pass\tproto tcp   to  port 25   # trailing comment",
 		  "pass proto tcp to port 25" },
-		{ "pass to port 25\r", "pass proto tcp to port 25" },
-		{ "pass from ::ffff:192.0.2.1", "pass proto tcp from ::ffff:192.0.2.1" },
+		{ "pass to port 25\r", "pass to port 25" },
 	};
 	size_t i;
 
@@ -606,7 +610,7 @@ static const char spec_printed[] =
 	"reject proto tcp from <subscribers> to port 25 log\n"
 	"monitor proto tcp to port { 465, 587, 2525 }\n"
 	"limit proto tcp from <subscribers> to port 587 rate 30/minute burst 10\n"
-	"block proto { tcp, udp } from 203.0.113.0/24 to port 1024:65535\n";
+	"block from 203.0.113.0/24 to port 1024:65535\n";
 
 static void test_spec_example(void **state)
 {
@@ -631,7 +635,7 @@ static void test_spec_example(void **state)
 	assert_string_equal(r.pol.tables[2].name, "business");
 	assert_int_equal(r.pol.tables[0].prefixes.n, 2);
 	assert_int_equal(r.pol.tables[1].prefixes.n, 2);
-	assert_int_equal(r.pol.tables[2].prefixes.n, 4); /* duplicate kept until printed */
+	assert_int_equal(r.pol.tables[2].prefixes.n, 3); /* the duplicate dropped */
 	for (i = 0; i < 3; i++)
 		assert_true(r.pol.tables[i].used);
 	assert_string_equal(r.pol.tables[0].loc.file, path);
@@ -818,7 +822,7 @@ static void test_table_file(void **state)
 	/* The tables are kept with what could be read. */
 	assert_int_equal(r.pol.ntables, 2);
 	assert_int_equal(r.pol.tables[0].prefixes.n, 3);
-	assert_int_equal(r.pol.tables[1].prefixes.n, 3);
+	assert_int_equal(r.pol.tables[1].prefixes.n, 2); /* 192.0.2.1 twice, and .9 */
 	assert_int_equal(r.pol.nrules, 2);
 	/* Both file names are kept for the diagnostics' lifetime. */
 	assert_int_equal(r.pol.nfiles, 3);
@@ -990,8 +994,9 @@ static void test_host_bits(void **state)
 		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128, 2001:db8::/31, 192.0.2.128/25 }\n");
 	assert_string_equal(r.msgs, "");
 	assert_int_equal(r.pol.rules[0].src.list.n, 8);
-	assert_int_equal(r.pol.rules[0].src.list.v[1].len, 0);
-	assert_int_equal(r.pol.rules[0].src.list.v[5].len, 128);
+	/* Sorted: 0.0.0.0/0 first, ffff:...:ffff/128 last. */
+	assert_int_equal(r.pol.rules[0].src.list.v[0].len, 0);
+	assert_int_equal(r.pol.rules[0].src.list.v[7].len, 128);
 	result_free(&r);
 }
 
@@ -1298,7 +1303,7 @@ static void test_null_diag(void **state)
  * across two parses. */
 static void test_diag_accumulates(void **state)
 {
-	struct pc_diag d = { NULL, 0, 0 };
+	struct pc_diag d = { 0 };
 	struct pc_policy p;
 
 	assert_int_equal(pc_policy_parse_string("a", "foo\n", &p, &d), -1);
@@ -1340,8 +1345,8 @@ static void test_print_tables(void **state)
 		   "\t2001:db8::/32\n"
 		   "}\n"
 		   "set malformed block\n"
-		   "pass proto tcp from <empty> to <eight>\n"
-		   "pass proto tcp from <big>\n");
+		   "pass from <empty> to <eight>\n"
+		   "pass from <big>\n");
 	free(s);
 	result_free(&r);
 }
@@ -1412,6 +1417,345 @@ static void test_big_table_file(void **state)
 	tmp_cleanup(&t);
 }
 
+
+/* ---- keywords ----------------------------------------------------------- */
+
+/* Every keyword is found by its name: the table is sorted for bsearch. */
+static void test_keywords(void **state)
+{
+	char buf[160];
+	int k;
+
+	for (k = PC_KW_NONE + 1; k < PC_NKEYWORD; k++) {
+		const struct pc_keyword_def *d = pc_keyword_def(k);
+		const struct pc_keyword_def *found;
+
+		assert_non_null(d);
+		found = pc_keyword_lookup(d->name, strlen(d->name));
+		assert_ptr_equal(found, d);
+	}
+	assert_null(pc_keyword_lookup("tc", 2));
+	assert_null(pc_keyword_lookup("tcpx", 4));
+	assert_null(pc_keyword_lookup("", 0));
+	assert_non_null(pc_keyword_lookup("port 25", 4)); /* by length, not NUL */
+	assert_string_equal(pc_proto_name(PC_PROTO_TCP), "tcp");
+	assert_string_equal(pc_proto_name(PC_PROTO_UDP), "udp");
+	assert_string_equal(pc_rate_unit_name(1), "second");
+	assert_string_equal(pc_rate_unit_name(60), "minute");
+	assert_string_equal(pc_rate_unit_name(3600), "hour");
+	assert_string_equal(pc_rate_unit_name(7), "?");
+	pc_keyword_join(buf, sizeof(buf), PC_KWK_STATEMENT | PC_KWK_ACTION, "%s", ", ", " or ");
+	assert_string_equal(buf, "table, set, pass, block, monitor, reject or limit");
+	pc_keyword_join(buf, sizeof(buf), PC_KWK_UNIT, "N/%s", ", ", " or ");
+	assert_string_equal(buf, "N/second, N/minute or N/hour");
+	pc_keyword_join(buf, 8, PC_KWK_UNIT, "%s", "|", "|");
+	assert_string_equal(buf, "second|");
+}
+
+/* ---- diagnostics, collected --------------------------------------------- */
+
+static char *diag_printed(const struct pc_diag *d)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	assert_non_null(f);
+	pc_diag_print(f, d);
+	fclose(f);
+	return s;
+}
+
+/* Sorted by file (in the order files first appear), line, column, then
+ * the order found; diagnostics about no file last. */
+static void test_diag_sorted(void **state)
+{
+	struct pc_loc a9 = { "a.rules", 9, 1 }, a2 = { "a.rules", 2, 5 }, a2b = { "a.rules", 2, 3 };
+	struct pc_loc t1 = { "t.txt", 1, 1 }, a0 = { "a.rules", 0, 0 };
+	struct pc_diag d = { 0 };
+	char *s;
+
+	pc_diag_warning(&d, &a9, "w9");
+	pc_diag_warning(&d, &t1, "t1");
+	pc_diag_warning(&d, NULL, "nowhere");
+	pc_diag_warning(&d, &a2, "w2 first");
+	pc_diag_warning(&d, &a2, "w2 second");
+	pc_diag_warning(&d, &a2b, "w2 col 3");
+	pc_diag_warning(&d, &a0, "whole file");
+	assert_int_equal(d.warnings, 7);
+	assert_int_equal(d.list.n, 7);
+	s = diag_printed(&d);
+	assert_string_equal(s, "a.rules: warning: whole file\n"
+			       "a.rules:2:3: warning: w2 col 3\n"
+			       "a.rules:2:5: warning: w2 first\n"
+			       "a.rules:2:5: warning: w2 second\n"
+			       "a.rules:9:1: warning: w9\n"
+			       "t.txt:1:1: warning: t1\n"
+			       "warning: nowhere\n");
+	free(s);
+
+	/* One error, and not one warning is left. */
+	pc_diag_error(&d, &t1, "the real problem");
+	s = diag_printed(&d);
+	assert_string_equal(s, "t.txt:1:1: error: the real problem\n");
+	free(s);
+	pc_diag_free(&d);
+	assert_int_equal(d.list.n, 0);
+
+	/* Nothing to print: nothing printed. */
+	s = diag_printed(&d);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+/* 129 tables, 128 of them unused: the one error, no warnings. */
+static void test_no_warnings_after_errors(void **state)
+{
+	struct pc_compiled *c = calloc(1, sizeof(*c));
+	struct pc_diag d = { 0 };
+	struct pc_policy p;
+	char *text = NULL, *s;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int i;
+
+	assert_non_null(c);
+	assert_non_null(f);
+	for (i = 0; i < 129; i++)
+		fprintf(f, "table <t%d> { 10.%d.0.0/16 }\n", i, i);
+	fprintf(f, "block from <t0> to port 25\n");
+	fclose(f);
+	assert_int_equal(pc_policy_parse_string("t.rules", text, &p, &d), 0);
+	assert_int_equal(d.warnings, 128);
+	assert_int_equal(pc_compile(&p, c, &d, 0), -1);
+	s = diag_printed(&d);
+	assert_string_equal(s, "t.rules:129:7: error: too many tables: the limit is 128\n");
+	free(s);
+	pc_diag_free(&d);
+	pc_compiled_free(c);
+	free(c);
+	pc_policy_free(&p);
+	free(text);
+}
+
+/* ---- normalisation ------------------------------------------------------ */
+
+/* Repeats are dropped as the policy is read, so that its printed form
+ * reads back to the same policy (and the same digest). */
+static void test_duplicates_dropped(void **state)
+{
+	struct tmpdir t;
+	struct result r;
+	const char *rules;
+	char *s;
+
+	parse(&r, "table <t> { 100.64.0.1, 100.64.0.1, 10.0.0.0/8 }\n"
+		  "block from <t> to { 192.0.2.1 192.0.2.1 } port { 25, 25, 20:30, 20:30 }\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.pol.tables[0].prefixes.n, 2);
+	assert_int_equal(r.pol.rules[0].dst.list.n, 1);
+	assert_int_equal(r.pol.rules[0].ports.n, 2);
+	assert_int_equal(r.pol.rules[0].ports.v[0].lo, 20);
+	assert_int_equal(r.pol.rules[0].ports.v[1].lo, 25);
+	s = check_roundtrip(&r.pol);
+	assert_string_equal(s, "table <t> { 10.0.0.0/8, 100.64.0.1 }\n"
+			       "set malformed block\n"
+			       "block from <t> to 192.0.2.1 port { 20:30, 25 }\n");
+	free(s);
+	result_free(&r);
+
+	/* A line twice in a table file. */
+	tmp_init(&t);
+	tmp_write(&t, "t.txt", "192.0.2.7\n192.0.2.0/24\n192.0.2.7\n");
+	rules = tmp_write(&t, "r.rules", "table <t> file \"t.txt\"\npass from <t>\n");
+	parse_with(&r, NULL, NULL, rules);
+	assert_string_equal(r.msgs, "");
+	assert_int_equal(r.pol.tables[0].prefixes.n, 2);
+	result_free(&r);
+	tmp_cleanup(&t);
+}
+
+/* ---- IPv4-mapped addresses ---------------------------------------------- */
+
+static void test_v4_mapped(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "pass from ::ffff:192.0.2.1",
+		  "t.rules:1:11: error: ::ffff:192.0.2.1 is an IPv4-mapped IPv6 address, which no packet carries; write 192.0.2.1 instead\n" },
+		{ "pass to { 192.0.2.1, ::FFFF:c000:0200/120 }",
+		  "t.rules:1:22: error: ::FFFF:c000:0200/120 is an IPv4-mapped IPv6 address, which no packet carries; write 192.0.2.0/24 instead\n" },
+		{ "table <t> { ::ffff:0:0/96 }\npass from <t>",
+		  "t.rules:1:13: error: ::ffff:0:0/96 is an IPv4-mapped IPv6 address, which no packet carries; write 0.0.0.0/0 instead\n" },
+	};
+	struct result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse(&r, cases[i][0]);
+		assert_string_equal(r.msgs, cases[i][1]);
+		assert_int_equal(r.rc, -1);
+		result_free(&r);
+	}
+	/* Prefixes that only hold the mapped range are fine, as are their
+	 * neighbours. */
+	parse(&r, "pass from { ::/0, ::/80, ::fffe:0:0/96, 64:ff9b::/96 }\n");
+	assert_string_equal(r.msgs, "");
+	result_free(&r);
+}
+
+/* ---- reading files ------------------------------------------------------ */
+
+/* Only regular files, and no bigger than the cap: /dev/zero and a FIFO
+ * fail at once (they used to grow without bound, or block). */
+static void test_source_limits(void **state)
+{
+	struct tmpdir t;
+	struct result r;
+	const char *big, *rules;
+	char *fifo, *want;
+	int fd;
+
+	tmp_init(&t);
+	big = tmp_write(&t, "big.rules", "");
+	fd = open(big, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)PC_SOURCE_MAX + 1), 0); /* sparse */
+	close(fd);
+	parse_with(&r, NULL, NULL, big);
+	want = xasprintf("%s: error: cannot read rules file: larger than 256 MiB, the limit for a rules or table file\n",
+			 big);
+	assert_string_equal(r.msgs, want);
+	free(want);
+	result_free(&r);
+
+	parse_with(&r, NULL, NULL, "/dev/zero");
+	assert_string_equal(r.msgs, "/dev/zero: error: cannot read rules file: not a regular file\n");
+	result_free(&r);
+
+	fifo = xasprintf("%s/fifo", t.path);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	t.files[t.nfiles++] = fifo;
+	parse_with(&r, NULL, NULL, fifo);
+	want = xasprintf("%s: error: cannot read rules file: not a regular file\n", fifo);
+	assert_string_equal(r.msgs, want);
+	free(want);
+	result_free(&r);
+
+	/* The same for table files. */
+	rules = tmp_write(&t, "r.rules", "table <a> file \"fifo\"\ntable <b> file \"big.rules\"\n"
+					     "pass from <a> to <b>\n");
+	parse_with(&r, NULL, NULL, rules);
+	want = xasprintf("%1$s:1:16: error: cannot read table file \"fifo\": not a regular file\n"
+			 "%1$s:2:16: error: cannot read table file \"big.rules\": larger than 256 MiB, the limit for a rules or table file\n",
+			 rules);
+	assert_string_equal(r.msgs, want);
+	free(want);
+	result_free(&r);
+	tmp_cleanup(&t);
+}
+
+/* "-" is standard input, named <stdin>; its table files are relative to
+ * the current directory. */
+static void test_stdin(void **state)
+{
+	static const char text[] = "table <l> file \"list.txt\"\npass from <l>\nbogus\n";
+	struct tmpdir t;
+	struct result r;
+	char cwd[PATH_MAX];
+	int pipefd[2], saved = dup(STDIN_FILENO);
+
+	tmp_init(&t);
+	tmp_write(&t, "list.txt", "192.0.2.0/24\n192.0.2.0/24\n");
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(t.path), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(write(pipefd[1], text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(pipefd[1]);
+	assert_int_equal(dup2(pipefd[0], STDIN_FILENO), STDIN_FILENO);
+	close(pipefd[0]);
+	parse_with(&r, NULL, NULL, "-");
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(r.msgs, "<stdin>:3:1: error: unknown statement 'bogus'; expected table, "
+				    "set, pass, block, monitor, reject or limit\n");
+	assert_int_equal(r.pol.nrules, 1);
+	assert_int_equal(r.pol.tables[0].prefixes.n, 1);
+	result_free(&r);
+	tmp_cleanup(&t);
+}
+
+/* ---- warnings about likely mistakes -------------------------------------- */
+
+static char *lint_msgs(const char *text)
+{
+	struct result r;
+	char *s = NULL;
+	size_t len = 0;
+
+	parse(&r, text);
+	if (r.rc)
+		fail_msg("does not parse:\n%s\n%s", text, r.msgs);
+	r.d.out = open_memstream(&s, &len);
+	assert_non_null(r.d.out);
+	pc_policy_lint(&r.pol, &r.d);
+	fclose(r.d.out);
+	result_free(&r);
+	return s;
+}
+
+static void expect_lint(const char *text, const char *want)
+{
+	char *s = lint_msgs(text);
+
+	if (strcmp(s, want))
+		fail_msg("policy:\n%s--- warnings:\n%s--- want:\n%s", text, s, want);
+	free(s);
+}
+
+#define SHADOWED(line, by) \
+	"t.rules:" #line ":1: warning: this rule is shadowed: the rule at " #by ":1 matches every packet it would, first\n"
+
+static void test_lint(void **state)
+{
+	expect_lint("", "t.rules: warning: the policy has no rules: every packet passes\n");
+	expect_lint("table <t> { 10.0.0.0/8 }\n",
+		    "t.rules: warning: the policy has no rules: every packet passes\n");
+	expect_lint("block proto tcp to port 25\nblock proto tcp to port { 25 }\n",
+		    "t.rules:2:1: warning: duplicate rule: the same as the rule at 1:1\n");
+	/* Shadowed: protocols, ports, addresses, tables, families covered. */
+	expect_lint("block to port 25\npass proto tcp to port 25\n", SHADOWED(2, 1));
+	expect_lint("block proto tcp to port 20:30\npass proto tcp to port { 21, 25:30 }\n",
+		    SHADOWED(2, 1));
+	expect_lint("pass to port { 1:100, 101:200 }\nblock to port 50:150\n", SHADOWED(2, 1));
+	expect_lint("pass\nblock from 192.0.2.1\n", SHADOWED(2, 1));
+	expect_lint("table <t> { 10.0.0.0/8, 2001:db8::/32 }\n"
+		    "pass from <t>\nblock from { 10.1.0.0/16, 2001:db8:1::/48 } to port 25\n",
+		    SHADOWED(3, 2));
+	expect_lint("pass from ! 10.0.0.0/8\nblock from ! { 10.0.0.0/8, 192.0.2.0/24 }\n",
+		    SHADOWED(2, 1));
+	expect_lint("pass to ! 198.51.100.0/24\nblock to 192.0.2.1 port 25\n", SHADOWED(2, 1));
+	expect_lint("table <t> { 10.0.0.0/8 }\npass from <t> to port 25\nblock from <t>\n"
+		    "monitor from <t> to port 25\n",
+		    SHADOWED(4, 2));
+	/* Not shadowed: something of the later rule is left over. */
+	expect_lint("pass proto tcp\nblock\n", "");
+	expect_lint("block to port 20:30\npass to port 19:25\n", "");
+	expect_lint("pass to port { 1:100, 102:200 }\nblock to port 50:150\n", "");
+	expect_lint("pass from 192.0.2.1\nblock\n", "");
+	expect_lint("pass from 10.0.0.0/8\nblock from { 10.1.0.0/16, 11.0.0.0/8 }\n", "");
+	expect_lint("pass from ! 10.0.0.0/8\nblock from ! 10.1.0.0/16\n", "");
+	expect_lint("pass from ! 10.0.0.0/8\nblock from 10.1.0.0/16\n", "");
+	expect_lint("pass from 10.0.0.0/8\nblock from ! 10.1.0.0/16\n", "");
+	/* IPv4 only (as in pf), so IPv6 is left for the second rule. */
+	expect_lint("pass to ! 198.51.100.0/24\nblock to port 25\n", "");
+	expect_lint("pass to ! 198.51.100.0/24\nblock to 2001:db8::1\n", "");
+	/* An empty table matches nothing: not worth a "shadowed". */
+	expect_lint("table <e> { }\npass\nblock from <e>\n", "");
+	/* Different actions, the same match: shadowed, not a duplicate. */
+	expect_lint("pass to port 25\nblock to port 25\n", SHADOWED(2, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1447,6 +1791,14 @@ int main(void)
 		cmocka_unit_test(test_rule_format_truncates),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_big_table_file),
+		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_diag_sorted),
+		cmocka_unit_test(test_no_warnings_after_errors),
+		cmocka_unit_test(test_duplicates_dropped),
+		cmocka_unit_test(test_v4_mapped),
+		cmocka_unit_test(test_source_limits),
+		cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_lint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

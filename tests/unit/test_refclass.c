@@ -176,9 +176,11 @@ static const struct rc_case cases[] = {
 	  ETH ET6 IP6(UDP) "2001:db8:2000::1 2001:db8:99::1 " UDPH(P53), L4(DROPPED, 6, U, 53, 1, 53, 53) },
 	{ "v6 UDP/53 from a subscriber", 0, ETH ET6 IP6(UDP) SUB6 UDPH(P53),
 	  L4(PASSED, -1, U, 53, 1, 53, 53) },
-	{ "v6 negated IPv4 list matches every IPv6 destination", 0,
+	/* Rule 7's destination is IPv4 only, so the rule is (as in pf): its
+	 * negation does not make it match IPv6 packets. */
+	{ "v6 to a negated IPv4 list: the rule is IPv4 only", 0,
 	  ETH ET6 IP6(TCP) "2001:db8:ffff::1 2001:db8::1 " TCPH(P22, SYN),
-	  L4(DROPPED, 7, T, 22, 1, 20, 30) },
+	  L4(PASSED, -1, T, 22, 1, 20, 30) },
 	{ "v6 587 monitored", 0, ETH ET6 IP6(TCP) SUB6 TCPH(P587, SYN),
 	  L4(PASSED, 3, T, 587, 1, 587, 587) },
 

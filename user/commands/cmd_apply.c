@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include "commands.h"
+#include "rules_file.h"
 
 struct apply_config {
 	bool check;
@@ -57,13 +58,13 @@ static int run_apply(const struct pc_cli *cli, const void *config, int argc, cha
 	struct pc_compiled compiled = { 0 };
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = PC_LOADED_INIT;
-	const char *file = argv[0];
+	const char *file = pc_rules_file_name(argv[0]);
 	char what[128];
 	int lock, ret;
 
 	if (!cfg->check && pc_require_privileges())
 		return PC_EXIT_FAIL;
-	ret = pc_compile_file(file, &policy, &compiled);
+	ret = pc_compile_file(argv[0], &policy, &compiled);
 	if (ret)
 		return ret;
 	if (cfg->check) {

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include "attach.h"
 #include "commands.h"
+#include "rules_file.h"
 
 struct attach_config {
 	int hook; /* enum pc_hook; 0 is PC_HOOK_XDP, the default */

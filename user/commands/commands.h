@@ -6,7 +6,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "cli.h"
 #include "clock.h"
 #include "loader.h"
 #include "log.h"
@@ -15,6 +14,11 @@
 #include "privileges.h"
 
 #define PC_VERSION "0.1.0"
+
+/* Exit statuses, as the SPEC defines them. */
+#define PC_EXIT_OK     0
+#define PC_EXIT_FAIL   1 /* the operation failed */
+#define PC_EXIT_USAGE  2 /* usage error or invalid rules */
 
 /* What every command gets from the global options. */
 struct pc_cli {

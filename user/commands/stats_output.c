@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "clock.h"
 #include "json_output.h"
+#include "keywords.h"
 #include "policy.h"
 #include "stats_output.h"
 
@@ -14,11 +15,6 @@ static const char *const verdict_headers[PC_NVERDICT] = {
 	[PC_V_DROPPED] = "DROPPED",
 	[PC_V_REJECTED] = "REJECTED",
 };
-
-const char *pc_proto_name(int proto)
-{
-	return proto == PC_PROTO_UDP ? "udp" : "tcp";
-}
 
 static void port_label(char *buf, size_t size, const struct pc_port_stat *p)
 {

@@ -21,6 +21,4 @@ void pc_stats_print_table(FILE *out, const struct pc_stats_view *v);
 /* pretty: indented, else one line. */
 void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty);
 
-const char *pc_proto_name(int proto);
-
 #endif /* PC_STATS_OUTPUT_H */

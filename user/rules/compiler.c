@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler.h"
+#include "growable_array.h"
 
 struct set_builder {
 	const struct pc_policy *p;
@@ -76,14 +77,27 @@ static __u16 spec_set(struct set_builder *b, const struct pc_addr_spec *s)
 	return b->nsets++;
 }
 
-static void compile_rules(struct set_builder *b)
+/* The families a rule applies to; a rule that can match none is an
+ * error, as it is surely a mistake. */
+static unsigned rule_families(struct set_builder *b, const struct pc_rule_ast *r)
+{
+	unsigned families = pc_rule_families(b->p, r);
+
+	if (!families)
+		pc_diag_error(b->d, &r->dst.loc,
+			      "this rule can never match: its source addresses are all %s and its destination addresses all %s",
+			      pc_addr_families(b->p, &r->src) == PC_FAMILIES_V4 ? "IPv4" : "IPv6",
+			      pc_addr_families(b->p, &r->dst) == PC_FAMILIES_V4 ? "IPv4" : "IPv6");
+	return families;
+}
+
+static void compile_tables(struct set_builder *b)
 {
 	const struct pc_policy *p = b->p;
-	struct pc_compiled *c = b->out;
 	size_t i;
 
 	for (i = 0; i < p->ntables; i++) {
-		struct pc_set *set = &c->sets[i];
+		struct pc_set *set = &b->out->sets[i];
 
 		memcpy(set->name, p->tables[i].name, sizeof(set->name));
 		set->name[PC_NAME_MAX] = '\0';
@@ -93,44 +107,64 @@ static void compile_rules(struct set_builder *b)
 		b->locs[i] = &p->tables[i].loc;
 	}
 	b->nsets = p->ntables;
+}
 
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-		struct pc_rule *k = &c->rules[i];
-		__u64 bit = 1ULL << i;
+/* The header masks that rule i (k, compiled from r) belongs to. */
+static void set_masks(struct pc_policy_hdr *h, size_t i, const struct pc_rule_ast *r,
+		      const struct pc_rule *k, unsigned families)
+{
+	__u64 bit = 1ULL << i;
 
-		k->action = r->action;
-		k->flags = r->log ? PC_RULE_LOG : 0;
-		k->protos = r->protos;
-		k->rate = r->rate;
-		k->rate_unit = r->rate_unit;
-		k->burst = r->burst;
-		k->src_set = spec_set(b, &r->src);
-		k->dst_set = spec_set(b, &r->dst);
-		/* "! any" is an empty set: it matches nothing. */
-		k->src_neg = r->src.neg && k->src_set != PC_SET_NONE;
-		k->dst_neg = r->dst.neg && k->dst_set != PC_SET_NONE;
-		if (r->src.kind == PC_ADDR_ANY && !r->src.neg)
-			c->hdr.src_any |= bit;
-		if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
-			c->hdr.dst_any |= bit;
-		if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
-			c->hdr.drop_rules |= bit;
-		if (r->action == PC_ACT_REJECT)
-			c->hdr.reject_rules |= bit;
-		c->hdr.v4_rules |= bit;
-		c->hdr.v6_rules |= bit;
-		if (k->src_neg)
-			c->hdr.src_neg |= bit;
-		if (k->dst_neg)
-			c->hdr.dst_neg |= bit;
-		if (k->src_set != PC_SET_NONE)
-			b->used[PC_DIR_SRC][k->src_set] = true;
-		if (k->dst_set != PC_SET_NONE)
-			b->used[PC_DIR_DST][k->dst_set] = true;
-	}
-	c->hdr.nrules = p->nrules;
-	c->hdr.nsets = b->nsets;
+	if (r->src.kind == PC_ADDR_ANY && !r->src.neg)
+		h->src_any |= bit;
+	if (r->dst.kind == PC_ADDR_ANY && !r->dst.neg)
+		h->dst_any |= bit;
+	if (k->src_neg)
+		h->src_neg |= bit;
+	if (k->dst_neg)
+		h->dst_neg |= bit;
+	if (r->action == PC_ACT_BLOCK || r->action == PC_ACT_REJECT)
+		h->drop_rules |= bit;
+	if (r->action == PC_ACT_REJECT)
+		h->reject_rules |= bit;
+	if (families & PC_FAMILIES_V4)
+		h->v4_rules |= bit;
+	if (families & PC_FAMILIES_V6)
+		h->v6_rules |= bit;
+}
+
+static void compile_rule(struct set_builder *b, size_t i)
+{
+	const struct pc_rule_ast *r = &b->p->rules[i];
+	struct pc_rule *k = &b->out->rules[i];
+
+	k->action = r->action;
+	k->flags = r->log ? PC_RULE_LOG : 0;
+	k->protos = r->protos;
+	k->rate = r->rate;
+	k->rate_unit = r->rate_unit;
+	k->burst = r->burst;
+	k->src_set = spec_set(b, &r->src);
+	k->dst_set = spec_set(b, &r->dst);
+	/* "! any" is an empty set: it matches nothing. */
+	k->src_neg = r->src.neg && k->src_set != PC_SET_NONE;
+	k->dst_neg = r->dst.neg && k->dst_set != PC_SET_NONE;
+	set_masks(&b->out->hdr, i, r, k, rule_families(b, r));
+	if (k->src_set != PC_SET_NONE)
+		b->used[PC_DIR_SRC][k->src_set] = true;
+	if (k->dst_set != PC_SET_NONE)
+		b->used[PC_DIR_DST][k->dst_set] = true;
+}
+
+static void compile_rules(struct set_builder *b)
+{
+	size_t i;
+
+	compile_tables(b);
+	for (i = 0; i < b->p->nrules; i++)
+		compile_rule(b, i);
+	b->out->hdr.nrules = b->p->nrules;
+	b->out->hdr.nsets = b->nsets;
 }
 
 /* ---- ports ---- */
@@ -169,54 +203,64 @@ static int paint_cmp(const void *a, const void *b)
 	return y->lo - x->lo;
 }
 
-static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
+/* The port item of (proto, range) gets rule bit; a new one is made if
+ * there is room. The first overflow is reported, at rule r. */
+static void add_item(struct pc_compiled *c, int proto, const struct pc_port_range *pr, __u64 bit,
+		     const struct pc_rule_ast *r, struct pc_diag *d, bool *overflow)
 {
-	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
-	bool overflow = false;
-	size_t i, j;
-	__u32 n, port;
+	int k = item_find(c, proto, pr);
+
+	if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
+		if (!*overflow)
+			pc_diag_error(d, &r->loc, "too many distinct ports and ranges: the limit is %d",
+				      PC_MAX_PORT_ITEMS);
+		*overflow = true;
+		return;
+	}
+	if (k < 0) {
+		k = c->hdr.nitems++;
+		c->items[k].proto = proto;
+		c->items[k].lo = pr->lo;
+		c->items[k].hi = pr->hi;
+	}
+	c->items[k].rules |= bit;
+}
+
+/* Rule i can match the ports it lists (no list: every port) of each of
+ * its protocols. */
+static void mark_rule_ports(struct pc_compiled *c, const struct pc_rule_ast *r, size_t i,
+			    struct pc_diag *d, bool *overflow)
+{
+	__u64 bit = 1ULL << i;
+	__u32 port;
+	size_t j;
 	int proto;
 
-	c->ports = calloc(PC_PORTS_SLOT, sizeof(*c->ports));
-	if (!c->ports)
-		return -1;
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-		__u64 bit = 1ULL << i;
+	for (proto = 0; proto < PC_NPROTO; proto++) {
+		struct pc_port *row = &c->ports[proto * PC_NPORTS];
 
-		for (proto = 0; proto < PC_NPROTO; proto++) {
-			struct pc_port *row = &c->ports[proto * PC_NPORTS];
+		if (!(r->protos & (1u << proto)))
+			continue;
+		if (!r->ports.n)
+			for (port = 0; port < PC_NPORTS; port++)
+				row[port].rules |= bit;
+		for (j = 0; j < r->ports.n; j++) {
+			const struct pc_port_range *pr = &r->ports.v[j];
 
-			if (!(r->protos & (1u << proto)))
-				continue;
-			if (!r->ports.n)
-				for (port = 0; port < PC_NPORTS; port++)
-					row[port].rules |= bit;
-			for (j = 0; j < r->ports.n; j++) {
-				const struct pc_port_range *pr = &r->ports.v[j];
-				int k = item_find(c, proto, pr);
-
-				for (port = pr->lo; port <= pr->hi; port++)
-					row[port].rules |= bit;
-				if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
-					if (!overflow)
-						pc_diag_error(d, &r->loc,
-							      "too many distinct ports and ranges: the limit is %d",
-							      PC_MAX_PORT_ITEMS);
-					overflow = true;
-					continue;
-				}
-				if (k < 0) {
-					k = c->hdr.nitems++;
-					c->items[k].proto = proto;
-					c->items[k].lo = pr->lo;
-					c->items[k].hi = pr->hi;
-				}
-				c->items[k].rules |= bit;
-			}
+			for (port = pr->lo; port <= pr->hi; port++)
+				row[port].rules |= bit;
+			add_item(c, proto, pr, bit, r, d, overflow);
 		}
 	}
-	n = c->hdr.nitems;
+}
+
+/* Sort the items, and give each port the counter of the narrowest item
+ * that holds it. */
+static void paint_counters(struct pc_compiled *c)
+{
+	const struct pc_port_item *order[PC_MAX_PORT_ITEMS];
+	__u32 n = c->hdr.nitems, i, port;
+
 	qsort(c->items, n, sizeof(c->items[0]), item_cmp);
 	for (i = 0; i < n; i++)
 		order[i] = &c->items[i];
@@ -228,6 +272,19 @@ static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struc
 		for (port = it->lo; port <= it->hi; port++)
 			row[port].counter = (it - c->items) + 1;
 	}
+}
+
+static int compile_ports(const struct pc_policy *p, struct pc_compiled *c, struct pc_diag *d)
+{
+	bool overflow = false;
+	size_t i;
+
+	c->ports = calloc(PC_PORTS_SLOT, sizeof(*c->ports));
+	if (!c->ports)
+		return -1;
+	for (i = 0; i < p->nrules; i++)
+		mark_rule_ports(c, &p->rules[i], i, d, &overflow);
+	paint_counters(c);
 	return 0;
 }
 
@@ -242,29 +299,25 @@ static int entry_cmp(const void *a, const void *b)
 	return pc_prefix_cmp(&x->prefix, &y->prefix);
 }
 
-static int add_set_entries(struct pc_compiled *c, size_t *cap, __u8 dir, __u32 set,
+/* The prefix entries being built; moved into the output at the end. */
+struct entry_list {
+	struct pc_prefix_entry *v;
+	size_t n, cap;
+};
+
+static int add_set_entries(struct entry_list *entries, __u8 dir, __u32 set,
 			   const struct pc_prefix_list *l, __u64 rules)
 {
+	struct pc_prefix_entry e = { .dir = dir, .val.rules = rules };
 	size_t i;
 
+	e.val.sets[set / 64] = 1ULL << (set % 64);
+	if (pc_array_reserve((void **)&entries->v, &entries->cap, entries->n + l->n,
+			     sizeof(e)))
+		return -1;
 	for (i = 0; i < l->n; i++) {
-		struct pc_prefix_entry *e;
-
-		if (c->nprefixes == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 1024;
-			void *v = realloc(c->prefixes, ncap * sizeof(*e));
-
-			if (!v)
-				return -1;
-			c->prefixes = v;
-			*cap = ncap;
-		}
-		e = &c->prefixes[c->nprefixes++];
-		memset(e, 0, sizeof(*e));
-		e->dir = dir;
-		e->prefix = l->v[i];
-		e->val.rules = rules;
-		e->val.sets[set / 64] = 1ULL << (set % 64);
+		e.prefix = l->v[i];
+		entries->v[entries->n++] = e;
 	}
 	return 0;
 }
@@ -283,6 +336,8 @@ static void normalise_entries(struct pc_compiled *c)
 	size_t i, n = 0, top = 0;
 	int w;
 
+	if (!c->nprefixes)
+		return; /* qsort(NULL, 0) is undefined */
 	qsort(c->prefixes, c->nprefixes, sizeof(c->prefixes[0]), entry_cmp);
 	for (i = 0; i < c->nprefixes; i++) {
 		struct pc_prefix_entry *e = &c->prefixes[i];
@@ -309,34 +364,53 @@ static void normalise_entries(struct pc_compiled *c)
 	}
 }
 
-static int compile_prefixes(struct set_builder *b)
+/* The rules whose set in direction dir is s. */
+static __u64 rules_of_set(const struct set_builder *b, int dir, __u32 s)
 {
-	const struct pc_policy *p = b->p;
-	struct pc_compiled *c = b->out;
-	size_t cap = 0, i;
+	__u64 rules = 0;
+	size_t i;
+
+	for (i = 0; i < b->p->nrules; i++) {
+		const struct pc_rule *k = &b->out->rules[i];
+
+		if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
+			rules |= 1ULL << i;
+	}
+	return rules;
+}
+
+static int collect_entries(struct set_builder *b, struct entry_list *entries)
+{
 	__u32 s;
 	int dir;
 
 	for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
 		for (s = 0; s < b->nsets; s++) {
-			__u64 rules = 0;
-
 			/* An unused table is kept, as source entries that
 			 * no rule refers to, so that it can be read back. */
 			bool unused = !b->used[PC_DIR_SRC][s] && !b->used[PC_DIR_DST][s];
 
 			if (!b->used[dir][s] && !(dir == PC_DIR_SRC && unused))
 				continue;
-			for (i = 0; i < p->nrules; i++) {
-				const struct pc_rule *k = &c->rules[i];
-
-				if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
-					rules |= 1ULL << i;
-			}
-			if (add_set_entries(c, &cap, dir, s, b->members[s], rules))
+			if (add_set_entries(entries, dir, s, b->members[s], rules_of_set(b, dir, s)))
 				return -1;
 		}
 	}
+	return 0;
+}
+
+static int compile_prefixes(struct set_builder *b)
+{
+	struct pc_compiled *c = b->out;
+	struct entry_list entries = { 0 };
+	__u32 s;
+
+	if (collect_entries(b, &entries)) {
+		free(entries.v);
+		return -1;
+	}
+	c->prefixes = entries.v;
+	c->nprefixes = entries.n;
 	normalise_entries(c);
 	if (c->nprefixes > PC_MAX_PREFIXES) {
 		__u32 big = 0;
@@ -364,7 +438,9 @@ static void fnv1a(__u64 *h, const void *data, size_t len)
 }
 
 /* A fingerprint of everything the kernel would be given, so that putting
- * the policy already in force in force again can change nothing. */
+ * the policy already in force in force again can change nothing. The
+ * ports image is left out: it is a function of the rules and the port
+ * items, which are in, and hashing its 2 MiB was most of a small compile. */
 static __u64 digest(const struct pc_compiled *c)
 {
 	__u64 h = 0xcbf29ce484222325ULL;
@@ -375,7 +451,6 @@ static __u64 digest(const struct pc_compiled *c)
 	fnv1a(&h, c->items, c->hdr.nitems * sizeof(c->items[0]));
 	fnv1a(&h, c->lists, c->hdr.nlist * sizeof(c->lists[0]));
 	fnv1a(&h, c->prefixes, c->nprefixes * sizeof(c->prefixes[0]));
-	fnv1a(&h, c->ports, PC_PORTS_SLOT * sizeof(c->ports[0]));
 	return h;
 }
 
@@ -424,10 +499,8 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 	out->hdr.digest = digest(out);
 	return 0;
 fail:
-	if (d->errors == errors) {
-		fprintf(d->out, "portcullis: error: out of memory compiling the policy\n");
-		d->errors++;
-	}
+	if (d->errors == errors)
+		pc_diag_error(d, NULL, "out of memory compiling the policy");
 	return -1;
 }
 

@@ -9,19 +9,23 @@
  * statement is skipped, up to the next newline outside braces. A statement
  * with any error is not added to the policy, except a table, which is kept
  * with what could be read so that its references do not fail as well.
+ *
+ * Every word of the language is spelled in keywords.c, messages included.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "growable_array.h"
-#include "policy.h"
+#include "keywords.h"
 #include "lexer.h"
+#include "policy.h"
+#include "source_file.h"
 
 #define DESC_MAX 96
+#define LIST_MAX 160 /* an "expected ..." list of keywords */
 #define RATE_MAX 1000000u
 #define BURST_MAX 1000000u
 
@@ -31,6 +35,11 @@ struct ref {
 	long rule; /* index into policy rules, or -1: the rule was dropped */
 	int dir;   /* PC_DIR_SRC or PC_DIR_DST */
 	struct pc_loc loc;
+};
+
+struct ref_list {
+	struct ref *v;
+	size_t n, cap;
 };
 
 struct parser {
@@ -44,30 +53,10 @@ struct parser {
 	int depth;        /* { } nesting at the lookahead */
 	bool failed;      /* the current statement had an error */
 	bool oom;
-	struct ref *refs;
-	size_t nrefs, caprefs;
-	size_t caprules, captables; /* capacity of pol->rules, pol->tables */
+	struct ref_list refs;
 };
 
-static const char stmt_expect[] = "table, set, pass, block, monitor, reject or limit";
-
 /* ---- small helpers ------------------------------------------------------ */
-
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
 
 static void oom(struct parser *p)
 {
@@ -81,18 +70,13 @@ static void oom(struct parser *p)
 
 static const char *add_file(struct pc_policy *pol, char *owned)
 {
-	size_t cap = pol->nfiles;
-	char **v;
-
 	if (!owned)
 		return NULL;
-	/* files has no capacity field: grow it one at a time, it stays small. */
-	v = realloc(pol->files, (cap + 1) * sizeof(*v));
-	if (!v) {
+	if (pc_array_reserve((void **)&pol->files, &pol->files_cap, pol->nfiles + 1,
+			     sizeof(*pol->files))) {
 		free(owned);
 		return NULL;
 	}
-	pol->files = v;
 	pol->files[pol->nfiles++] = owned;
 	return owned;
 }
@@ -120,9 +104,21 @@ static struct pc_loc loc_of(const struct parser *p, const struct pc_token *t)
 	return l;
 }
 
-static bool word_is(const struct pc_token *t, const char *w)
+static const struct pc_keyword_def *keyword_of(const struct pc_token *t)
 {
-	return t->kind == PC_TOK_WORD && t->len == strlen(w) && !memcmp(t->text, w, t->len);
+	return t->kind == PC_TOK_WORD ? pc_keyword_lookup(t->text, t->len) : NULL;
+}
+
+static bool word_is(const struct pc_token *t, enum pc_keyword kw)
+{
+	const struct pc_keyword_def *k = keyword_of(t);
+
+	return k && k->kw == kw;
+}
+
+static const char *kw(enum pc_keyword k)
+{
+	return pc_keyword_name(k);
 }
 
 /* Copy a word into buf; false if it does not fit. */
@@ -137,14 +133,15 @@ static bool word_copy(const struct pc_token *t, char *buf, size_t size)
 
 static bool is_stmt_keyword(const struct pc_token *t)
 {
-	static const char *const kw[] = { "table", "set",    "pass",  "block",
-					  "monitor", "reject", "limit" };
-	size_t i;
+	const struct pc_keyword_def *k = keyword_of(t);
 
-	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
-		if (word_is(t, kw[i]))
-			return true;
-	return false;
+	return k && (k->kind & (PC_KWK_STATEMENT | PC_KWK_ACTION));
+}
+
+/* "table, set, pass, block, monitor, reject or limit" */
+static void statements_expected(char *buf, size_t size)
+{
+	pc_keyword_join(buf, size, PC_KWK_STATEMENT | PC_KWK_ACTION, "%s", ", ", " or ");
 }
 
 static void err(struct parser *p, const struct pc_token *t, const char *fmt, ...)
@@ -209,57 +206,80 @@ static int parse_uint(const char *s, size_t n, unsigned long max, unsigned long 
 
 /* ---- values ------------------------------------------------------------- */
 
+/* The address part of an address or prefix (the text before any '/'). */
+static int parse_address(const char *text, struct pc_prefix *out)
+{
+	if (strchr(text, ':')) {
+		out->family = PC_FAMILY_V6;
+		return inet_pton(AF_INET6, text, out->addr) == 1 ? 0 : -1;
+	}
+	out->family = PC_FAMILY_V4;
+	return inet_pton(AF_INET, text, out->addr) == 1 ? 0 : -1;
+}
+
+/* A documented choice: silently masking would hide a typo. */
+static int check_host_bits(struct parser *p, const struct pc_token *t, const struct pc_prefix *pfx)
+{
+	struct pc_prefix masked = *pfx;
+	char fix[INET6_ADDRSTRLEN + 8];
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		unsigned bits = i * 8 >= pfx->len ? 0 : pfx->len - i * 8 >= 8 ? 8 : pfx->len - i * 8;
+
+		masked.addr[i] &= (__u8)(0xff00 >> bits);
+	}
+	if (!memcmp(masked.addr, pfx->addr, sizeof(pfx->addr)))
+		return 0;
+	pc_prefix_format(fix, sizeof(fix), &masked);
+	err(p, t, "%.*s has host bits set; did you mean %s?", (int)t->len, t->text, fix);
+	return -1;
+}
+
+/* ::ffff:a.b.c.d never appears on the wire: an IPv4 packet carries
+ * a.b.c.d, so a rule naming the mapped form would silently never match. */
+static int check_v4_mapped(struct parser *p, const struct pc_token *t, const struct pc_prefix *pfx)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct pc_prefix v4 = { .family = PC_FAMILY_V4 };
+	char fix[INET6_ADDRSTRLEN + 8];
+
+	if (pfx->family != PC_FAMILY_V6 || pfx->len < 96 || memcmp(pfx->addr, mapped, 12))
+		return 0;
+	v4.len = pfx->len - 96;
+	memcpy(v4.addr, pfx->addr + 12, 4);
+	pc_prefix_format(fix, sizeof(fix), &v4);
+	err(p, t, "%.*s is an IPv4-mapped IPv6 address, which no packet carries; write %s instead",
+	    (int)t->len, t->text, fix);
+	return -1;
+}
+
 /* An address or prefix. Value errors are reported; returns 0 or -1. */
 static int word_prefix(struct parser *p, const struct pc_token *t, struct pc_prefix *out)
 {
 	char buf[80], desc[DESC_MAX], *slash;
-	struct pc_prefix masked;
 	unsigned long len;
-	unsigned max, i;
+	unsigned max;
 
 	memset(out, 0, sizeof(*out));
 	pc_tok_describe(desc, sizeof(desc), t);
-	if (!word_copy(t, buf, sizeof(buf)))
-		goto bad;
-	slash = strchr(buf, '/');
+	slash = word_copy(t, buf, sizeof(buf)) ? strchr(buf, '/') : NULL;
 	if (slash)
 		*slash = 0;
-	if (strchr(buf, ':')) {
-		if (inet_pton(AF_INET6, buf, out->addr) != 1)
-			goto bad;
-		out->family = PC_FAMILY_V6;
-		max = 128;
-	} else {
-		if (inet_pton(AF_INET, buf, out->addr) != 1)
-			goto bad;
-		out->family = PC_FAMILY_V4;
-		max = 32;
+	if (t->len >= sizeof(buf) || parse_address(buf, out)) {
+		err(p, t, "invalid address %s; expected an IPv4 or IPv6 address or prefix", desc);
+		return -1;
 	}
+	max = out->family == PC_FAMILY_V6 ? 128 : 32;
 	len = max;
 	if (slash && parse_uint(slash + 1, strlen(slash + 1), max, &len)) {
 		err(p, t, "invalid prefix length in %s; expected 0..%u", desc, max);
 		return -1;
 	}
 	out->len = (__u8)len;
-
-	masked = *out;
-	for (i = 0; i < 16; i++) {
-		unsigned bits = i * 8 >= len ? 0 : len - i * 8 >= 8 ? 8 : len - i * 8;
-
-		masked.addr[i] &= (__u8)(0xff00 >> bits);
-	}
-	if (memcmp(masked.addr, out->addr, sizeof(out->addr))) {
-		char fix[INET6_ADDRSTRLEN + 8];
-
-		pc_prefix_format(fix, sizeof(fix), &masked);
-		/* A documented choice: silently masking would hide a typo. */
-		err(p, t, "%.*s has host bits set; did you mean %s?", (int)t->len, t->text, fix);
+	if (check_host_bits(p, t, out))
 		return -1;
-	}
-	return 0;
-bad:
-	err(p, t, "invalid address %s; expected an IPv4 or IPv6 address or prefix", desc);
-	return -1;
+	return check_v4_mapped(p, t, out);
 }
 
 /* A word that cannot be an address: no digit, '.' or ':' in it. Used to
@@ -307,22 +327,35 @@ static int word_port(struct parser *p, const struct pc_token *t, struct pc_port_
 	return 0;
 }
 
+/* "N/second, N/minute or N/hour" */
+static void rates_expected(char *buf, size_t size)
+{
+	pc_keyword_join(buf, size, PC_KWK_UNIT, "N/%s", ", ", " or ");
+}
+
+/* "rate N/second|minute|hour" */
+static void rate_syntax(char *buf, size_t size)
+{
+	char units[LIST_MAX / 2];
+
+	pc_keyword_join(units, sizeof(units), PC_KWK_UNIT, "%s", "|", "|");
+	snprintf(buf, size, "%s N/%s", kw(PC_KW_RATE), units);
+}
+
 static int word_rate(struct parser *p, const struct pc_token *t, struct pc_rule_ast *r)
 {
-	static const struct {
-		const char *name;
-		__u16 secs;
-	} units[] = { { "second", 1 }, { "minute", 60 }, { "hour", 3600 } };
-	char desc[DESC_MAX];
+	const struct pc_keyword_def *unit;
+	char desc[DESC_MAX], list[LIST_MAX];
 	const char *slash = memchr(t->text, '/', t->len);
-	size_t n1 = slash ? (size_t)(slash - t->text) : t->len, ulen, i;
+	size_t n1 = slash ? (size_t)(slash - t->text) : t->len, ulen;
 	unsigned long n = 0;
 	int rc;
 
 	pc_tok_describe(desc, sizeof(desc), t);
 	rc = slash ? parse_uint(t->text, n1, RATE_MAX, &n) : -1;
 	if (rc == -1) {
-		err(p, t, "invalid rate %s; expected N/second, N/minute or N/hour", desc);
+		rates_expected(list, sizeof(list));
+		err(p, t, "invalid rate %s; expected %s", desc, list);
 		return -1;
 	}
 	if (rc == -2 || n == 0) {
@@ -330,16 +363,16 @@ static int word_rate(struct parser *p, const struct pc_token *t, struct pc_rule_
 		return -1;
 	}
 	ulen = t->len - n1 - 1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (ulen == strlen(units[i].name) && !memcmp(slash + 1, units[i].name, ulen)) {
-			r->rate = (__u32)n;
-			r->rate_unit = units[i].secs;
-			return 0;
-		}
+	unit = pc_keyword_lookup(slash + 1, ulen);
+	if (!unit || unit->kind != PC_KWK_UNIT) {
+		pc_keyword_join(list, sizeof(list), PC_KWK_UNIT, "%s", ", ", " or ");
+		err(p, t, "unknown rate unit '%.*s' in %s; expected %s", (int)ulen, slash + 1, desc,
+		    list);
+		return -1;
 	}
-	err(p, t, "unknown rate unit '%.*s' in %s; expected second, minute or hour", (int)ulen,
-	    slash + 1, desc);
-	return -1;
+	r->rate = (__u32)n;
+	r->rate_unit = (__u16)unit->value;
+	return 0;
 }
 
 static int word_burst(struct parser *p, const struct pc_token *t, struct pc_rule_ast *r)
@@ -402,9 +435,7 @@ static int parse_list(struct parser *p, item_fn item, void *ctx, const char *wha
 			after_item = false;
 			continue;
 		}
-		if (item(p, t, ctx) < 0)
-			return -1;
-		if (p->oom)
+		if (item(p, t, ctx) < 0 || p->oom)
 			return -1;
 		++*nitems;
 		after_item = true;
@@ -416,17 +447,23 @@ struct prefix_item_ctx {
 	bool table; /* a table's list, not a rule's */
 };
 
+static void add_prefix_word(struct parser *p, const struct pc_token *w, struct pc_prefix_list *l)
+{
+	struct pc_prefix pfx;
+
+	if (word_prefix(p, w, &pfx) == 0 && pc_prefix_list_add(l, &pfx) < 0)
+		oom(p);
+}
+
 static int prefix_item(struct parser *p, const struct pc_token *t, void *vctx)
 {
 	struct prefix_item_ctx *ctx = vctx;
-	struct pc_prefix pfx;
 	struct pc_token w;
 
 	switch (t->kind) {
 	case PC_TOK_WORD:
 		w = next(p);
-		if (word_prefix(p, &w, &pfx) == 0 && pc_prefix_list_add(ctx->list, &pfx) < 0)
-			oom(p);
+		add_prefix_word(p, &w, ctx->list);
 		return 0;
 	case PC_TOK_BANG:
 		if (ctx->table)
@@ -444,18 +481,16 @@ static int prefix_item(struct parser *p, const struct pc_token *t, void *vctx)
 	}
 }
 
-static int add_port(struct parser *p, struct pc_rule_ast *r, const struct pc_port_range *pr)
+static void add_port_word(struct parser *p, const struct pc_token *w, struct pc_rule_ast *r)
 {
-	if (pc_array_push(&r->ports, *pr)) {
+	struct pc_port_range pr;
+
+	if (word_port(p, w, &pr) == 0 && pc_array_push(&r->ports, pr))
 		oom(p);
-		return -1;
-	}
-	return 0;
 }
 
 static int port_item(struct parser *p, const struct pc_token *t, void *ctx)
 {
-	struct pc_port_range pr;
 	struct pc_token w;
 
 	if (t->kind != PC_TOK_WORD) {
@@ -463,31 +498,38 @@ static int port_item(struct parser *p, const struct pc_token *t, void *ctx)
 		return -1;
 	}
 	w = next(p);
-	if (word_port(p, &w, &pr) == 0)
-		add_port(p, ctx, &pr);
+	add_port_word(p, &w, ctx);
 	return 0;
+}
+
+/* "tcp, udp" */
+static void protos_listed(char *buf, size_t size)
+{
+	pc_keyword_join(buf, size, PC_KWK_PROTO, "%s", ", ", ", ");
 }
 
 static void proto_word(struct parser *p, const struct pc_token *t, unsigned *protos)
 {
-	char desc[DESC_MAX];
+	const struct pc_keyword_def *k = keyword_of(t);
+	char desc[DESC_MAX], list[LIST_MAX];
 
-	if (word_is(t, "tcp")) {
-		*protos |= PC_PROTOS_TCP;
-	} else if (word_is(t, "udp")) {
-		*protos |= PC_PROTOS_UDP;
-	} else {
-		pc_tok_describe(desc, sizeof(desc), t);
-		err(p, t, "unknown protocol %s; only tcp and udp are subject to rules", desc);
+	if (k && k->kind == PC_KWK_PROTO) {
+		*protos |= 1u << k->value;
+		return;
 	}
+	pc_tok_describe(desc, sizeof(desc), t);
+	pc_keyword_join(list, sizeof(list), PC_KWK_PROTO, "%s", ", ", " and ");
+	err(p, t, "unknown protocol %s; only %s are subject to rules", desc, list);
 }
 
 static int proto_item(struct parser *p, const struct pc_token *t, void *ctx)
 {
+	char list[LIST_MAX];
 	struct pc_token w;
 
 	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "tcp, udp or '}'");
+		protos_listed(list, sizeof(list));
+		unexpected(p, t, "%s or '}'", list);
 		return -1;
 	}
 	w = next(p);
@@ -497,14 +539,26 @@ static int proto_item(struct parser *p, const struct pc_token *t, void *ctx)
 
 /* ---- table names and references ----------------------------------------- */
 
+static bool table_name_ok(const struct pc_token *w)
+{
+	char c = w->text[0];
+	bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+	size_t i;
+
+	for (i = 1; ok && i < w->len; i++) {
+		c = w->text[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '_' || c == '-';
+	}
+	return ok;
+}
+
 /* < name >. On a bad name (a value error) name is left empty. */
 static int parse_table_name(struct parser *p, char *name, struct pc_loc *loc)
 {
 	struct pc_token lt = next(p), w;
 	const struct pc_token *t;
 	char desc[DESC_MAX];
-	size_t i;
-	bool ok;
 
 	*loc = loc_of(p, &lt);
 	name[0] = 0;
@@ -515,15 +569,7 @@ static int parse_table_name(struct parser *p, char *name, struct pc_loc *loc)
 	}
 	w = next(p);
 	pc_tok_describe(desc, sizeof(desc), &w);
-	ok = (w.text[0] >= 'a' && w.text[0] <= 'z') || (w.text[0] >= 'A' && w.text[0] <= 'Z') ||
-	     w.text[0] == '_';
-	for (i = 1; ok && i < w.len; i++) {
-		char c = w.text[i];
-
-		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		     c == '_' || c == '-';
-	}
-	if (!ok)
+	if (!table_name_ok(&w))
 		err(p, &w,
 		    "invalid table name %s; expected a letter or '_', then letters, digits, '_' or '-'",
 		    desc);
@@ -552,68 +598,56 @@ static long find_table(const struct pc_policy *pol, const char *name)
 	return -1;
 }
 
-static void add_ref(struct parser *p, const struct ref *r)
-{
-	if (grow((void **)&p->refs, &p->caprefs, p->nrefs, sizeof(*p->refs)) < 0) {
-		oom(p);
-		return;
-	}
-	p->refs[p->nrefs++] = *r;
-}
-
 /* ---- rules -------------------------------------------------------------- */
 
-struct rule_refs {
-	struct ref r[2];
-	int n;
+/* A rule being read: the rule, its table references, and which clauses
+ * have been seen, for the order checks and the "expected ..." lists. */
+struct rule_state {
+	struct pc_rule_ast r;
+	struct pc_token kw; /* the action */
+	struct ref refs[2];
+	int nrefs;
+	unsigned seen;  /* 1 << enum pc_keyword of each clause read */
+	int stage;      /* index in clauses[] of the last clause read; -1 at first */
+	bool port_ok;   /* 'port' may follow: 'to' had an address only */
 };
 
 /* SRC or DST: [!] any | <table> | address | { list } */
-static int parse_addr(struct parser *p, struct pc_addr_spec *a, int dir, struct rule_refs *refs)
+static int parse_addr_value(struct parser *p, struct pc_addr_spec *a, int dir,
+			    struct rule_state *rs)
 {
-	const char *what = dir == PC_DIR_SRC ? "{ list } or 'any' after 'from'"
-					     : "{ list }, 'any' or 'port' after 'to'";
 	const struct pc_token *t = peek(p);
 	struct prefix_item_ctx ictx = { &a->list, false };
 	struct pc_token open, w;
-	struct pc_prefix pfx;
+	struct ref *r;
 	size_t n;
-
-	a->loc = loc_of(p, t);
-	if (t->kind == PC_TOK_BANG) {
-		next(p);
-		a->neg = true;
-		t = peek(p);
-	}
 
 	switch (t->kind) {
 	case PC_TOK_WORD:
-		if (word_is(t, "any")) {
+		if (word_is(t, PC_KW_ANY)) {
 			if (a->neg)
-				err(p, t, "'!any' would never match; expected an address, prefix, <table> or { list } after '!'");
+				err(p, t, "'!%s' would never match; expected an address, prefix, <table> or { list } after '!'",
+				    kw(PC_KW_ANY));
 			next(p);
 			a->kind = PC_ADDR_ANY;
 			return 0;
 		}
 		if (keyword_like(t))
-			break;
+			return 1;
 		w = next(p);
 		a->kind = PC_ADDR_LIST;
-		if (word_prefix(p, &w, &pfx) == 0 && pc_prefix_list_add(&a->list, &pfx) < 0)
-			oom(p);
+		add_prefix_word(p, &w, &a->list);
 		return 0;
-	case PC_TOK_LT: {
-		struct ref *r = &refs->r[refs->n];
-
+	case PC_TOK_LT:
+		r = &rs->refs[rs->nrefs];
 		a->kind = PC_ADDR_TABLE;
 		a->table = -1;
 		if (parse_table_name(p, r->name, &r->loc) < 0)
 			return -1;
 		r->dir = dir;
 		if (r->name[0])
-			refs->n++;
+			rs->nrefs++;
 		return 0;
-	}
 	case PC_TOK_LBRACE:
 		open = *t;
 		a->kind = PC_ADDR_LIST;
@@ -623,26 +657,44 @@ static int parse_addr(struct parser *p, struct pc_addr_spec *a, int dir, struct 
 			err(p, &open, "empty address list; expected at least one address or prefix");
 		return 0;
 	default:
-		break;
+		return 1;
 	}
+}
+
+static int parse_addr(struct parser *p, struct pc_addr_spec *a, int dir, struct rule_state *rs)
+{
+	const struct pc_token *t = peek(p);
+	int rc;
+
+	a->loc = loc_of(p, t);
+	if (t->kind == PC_TOK_BANG) {
+		next(p);
+		a->neg = true;
+	}
+	rc = parse_addr_value(p, a, dir, rs);
+	if (rc <= 0)
+		return rc;
+	t = peek(p);
 	if (a->neg)
 		unexpected(p, t, "an address, prefix, <table> or { list } after '!'");
+	else if (dir == PC_DIR_SRC)
+		unexpected(p, t, "an address, prefix, <table>, { list } or '%s' after '%s'",
+			   kw(PC_KW_ANY), kw(PC_KW_FROM));
 	else
-		unexpected(p, t, "an address, prefix, <table>, %s", what);
+		unexpected(p, t, "an address, prefix, <table>, { list }, '%s' or '%s' after '%s'",
+			   kw(PC_KW_ANY), kw(PC_KW_PORT), kw(PC_KW_TO));
 	return -1;
 }
 
 static int parse_ports(struct parser *p, struct pc_rule_ast *r)
 {
 	const struct pc_token *t = peek(p);
-	struct pc_port_range pr;
 	struct pc_token open, w;
 	size_t n;
 
 	if (t->kind == PC_TOK_WORD) {
 		w = next(p);
-		if (word_port(p, &w, &pr) == 0)
-			add_port(p, r, &pr);
+		add_port_word(p, &w, r);
 		return 0;
 	}
 	if (t->kind == PC_TOK_LBRACE) {
@@ -653,45 +705,232 @@ static int parse_ports(struct parser *p, struct pc_rule_ast *r)
 			err(p, &open, "empty port list; expected at least one port or range");
 		return 0;
 	}
-	unexpected(p, t, "a port, a range lo:hi or { list } after 'port'");
+	unexpected(p, t, "a port, a range lo:hi or { list } after '%s'", kw(PC_KW_PORT));
 	return -1;
 }
 
-enum clause { C_NONE, C_PROTO, C_FROM, C_TO, C_LOG, C_RATE, C_BURST, C_PORT };
-
-static const char *const clause_name[] = { "", "proto", "from", "to", "log", "rate", "burst",
-					   "port" };
-
-static enum clause clause_of(const struct pc_token *t)
+/* Each clause reads what follows its keyword; -1 on a syntax error. */
+static int clause_proto(struct parser *p, struct rule_state *rs)
 {
-	int c;
+	const struct pc_token *t = peek(p);
+	char list[LIST_MAX];
+	struct pc_token w;
+	size_t n;
 
-	for (c = C_PROTO; c <= C_PORT; c++)
-		if (word_is(t, clause_name[c]))
-			return (enum clause)c;
-	return C_NONE;
+	rs->r.protos = 0;
+	if (t->kind == PC_TOK_WORD) {
+		w = next(p);
+		proto_word(p, &w, &rs->r.protos);
+		return 0;
+	}
+	protos_listed(list, sizeof(list));
+	if (t->kind == PC_TOK_LBRACE) {
+		struct pc_token open = *t;
+
+		if (parse_list(p, proto_item, &rs->r.protos, list, &n) < 0)
+			return -1;
+		if (!n)
+			err(p, &open, "empty protocol list; expected %s or both", list);
+		return 0;
+	}
+	unexpected(p, t, "%s or { %s } after '%s'", list, list, kw(PC_KW_PROTO));
+	return -1;
 }
 
-/* What may still follow, for "expected ..." */
-static void clauses_left(char *buf, size_t size, unsigned seen, enum clause stage, bool port_ok)
+static int clause_from(struct parser *p, struct rule_state *rs)
 {
-	const char *v[8];
-	size_t n = 0, i, off = 0;
-	int c;
+	return parse_addr(p, &rs->r.src, PC_DIR_SRC, rs);
+}
 
-	for (c = C_PROTO; c <= C_RATE; c++) {
-		if (c > (int)stage && !(seen & (1u << c)))
-			v[n++] = clause_name[c];
-		if (c == C_TO && port_ok)
-			v[n++] = "port";
+static int clause_to(struct parser *p, struct rule_state *rs)
+{
+	if (!word_is(peek(p), PC_KW_PORT) && parse_addr(p, &rs->r.dst, PC_DIR_DST, rs) < 0)
+		return -1;
+	if (!word_is(peek(p), PC_KW_PORT)) {
+		rs->port_ok = true;
+		return 0;
 	}
-	if (stage == C_RATE)
-		v[n++] = "burst";
-	v[n++] = "end of line";
+	next(p);
+	return parse_ports(p, &rs->r);
+}
+
+static int clause_log(struct parser *p, struct rule_state *rs)
+{
+	return 0;
+}
+
+static int clause_rate(struct parser *p, struct rule_state *rs)
+{
+	const struct pc_token *t = peek(p);
+	char list[LIST_MAX];
+	struct pc_token w;
+
+	if (t->kind != PC_TOK_WORD) {
+		rates_expected(list, sizeof(list));
+		unexpected(p, t, "%s after '%s'", list, kw(PC_KW_RATE));
+		return -1;
+	}
+	w = next(p);
+	word_rate(p, &w, &rs->r);
+	return 0;
+}
+
+static int clause_burst(struct parser *p, struct rule_state *rs)
+{
+	const struct pc_token *t = peek(p);
+	struct pc_token w;
+
+	if (t->kind != PC_TOK_WORD) {
+		unexpected(p, t, "a number 1..%u after '%s'", BURST_MAX, kw(PC_KW_BURST));
+		return -1;
+	}
+	w = next(p);
+	word_burst(p, &w, &rs->r);
+	return 0;
+}
+
+/* The clauses, in the order they must be written. 'port' is part of 'to'. */
+static const struct clause {
+	enum pc_keyword kw;
+	int (*parse)(struct parser *p, struct rule_state *rs);
+} clauses[] = {
+	{ PC_KW_PROTO, clause_proto }, { PC_KW_FROM, clause_from }, { PC_KW_TO, clause_to },
+	{ PC_KW_LOG, clause_log },     { PC_KW_RATE, clause_rate }, { PC_KW_BURST, clause_burst },
+};
+#define NCLAUSES (sizeof(clauses) / sizeof(clauses[0]))
+
+static int clause_index(const struct pc_token *t)
+{
+	const struct pc_keyword_def *k = keyword_of(t);
+	size_t i;
+
+	for (i = 0; k && i < NCLAUSES; i++)
+		if (clauses[i].kw == k->kw)
+			return (int)i;
+	return -1;
+}
+
+static bool seen(const struct rule_state *rs, enum pc_keyword k)
+{
+	return rs->seen & (1u << k);
+}
+
+static void join(char *buf, size_t size, const char *const *v, size_t n, const char *last_sep)
+{
+	size_t i, off = 0;
+
 	buf[0] = 0;
 	for (i = 0; i < n && off < size; i++)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s",
-					i == 0 ? "" : i == n - 1 ? " or " : ", ", v[i]);
+					i == 0 ? "" : i == n - 1 ? last_sep : ", ", v[i]);
+}
+
+/* What may still follow, for "expected ...": the clauses after the last
+ * one read (burst only right after rate), then end of line. */
+static void clauses_left(char *buf, size_t size, const struct rule_state *rs)
+{
+	const char *v[NCLAUSES + 2];
+	size_t n = 0, i;
+
+	for (i = 0; i < NCLAUSES; i++) {
+		enum pc_keyword k = clauses[i].kw;
+
+		if (k == PC_KW_BURST ? seen(rs, PC_KW_RATE) && rs->stage == (int)i - 1 :
+				       (int)i > rs->stage && !seen(rs, k))
+			v[n++] = kw(k);
+		if (k == PC_KW_TO && rs->port_ok)
+			v[n++] = kw(PC_KW_PORT);
+	}
+	v[n++] = "end of line";
+	join(buf, size, v, n, " or ");
+}
+
+/* "proto, from, to, log, rate, burst" */
+static void clause_order(char *buf, size_t size)
+{
+	const char *v[NCLAUSES];
+	size_t i;
+
+	for (i = 0; i < NCLAUSES; i++)
+		v[i] = kw(clauses[i].kw);
+	join(buf, size, v, NCLAUSES, ", ");
+}
+
+/* May clause c come here? Reports why not; a syntax error either way. */
+static int clause_allowed(struct parser *p, struct rule_state *rs, const struct pc_token *t,
+			  int c)
+{
+	char buf[LIST_MAX];
+
+	if (word_is(t, PC_KW_PORT)) {
+		err(p, t, "'%s' must follow '%s' or its address, as in '%s %s 25'", kw(PC_KW_PORT),
+		    kw(PC_KW_TO), kw(PC_KW_TO), kw(PC_KW_PORT));
+	} else if (c < 0) {
+		clauses_left(buf, sizeof(buf), rs);
+		unexpected(p, t, "%s", buf);
+	} else if (seen(rs, clauses[c].kw)) {
+		err(p, t, "'%s' given twice; each clause may appear at most once",
+		    kw(clauses[c].kw));
+	} else if (c < rs->stage) {
+		clause_order(buf, sizeof(buf));
+		err(p, t, "'%s' must come before '%s'; clauses go in the order %s",
+		    kw(clauses[c].kw), kw(clauses[rs->stage].kw), buf);
+	} else if (clauses[c].kw == PC_KW_BURST && !seen(rs, PC_KW_RATE)) {
+		rate_syntax(buf, sizeof(buf));
+		err(p, t, "'%s' without '%s'; expected '%s' before '%s'", kw(PC_KW_BURST),
+		    kw(PC_KW_RATE), buf, kw(PC_KW_BURST));
+	} else {
+		return 0;
+	}
+	return -1;
+}
+
+/* The clauses up to the end of the line. 0, or -1 on a syntax error. */
+static int parse_clauses(struct parser *p, struct rule_state *rs)
+{
+	for (;;) {
+		const struct pc_token *t = peek(p);
+		struct pc_token w;
+		int c;
+
+		if (t->kind == PC_TOK_NEWLINE || t->kind == PC_TOK_EOF)
+			return 0;
+		c = clause_index(t);
+		if (clause_allowed(p, rs, t, c))
+			return -1;
+		w = next(p);
+		rs->seen |= 1u << clauses[c].kw;
+		rs->stage = c;
+		rs->port_ok = false;
+		if (clauses[c].kw == PC_KW_LOG) {
+			rs->r.log = true;
+			rs->r.log_loc = loc_of(p, &w);
+		} else if (clauses[c].kw == PC_KW_RATE) {
+			rs->r.rate_loc = loc_of(p, &w);
+		}
+		if (clauses[c].parse(p, rs) < 0 || p->oom)
+			return -1;
+	}
+}
+
+/* The parser accepts reject, limit, log and rate; whether the data plane
+ * supports them is the compiler's call. */
+static void check_rate(struct parser *p, struct rule_state *rs)
+{
+	enum pc_action act = rs->r.action;
+	char buf[LIST_MAX];
+
+	if (seen(rs, PC_KW_RATE) && act != PC_ACT_LIMIT) {
+		pc_diag_error(p->d, &rs->r.rate_loc,
+			      "'%s' on a '%s' rule; only %s rules take a rate", kw(PC_KW_RATE),
+			      pc_action_name(act), kw(PC_KW_LIMIT));
+		p->failed = true;
+	}
+	if (act == PC_ACT_LIMIT && !seen(rs, PC_KW_RATE)) {
+		rate_syntax(buf, sizeof(buf));
+		err(p, &rs->kw, "'%s' without '%s'; expected '%s'", kw(PC_KW_LIMIT), kw(PC_KW_RATE),
+		    buf);
+	}
 }
 
 static void rule_free(struct pc_rule_ast *r)
@@ -702,161 +941,58 @@ static void rule_free(struct pc_rule_ast *r)
 	memset(&r->ports, 0, sizeof(r->ports));
 }
 
-static int parse_rule(struct parser *p, enum pc_action act)
+/* Lists come out sorted and without repeats: printing, comparing and
+ * the digest then see one form of each. */
+static void normalise_rule(struct pc_rule_ast *r)
 {
-	struct pc_token kw = next(p), w;
-	struct pc_rule_ast r;
-	struct rule_refs refs = { .n = 0 };
-	enum clause stage = C_NONE, c;
-	unsigned seen = 0;
-	bool port_ok = false, syntax_ok = false;
-	const struct pc_token *t;
-	char buf[160];
+	pc_prefix_list_sort_unique(&r->src.list);
+	pc_prefix_list_sort_unique(&r->dst.list);
+	pc_port_list_sort_unique(&r->ports);
+}
+
+/* Keep the rule if it had no error; record its table references either
+ * way, so that an undefined table is reported even in a broken rule. */
+static void add_rule(struct parser *p, struct rule_state *rs, bool keep)
+{
+	struct pc_policy *pol = p->pol;
 	long idx = -1;
 	int i;
 
-	memset(&r, 0, sizeof(r));
-	r.action = act;
-	r.loc = loc_of(p, &kw);
-	r.protos = PC_PROTOS_TCP;
-	r.src.loc = r.dst.loc = r.loc;
-	r.src.table = r.dst.table = -1;
-
-	for (;;) {
-		t = peek(p);
-		if (t->kind == PC_TOK_NEWLINE || t->kind == PC_TOK_EOF)
-			break;
-		c = clause_of(t);
-		if (c == C_PORT) {
-			err(p, t, "'port' must follow 'to' or its address, as in 'to port 25'");
-			goto out;
-		}
-		if (c == C_NONE) {
-			clauses_left(buf, sizeof(buf), seen, stage, port_ok);
-			unexpected(p, t, "%s", buf);
-			goto out;
-		}
-		if (seen & (1u << c)) {
-			err(p, t, "'%s' given twice; each clause may appear at most once",
-			    clause_name[c]);
-			goto out;
-		}
-		if (c < stage) {
-			err(p, t,
-			    "'%s' must come before '%s'; clauses go in the order proto, from, to, log, rate, burst",
-			    clause_name[c], clause_name[stage]);
-			goto out;
-		}
-		if (c == C_BURST && !(seen & (1u << C_RATE))) {
-			err(p, t, "'burst' without 'rate'; expected 'rate N/second|minute|hour' before 'burst'");
-			goto out;
-		}
-		w = next(p);
-		seen |= 1u << c;
-		stage = c;
-		port_ok = false;
-
-		switch (c) {
-		case C_PROTO: {
-			size_t n;
-
-			t = peek(p);
-			r.protos = 0;
-			if (t->kind == PC_TOK_WORD) {
-				w = next(p);
-				proto_word(p, &w, &r.protos);
-			} else if (t->kind == PC_TOK_LBRACE) {
-				struct pc_token open = *t;
-
-				if (parse_list(p, proto_item, &r.protos, "tcp, udp", &n) < 0)
-					goto out;
-				if (!n)
-					err(p, &open, "empty protocol list; expected tcp, udp or both");
-			} else {
-				unexpected(p, t, "tcp, udp or { tcp, udp } after 'proto'");
-				goto out;
-			}
-			break;
-		}
-		case C_FROM:
-			if (parse_addr(p, &r.src, PC_DIR_SRC, &refs) < 0)
-				goto out;
-			break;
-		case C_TO:
-			t = peek(p);
-			if (!word_is(t, "port")) {
-				if (parse_addr(p, &r.dst, PC_DIR_DST, &refs) < 0)
-					goto out;
-				t = peek(p);
-			}
-			if (word_is(t, "port")) {
-				next(p);
-				if (parse_ports(p, &r) < 0)
-					goto out;
-			} else {
-				port_ok = true;
-			}
-			break;
-		case C_LOG:
-			r.log = true;
-			r.log_loc = loc_of(p, &w);
-			break;
-		case C_RATE:
-			r.rate_loc = loc_of(p, &w);
-			t = peek(p);
-			if (t->kind != PC_TOK_WORD) {
-				unexpected(p, t, "N/second, N/minute or N/hour after 'rate'");
-				goto out;
-			}
-			w = next(p);
-			word_rate(p, &w, &r);
-			break;
-		case C_BURST:
-			t = peek(p);
-			if (t->kind != PC_TOK_WORD) {
-				unexpected(p, t, "a number 1..%u after 'burst'", BURST_MAX);
-				goto out;
-			}
-			w = next(p);
-			word_burst(p, &w, &r);
-			break;
-		default:
-			break;
-		}
-		if (p->oom)
-			goto out;
-	}
-	syntax_ok = true;
-
-	/* The parser accepts reject, limit, log and rate; whether the data
-	 * plane supports them is the compiler's call. */
-	if ((seen & (1u << C_RATE)) && act != PC_ACT_LIMIT) {
-		struct pc_loc l = r.rate_loc;
-
-		pc_diag_error(p->d, &l, "'rate' on a '%s' rule; only limit rules take a rate",
-			      pc_action_name(act));
-		p->failed = true;
-	}
-	if (act == PC_ACT_LIMIT && !(seen & (1u << C_RATE)))
-		err(p, &kw, "'limit' without 'rate'; expected 'rate N/second|minute|hour'");
-
-out:
-	if (syntax_ok && !p->failed) {
-		if (grow((void **)&p->pol->rules, &p->caprules, p->pol->nrules,
-			 sizeof(*p->pol->rules)) == 0) {
-			idx = (long)p->pol->nrules;
-			p->pol->rules[p->pol->nrules++] = r;
+	if (keep && !p->failed) {
+		if (pc_array_reserve((void **)&pol->rules, &pol->rules_cap, pol->nrules + 1,
+				     sizeof(*pol->rules)) == 0) {
+			normalise_rule(&rs->r);
+			idx = (long)pol->nrules;
+			pol->rules[pol->nrules++] = rs->r;
 		} else {
 			oom(p);
 		}
 	}
 	if (idx < 0)
-		rule_free(&r);
-	for (i = 0; i < refs.n; i++) {
-		refs.r[i].rule = idx;
-		add_ref(p, &refs.r[i]);
+		rule_free(&rs->r);
+	for (i = 0; i < rs->nrefs; i++) {
+		rs->refs[i].rule = idx;
+		if (pc_array_push(&p->refs, rs->refs[i]))
+			oom(p);
 	}
-	if (!syntax_ok)
+}
+
+static int parse_rule(struct parser *p, enum pc_action act)
+{
+	struct rule_state rs = { .kw = next(p), .stage = -1 };
+	int rc;
+
+	rs.r.action = act;
+	rs.r.loc = loc_of(p, &rs.kw);
+	rs.r.protos = PC_PROTOS_ALL; /* as in pf */
+	rs.r.src.loc = rs.r.dst.loc = rs.r.loc;
+	rs.r.src.table = rs.r.dst.table = -1;
+
+	rc = parse_clauses(p, &rs);
+	if (rc == 0)
+		check_rate(p, &rs);
+	add_rule(p, &rs, rc == 0);
+	if (rc < 0)
 		return -1;
 	if (peek(p)->kind == PC_TOK_NEWLINE)
 		next(p);
@@ -864,49 +1000,6 @@ out:
 }
 
 /* ---- tables ------------------------------------------------------------- */
-
-static int read_all(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 0, n = 0, got;
-	char *b = NULL;
-	FILE *f = fopen(path, "rb");
-	int e;
-
-	if (!f)
-		return -1;
-	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(b, cap);
-			if (!nb) {
-				e = ENOMEM;
-				goto fail;
-			}
-			b = nb;
-		}
-		got = fread(b + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				e = errno ? errno : EIO;
-				goto fail;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
-fail:
-	fclose(f);
-	free(b);
-	errno = e;
-	return -1;
-}
 
 static char *path_join(const char *dir, const char *rel)
 {
@@ -932,75 +1025,74 @@ static void skip_line(struct parser *p)
 	while (t.kind != PC_TOK_NEWLINE && t.kind != PC_TOK_EOF);
 }
 
-/* One address or prefix a line; errors name the table file. */
-static void parse_table_file(struct parser *p, const struct pc_token *st,
-			     struct pc_prefix_list *list)
+/* One address or prefix a line, read by a parser of its own so that
+ * errors name the table file. */
+static void parse_table_lines(struct parser *sub, struct pc_prefix_list *list)
 {
-	struct parser sub;
-	struct pc_prefix pfx;
-	struct pc_token w;
-	const struct pc_token *t;
-	char *rel, *path, *text;
-	const char *fname;
-	size_t len;
-
-	rel = strndup(st->text, st->len);
-	if (!rel) {
-		oom(p);
-		return;
-	}
-	path = rel[0] != '/' && p->dir ? path_join(p->dir, rel) : strdup(rel);
-	if (!path) {
-		free(rel);
-		oom(p);
-		return;
-	}
-	if (read_all(path, &text, &len) < 0) {
-		err(p, st, "cannot read table file \"%s\": %s", rel, strerror(errno));
-		free(rel);
-		free(path);
-		return;
-	}
-	free(rel);
-	fname = add_file(p->pol, path);
-	if (!fname) {
-		free(text);
-		oom(p);
-		return;
-	}
-
-	memset(&sub, 0, sizeof(sub));
-	sub.pol = p->pol;
-	sub.d = p->d;
-	sub.file = fname;
-	pc_lex_init(&sub.lx, text, len);
 	for (;;) {
-		t = peek(&sub);
-		if (t->kind == PC_TOK_EOF || sub.oom)
-			break;
+		const struct pc_token *t = peek(sub);
+		struct pc_token w;
+
+		if (t->kind == PC_TOK_EOF || sub->oom)
+			return;
 		if (t->kind == PC_TOK_NEWLINE) {
-			next(&sub);
+			next(sub);
 			continue;
 		}
 		if (t->kind != PC_TOK_WORD) {
-			unexpected(&sub, t, "an address or prefix");
-			skip_line(&sub);
+			unexpected(sub, t, "an address or prefix");
+			skip_line(sub);
 			continue;
 		}
-		w = next(&sub);
-		if (word_prefix(&sub, &w, &pfx) == 0 && pc_prefix_list_add(list, &pfx) < 0)
-			oom(&sub);
-		t = peek(&sub);
+		w = next(sub);
+		add_prefix_word(sub, &w, list);
+		t = peek(sub);
 		if (t->kind != PC_TOK_NEWLINE && t->kind != PC_TOK_EOF) {
-			unexpected(&sub, t, "end of line; a table file holds one address or prefix a line");
-			skip_line(&sub);
+			unexpected(sub, t, "end of line; a table file holds one address or prefix a line");
+			skip_line(sub);
 		}
 	}
-	free(text);
-	if (sub.failed)
-		p->failed = true;
-	if (sub.oom)
-		p->oom = true;
+}
+
+/* The path of a table file named by the token: relative to the rules
+ * file. Returns the path (owned by the policy) or NULL, reported. */
+static const char *table_file_path(struct parser *p, const struct pc_token *st, char **rel)
+{
+	char *path;
+
+	*rel = strndup(st->text, st->len);
+	if (!*rel) {
+		oom(p);
+		return NULL;
+	}
+	path = (*rel)[0] != '/' && p->dir ? path_join(p->dir, *rel) : strdup(*rel);
+	return add_file(p->pol, path);
+}
+
+static void parse_table_file(struct parser *p, const struct pc_token *st,
+			     struct pc_prefix_list *list)
+{
+	struct parser sub = { .pol = p->pol, .d = p->d };
+	struct pc_source src;
+	char why[128], *rel;
+
+	sub.file = table_file_path(p, st, &rel);
+	if (!sub.file) {
+		free(rel);
+		oom(p);
+		return;
+	}
+	if (pc_source_read(sub.file, &src, why, sizeof(why))) {
+		err(p, st, "cannot read table file \"%s\": %s", rel, why);
+		free(rel);
+		return;
+	}
+	free(rel);
+	pc_lex_init(&sub.lx, src.text, src.len);
+	parse_table_lines(&sub, list);
+	pc_source_free(&src);
+	p->failed |= sub.failed;
+	p->oom |= sub.oom;
 }
 
 static int expect_eol(struct parser *p)
@@ -1017,68 +1109,77 @@ static int expect_eol(struct parser *p)
 	return -1;
 }
 
+/* A table keeps its first definition; true if this one is new. */
+static bool table_is_new(struct parser *p, const struct pc_table *tb)
+{
+	long prev = tb->name[0] ? find_table(p->pol, tb->name) : -1;
+	const struct pc_loc *pl;
+
+	if (!tb->name[0])
+		return false;
+	if (prev < 0)
+		return true;
+	pl = &p->pol->tables[prev].loc;
+	pc_diag_error(p->d, &tb->loc, "table <%s> is already defined at %d:%d", tb->name, pl->line,
+		      pl->col);
+	p->failed = true;
+	return false;
+}
+
+/* { list } | file "path", after the name. */
+static int parse_table_body(struct parser *p, struct pc_table *tb)
+{
+	struct prefix_item_ctx ictx = { &tb->prefixes, true };
+	const struct pc_token *t = peek(p);
+	struct pc_token st;
+	size_t n;
+
+	if (t->kind == PC_TOK_LBRACE)
+		return parse_list(p, prefix_item, &ictx, "an address, prefix", &n);
+	if (!word_is(t, PC_KW_FILE)) {
+		unexpected(p, t, "'{' or '%s' after <%s>", kw(PC_KW_FILE),
+			   tb->name[0] ? tb->name : "...");
+		return -1;
+	}
+	next(p);
+	t = peek(p);
+	if (t->kind != PC_TOK_STRING) {
+		unexpected(p, t, "a quoted file name after '%s'", kw(PC_KW_FILE));
+		return -1;
+	}
+	st = next(p);
+	parse_table_file(p, &st, &tb->prefixes);
+	return 0;
+}
+
 /* table <name> { list } | table <name> file "path" */
 static int parse_table(struct parser *p)
 {
-	struct prefix_item_ctx ictx;
-	struct pc_table tb;
+	struct pc_policy *pol = p->pol;
+	struct pc_table tb = { .name = "" };
 	const struct pc_token *t;
-	struct pc_token st;
-	bool keep = false;
-	size_t n;
-	long prev;
-	int rc = -1;
+	bool keep;
+	int rc;
 
 	next(p);
-	memset(&tb, 0, sizeof(tb));
 	t = peek(p);
 	if (t->kind != PC_TOK_LT) {
-		unexpected(p, t, "'<' and a table name after 'table'");
+		unexpected(p, t, "'<' and a table name after '%s'", kw(PC_KW_TABLE));
 		return -1;
 	}
 	if (parse_table_name(p, tb.name, &tb.loc) < 0)
 		return -1;
-	if (tb.name[0]) {
-		prev = find_table(p->pol, tb.name);
-		if (prev >= 0) {
-			const struct pc_loc *pl = &p->pol->tables[prev].loc;
-			struct pc_loc l = tb.loc;
-
-			pc_diag_error(p->d, &l, "table <%s> is already defined at %d:%d", tb.name,
-				      pl->line, pl->col);
-			p->failed = true;
-		} else {
-			/* Keep it even if its contents have errors, so that the
-			 * rules that use it do not report it undefined as well. */
-			keep = true;
-		}
-	}
-
-	t = peek(p);
-	if (t->kind == PC_TOK_LBRACE) {
-		ictx.list = &tb.prefixes;
-		ictx.table = true;
-		if (parse_list(p, prefix_item, &ictx, "an address, prefix", &n) < 0)
-			goto out;
-	} else if (word_is(t, "file")) {
-		next(p);
-		t = peek(p);
-		if (t->kind != PC_TOK_STRING) {
-			unexpected(p, t, "a quoted file name after 'file'");
-			goto out;
-		}
-		st = next(p);
-		parse_table_file(p, &st, &tb.prefixes);
-	} else {
-		unexpected(p, t, "'{' or 'file' after <%s>", tb.name[0] ? tb.name : "...");
-		goto out;
-	}
-	rc = expect_eol(p);
-out:
+	/* Kept even if its contents have errors, so that the rules that use
+	 * it do not report it undefined as well. */
+	keep = table_is_new(p, &tb);
+	rc = parse_table_body(p, &tb);
+	if (rc == 0)
+		rc = expect_eol(p);
 	if (keep && !p->oom &&
-	    grow((void **)&p->pol->tables, &p->captables, p->pol->ntables,
-		 sizeof(*p->pol->tables)) == 0) {
-		p->pol->tables[p->pol->ntables++] = tb;
+	    !pc_array_reserve((void **)&pol->tables, &pol->tables_cap, pol->ntables + 1,
+			      sizeof(*pol->tables))) {
+		pc_prefix_list_sort_unique(&tb.prefixes);
+		pol->tables[pol->ntables++] = tb;
 	} else {
 		if (keep)
 			oom(p);
@@ -1090,35 +1191,38 @@ out:
 /* set malformed block|pass */
 static int parse_set(struct parser *p)
 {
+	const struct pc_keyword_def *k;
 	const struct pc_token *t;
-	struct pc_token w;
 	char desc[DESC_MAX];
+	struct pc_token w;
 
 	next(p);
 	t = peek(p);
 	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "'malformed' after 'set'");
+		unexpected(p, t, "'%s' after '%s'", kw(PC_KW_MALFORMED), kw(PC_KW_SET));
 		return -1;
 	}
-	if (!word_is(t, "malformed")) {
+	if (!word_is(t, PC_KW_MALFORMED)) {
 		pc_tok_describe(desc, sizeof(desc), t);
-		err(p, t, "unknown option %s for 'set'; expected malformed", desc);
+		err(p, t, "unknown option %s for '%s'; expected %s", desc, kw(PC_KW_SET),
+		    kw(PC_KW_MALFORMED));
 		return -1;
 	}
 	next(p);
 	t = peek(p);
 	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "block or pass after 'set malformed'");
+		unexpected(p, t, "%s or %s after '%s %s'", kw(PC_KW_BLOCK), kw(PC_KW_PASS),
+			   kw(PC_KW_SET), kw(PC_KW_MALFORMED));
 		return -1;
 	}
 	w = next(p);
-	if (word_is(&w, "block")) {
-		p->pol->malformed = PC_ACT_BLOCK;
-	} else if (word_is(&w, "pass")) {
-		p->pol->malformed = PC_ACT_PASS;
+	k = keyword_of(&w);
+	if (k && (k->kw == PC_KW_BLOCK || k->kw == PC_KW_PASS)) {
+		p->pol->malformed = k->value;
 	} else {
 		pc_tok_describe(desc, sizeof(desc), &w);
-		err(p, &w, "invalid value %s for 'set malformed'; expected block or pass", desc);
+		err(p, &w, "invalid value %s for '%s %s'; expected %s or %s", desc, kw(PC_KW_SET),
+		    kw(PC_KW_MALFORMED), kw(PC_KW_BLOCK), kw(PC_KW_PASS));
 	}
 	return expect_eol(p);
 }
@@ -1127,30 +1231,23 @@ static int parse_set(struct parser *p)
 
 static int parse_statement(struct parser *p)
 {
-	static const struct {
-		const char *name;
-		enum pc_action act;
-	} actions[] = {
-		{ "pass", PC_ACT_PASS },     { "block", PC_ACT_BLOCK }, { "monitor", PC_ACT_MONITOR },
-		{ "reject", PC_ACT_REJECT }, { "limit", PC_ACT_LIMIT },
-	};
 	const struct pc_token *t = peek(p);
-	char desc[DESC_MAX];
-	size_t i;
+	const struct pc_keyword_def *k = keyword_of(t);
+	char desc[DESC_MAX], list[LIST_MAX];
 
+	if (k && k->kw == PC_KW_TABLE)
+		return parse_table(p);
+	if (k && k->kw == PC_KW_SET)
+		return parse_set(p);
+	if (k && k->kind == PC_KWK_ACTION)
+		return parse_rule(p, k->value);
+	statements_expected(list, sizeof(list));
 	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "%s", stmt_expect);
+		unexpected(p, t, "%s", list);
 		return -1;
 	}
-	if (word_is(t, "table"))
-		return parse_table(p);
-	if (word_is(t, "set"))
-		return parse_set(p);
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-		if (word_is(t, actions[i].name))
-			return parse_rule(p, actions[i].act);
 	pc_tok_describe(desc, sizeof(desc), t);
-	err(p, t, "unknown statement %s; expected %s", desc, stmt_expect);
+	err(p, t, "unknown statement %s; expected %s", desc, list);
 	return -1;
 }
 
@@ -1180,35 +1277,36 @@ static void sync_statement(struct parser *p)
 	p->depth = 0;
 }
 
+static void resolve_ref(struct parser *p, const struct ref *r)
+{
+	long t = find_table(p->pol, r->name);
+	struct pc_rule_ast *rule;
+
+	if (t < 0) {
+		pc_diag_error(p->d, &r->loc, "table <%s> is not defined", r->name);
+		return;
+	}
+	p->pol->tables[t].used = true;
+	if (r->rule < 0)
+		return;
+	rule = &p->pol->rules[r->rule];
+	if (r->dir == PC_DIR_SRC)
+		rule->src.table = (int)t;
+	else
+		rule->dst.table = (int)t;
+}
+
 static void resolve(struct parser *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nrefs; i++) {
-		const struct ref *r = &p->refs[i];
-		long t = find_table(p->pol, r->name);
-		struct pc_loc l = r->loc;
-
-		if (t < 0) {
-			pc_diag_error(p->d, &l, "table <%s> is not defined", r->name);
-			continue;
-		}
-		p->pol->tables[t].used = true;
-		if (r->rule >= 0) {
-			struct pc_rule_ast *rule = &p->pol->rules[r->rule];
-
-			if (r->dir == PC_DIR_SRC)
-				rule->src.table = (int)t;
-			else
-				rule->dst.table = (int)t;
-		}
-	}
+	for (i = 0; i < p->refs.n; i++)
+		resolve_ref(p, &p->refs.v[i]);
 	for (i = 0; i < p->pol->ntables; i++) {
 		const struct pc_table *t = &p->pol->tables[i];
-		struct pc_loc l = t->loc;
 
 		if (!t->used)
-			pc_diag_warning(p->d, &l, "table <%s> is never used", t->name);
+			pc_diag_warning(p->d, &t->loc, "table <%s> is never used", t->name);
 	}
 }
 
@@ -1231,7 +1329,7 @@ static void parse_text(struct parser *p, const char *text, size_t len)
 	}
 	if (!p->oom)
 		resolve(p);
-	free(p->refs);
+	free(p->refs.v);
 }
 
 static void policy_init(struct pc_policy *out)
@@ -1240,73 +1338,90 @@ static void policy_init(struct pc_policy *out)
 	out->malformed = PC_ACT_BLOCK;
 }
 
-static int parse_common(const char *name, const char *dir, const char *text, size_t len,
+/* Parse text as the file name (dir: where its table files are; NULL: the
+ * current directory). */
+static void parse_named(const char *name, const char *dir, const char *text, size_t len,
 			struct pc_policy *out, struct pc_diag *d)
 {
-	struct parser p;
+	struct parser p = { .pol = out, .d = d, .dir = dir };
 
-	memset(&p, 0, sizeof(p));
-	p.pol = out;
-	p.d = d;
-	p.dir = dir;
-	p.file = out->nfiles ? out->files[0] : add_file(out, strdup(name));
+	p.file = add_file(out, strdup(name));
 	if (!p.file) {
-		p.file = "?";
-		oom(&p);
-		return -1;
+		pc_diag_error(d, NULL, "out of memory");
+		return;
 	}
 	parse_text(&p, text, len);
-	return 0;
 }
 
 int pc_policy_parse_string(const char *name, const char *text, struct pc_policy *out,
 			   struct pc_diag *d)
 {
-	struct pc_diag quiet = { NULL, 0, 0 };
+	struct pc_diag quiet = { 0 };
 	int before;
 
 	if (!d)
 		d = &quiet;
 	before = d->errors;
 	policy_init(out);
-	parse_common(name, NULL, text, strlen(text), out, d);
+	parse_named(name, NULL, text, strlen(text), out, d);
+	pc_diag_free(&quiet);
 	return d->errors > before ? -1 : 0;
+}
+
+/* The directory of a rules file, for its table files; NULL: the current
+ * directory. *dir is set to NULL on failure too. */
+static int dir_of(const char *path, char **dir)
+{
+	const char *slash = strrchr(path, '/');
+
+	*dir = NULL;
+	if (!slash)
+		return 0;
+	*dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	return *dir ? 0 : -1;
+}
+
+static int read_rules(const char *path, const char *name, struct pc_source *src,
+		      struct pc_policy *out, struct pc_diag *d)
+{
+	char why[128];
+	int rc;
+
+	if (!strcmp(path, "-"))
+		rc = pc_source_read_stdin(src, why, sizeof(why));
+	else
+		rc = pc_source_read(path, src, why, sizeof(why));
+	if (rc) {
+		/* The name outlives the diagnostic: the policy owns it. */
+		struct pc_loc l = { add_file(out, strdup(name)), 0, 0 };
+
+		pc_diag_error(d, l.file ? &l : NULL, "cannot read rules file: %s", why);
+	}
+	return rc;
 }
 
 int pc_policy_parse_file(const char *path, struct pc_policy *out, struct pc_diag *d)
 {
-	struct pc_diag quiet = { NULL, 0, 0 };
-	const char *slash = strrchr(path, '/');
-	char *dir = NULL, *text = NULL;
-	const char *fname;
-	size_t len;
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? PC_STDIN_NAME : path;
+	struct pc_diag quiet = { 0 };
+	struct pc_source src;
+	char *dir = NULL;
 	int before;
 
 	if (!d)
 		d = &quiet;
 	before = d->errors;
 	policy_init(out);
-	fname = add_file(out, strdup(path));
-	if (!fname) {
+	if (read_rules(path, name, &src, out, d))
+		goto out;
+	if (!is_stdin && dir_of(path, &dir))
 		pc_diag_error(d, NULL, "out of memory");
-		return -1;
-	}
-	if (read_all(path, &text, &len) < 0) {
-		struct pc_loc l = { fname, 0, 0 };
-
-		pc_diag_error(d, &l, "cannot read rules file: %s", strerror(errno));
-		return -1;
-	}
-	if (slash) {
-		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-		if (!dir) {
-			free(text);
-			pc_diag_error(d, NULL, "out of memory");
-			return -1;
-		}
-	}
-	parse_common(path, dir, text, len, out, d);
+	else
+		parse_named(name, dir, src.text, src.len, out, d);
 	free(dir);
-	free(text);
+	pc_source_free(&src);
+out:
+	pc_diag_free(&quiet);
 	return d->errors > before ? -1 : 0;
 }

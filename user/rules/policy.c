@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers around the parsed policy: diagnostics, prefixes, action names,
+ * Helpers around the parsed policy: prefixes, ports, address families,
  * the built-in default policy and freeing.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,64 +15,6 @@ const char pc_default_policy[] =
 	"# Built-in default policy: no direct outbound SMTP; watch the submission ports.\n"
 	"block proto tcp to port 25\n"
 	"monitor proto tcp to port { 465, 587, 2525 }\n";
-
-static void diag(struct pc_diag *d, const struct pc_loc *loc, const char *kind, const char *fmt,
-		 va_list ap)
-{
-	if (!d->out)
-		return;
-	if (loc && loc->file && loc->line > 0)
-		fprintf(d->out, "%s:%d:%d: %s: ", loc->file, loc->line, loc->col, kind);
-	else if (loc && loc->file)
-		/* Not about a place inside the file, e.g. it cannot be read. */
-		fprintf(d->out, "%s: %s: ", loc->file, kind);
-	else
-		fprintf(d->out, "%s: ", kind);
-	vfprintf(d->out, fmt, ap);
-	fputc('\n', d->out);
-}
-
-void pc_diag_error(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!d)
-		return;
-	d->errors++;
-	va_start(ap, fmt);
-	diag(d, loc, "error", fmt, ap);
-	va_end(ap);
-}
-
-void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!d)
-		return;
-	d->warnings++;
-	va_start(ap, fmt);
-	diag(d, loc, "warning", fmt, ap);
-	va_end(ap);
-}
-
-const char *pc_action_name(enum pc_action a)
-{
-	switch (a) {
-	case PC_ACT_PASS:
-		return "pass";
-	case PC_ACT_BLOCK:
-		return "block";
-	case PC_ACT_MONITOR:
-		return "monitor";
-	case PC_ACT_REJECT:
-		return "reject";
-	case PC_ACT_LIMIT:
-		return "limit";
-	default:
-		return "?";
-	}
-}
 
 int pc_prefix_list_add(struct pc_prefix_list *l, const struct pc_prefix *p)
 {
@@ -174,10 +115,67 @@ void pc_prefix_list_sort_unique(struct pc_prefix_list *l)
 	size_t i, n = 0;
 
 	if (!l->n)
-		return;
+		return; /* qsort(NULL, 0) is undefined */
 	qsort(l->v, l->n, sizeof(l->v[0]), prefix_qsort_cmp);
 	for (i = 0; i < l->n; i++)
 		if (!n || pc_prefix_cmp(&l->v[n - 1], &l->v[i]))
 			l->v[n++] = l->v[i];
 	l->n = n;
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct pc_port_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return 0;
+}
+
+void pc_port_list_sort_unique(struct pc_port_list *l)
+{
+	size_t i, n = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->v, l->n, sizeof(l->v[0]), port_cmp);
+	for (i = 0; i < l->n; i++)
+		if (!n || port_cmp(&l->v[n - 1], &l->v[i]))
+			l->v[n++] = l->v[i];
+	l->n = n;
+}
+
+static unsigned list_families(const struct pc_prefix_list *l)
+{
+	unsigned f = 0;
+	size_t i;
+
+	for (i = 0; i < l->n && f != PC_FAMILIES_ALL; i++)
+		f |= l->v[i].family == PC_FAMILY_V4 ? PC_FAMILIES_V4 : PC_FAMILIES_V6;
+	return f;
+}
+
+unsigned pc_addr_families(const struct pc_policy *p, const struct pc_addr_spec *a)
+{
+	switch (a->kind) {
+	case PC_ADDR_TABLE:
+		if (a->table < 0 || (size_t)a->table >= p->ntables)
+			return 0;
+		return list_families(&p->tables[a->table].prefixes);
+	case PC_ADDR_LIST:
+		return list_families(&a->list);
+	default:
+		return 0;
+	}
+}
+
+unsigned pc_rule_families(const struct pc_policy *p, const struct pc_rule_ast *r)
+{
+	unsigned src = pc_addr_families(p, &r->src), dst = pc_addr_families(p, &r->dst);
+
+	/* Negation keeps the family, as in pf: "to ! 198.51.100.0/24" is
+	 * every IPv4 address but those, never an IPv6 one. */
+	return (src ? src : PC_FAMILIES_ALL) & (dst ? dst : PC_FAMILIES_ALL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The parsed form of a rules file (the AST). Built by rules_parse.c,
- * printed by rules_print.c, compiled by rules_compile.c, read back from the
- * kernel by policy_maps.c and evaluated directly by refclass.c.
+ * The parsed form of a rules file (the AST). Built by parser.c, printed by
+ * printer.c, checked by lint.c, compiled by compiler.c, read back from the
+ * kernel by user/kernel/policy_maps.c and evaluated directly by
+ * tests/lib/refclass.c.
  */
 #ifndef PC_POLICY_H
 #define PC_POLICY_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "keywords.h"
 #include "portcullis.h"
 
 #define PC_PROTOS_TCP (1u << PC_PROTO_TCP)
@@ -68,7 +70,7 @@ struct pc_table {
 struct pc_rule_ast {
 	enum pc_action action;
 	struct pc_loc loc; /* the action keyword */
-	unsigned protos;   /* PC_PROTOS_*; tcp when not written */
+	unsigned protos;   /* PC_PROTOS_*; both when not written */
 	struct pc_addr_spec src, dst;
 	struct pc_port_list ports;
 	bool log;
@@ -79,33 +81,74 @@ struct pc_rule_ast {
 	struct pc_loc rate_loc;
 };
 
+#define PC_PROTOS_ALL (PC_PROTOS_TCP | PC_PROTOS_UDP)
+#define PC_FAMILIES_V4 0x1
+#define PC_FAMILIES_V6 0x2
+#define PC_FAMILIES_ALL (PC_FAMILIES_V4 | PC_FAMILIES_V6)
+
+/* The _cap fields are for pc_array_reserve (growable_array.h). */
 struct pc_policy {
 	struct pc_table *tables;
-	size_t ntables;
+	size_t ntables, tables_cap;
 	struct pc_rule_ast *rules;
-	size_t nrules;
+	size_t nrules, rules_cap;
 	enum pc_action malformed; /* PC_ACT_BLOCK (default) or PC_ACT_PASS */
 	char **files;             /* file names that pc_loc.file points into */
-	size_t nfiles;
+	size_t nfiles, files_cap;
 };
 
-/* Diagnostics go to out as "FILE:LINE:COL: error: MSG". */
+/* The name that diagnostics give standard input (a rules file "-"). */
+#define PC_STDIN_NAME "<stdin>"
+
+/* Diagnostics, collected: where, what kind, and the message. */
+enum pc_diag_kind {
+	PC_DIAG_ERROR,
+	PC_DIAG_WARNING,
+};
+
+struct pc_diag_entry {
+	struct pc_loc loc; /* loc.file NULL: about no file in particular */
+	enum pc_diag_kind kind;
+	char *text;
+};
+
+struct pc_diag_list {
+	struct pc_diag_entry *v;
+	size_t n, cap;
+};
+
+/* Where diagnostics go. With out NULL (the usual way) they are collected
+ * in list, to be printed sorted with pc_diag_print and freed with
+ * pc_diag_free. With out set, each is written there at once, in the order
+ * found, and not kept (for tests and quick tools). Either way they are
+ * counted. The file names that entries point to must outlive the diag:
+ * they are owned by the policy (struct pc_policy.files). */
 struct pc_diag {
 	FILE *out;
 	int errors;
 	int warnings;
+	struct pc_diag_list list;
+	size_t lost; /* diagnostics that could not be kept: out of memory */
 };
 
 void pc_diag_error(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Print the collected diagnostics as "FILE:LINE:COL: error: MSG", sorted
+ * by file (in the order files first appear), line and column, the order
+ * found breaking ties. Once there is any error, warnings are left out:
+ * they would bury it. */
+void pc_diag_print(FILE *out, const struct pc_diag *d);
+void pc_diag_free(struct pc_diag *d);
 
 /* The built-in policy, used when none is given. */
 extern const char pc_default_policy[];
 
-/* Parse a rules file. Table files are read relative to the rules file's
- * directory. Every error is reported to d. Returns 0, or -1 if d->errors
+/* Parse a rules file ("-": standard input). Table files are read relative
+ * to the rules file's directory (standard input: the current directory).
+ * Lists and tables come out normalised: sorted, without repeats, so that
+ * equal policies compile to equal digests. Every error is reported to d. Returns 0, or -1 if d->errors
  * grew; *out is then still valid and must be freed. */
 int pc_policy_parse_file(const char *path, struct pc_policy *out, struct pc_diag *d);
 /* Parse text; name is used in diagnostics; table files are relative to the
@@ -120,8 +163,6 @@ void pc_policy_print(FILE *out, const struct pc_policy *p);
 /* One rule on one line, without a newline, as in pc_policy_print. */
 void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r);
 
-const char *pc_action_name(enum pc_action a);
-
 /* Helpers shared by the parser, the compiler and the readback. */
 int pc_prefix_list_add(struct pc_prefix_list *l, const struct pc_prefix *p);
 void pc_prefix_list_free(struct pc_prefix_list *l);
@@ -133,5 +174,15 @@ int pc_prefix_cmp(const struct pc_prefix *a, const struct pc_prefix *b);
 void pc_prefix_list_sort_unique(struct pc_prefix_list *l);
 /* Format as "198.51.100.0/24", or a bare address for a full-length prefix. */
 void pc_prefix_format(char *buf, size_t size, const struct pc_prefix *p);
+/* Sort a port list by lo, then hi, and drop repeats, in place. */
+void pc_port_list_sort_unique(struct pc_port_list *l);
+
+/* The address families (PC_FAMILIES_*) that the prefixes of an address
+ * spec belong to, negated or not; 0 for "any" or an empty set. */
+unsigned pc_addr_families(const struct pc_policy *p, const struct pc_addr_spec *a);
+/* The families a rule applies to, as in pf: a side whose addresses are all
+ * of one family restricts the rule to it. 0: the two sides are of
+ * different families only, and the rule can never match. */
+unsigned pc_rule_families(const struct pc_policy *p, const struct pc_rule_ast *r);
 
 #endif /* PC_POLICY_H */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Printing a policy in canonical form: tables and address lists sorted and
- * de-duplicated, ports sorted, defaults left out. Parsing the output and
+ * Printing a policy in canonical form: tables, address lists and ports
+ * sorted and de-duplicated, defaults left out. Parsing the output and
  * printing it again gives the same text.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "growable_array.h"
+#include "keywords.h"
 #include "policy.h"
 
 /* Tables longer than this print one entry a line. */
@@ -32,18 +34,8 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		char *s;
-
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s)
-			return;
-		b->s = s;
-		b->cap = cap;
-	}
+	if (pc_array_reserve((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
@@ -84,7 +76,7 @@ static void sb_addr(struct sb *b, const struct pc_policy *p, const struct pc_add
 		sb_printf(b, "!");
 	switch (a->kind) {
 	case PC_ADDR_ANY:
-		sb_printf(b, "any");
+		sb_printf(b, "%s", pc_keyword_name(PC_KW_ANY));
 		break;
 	case PC_ADDR_TABLE:
 		if (a->table >= 0 && (size_t)a->table < p->ntables)
@@ -109,17 +101,6 @@ static void sb_addr(struct sb *b, const struct pc_policy *p, const struct pc_add
 	}
 }
 
-static int port_qcmp(const void *a, const void *b)
-{
-	const struct pc_port_range *x = a, *y = b;
-
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
-	return 0;
-}
-
 static void sb_port(struct sb *b, const struct pc_port_range *r)
 {
 	if (r->lo == r->hi)
@@ -130,69 +111,68 @@ static void sb_port(struct sb *b, const struct pc_port_range *r)
 
 static void sb_ports(struct sb *b, const struct pc_rule_ast *r)
 {
-	struct pc_port_range *v;
+	struct pc_port_list copy = { .n = r->ports.n };
 	size_t i;
 
 	if (r->ports.n == 1) {
 		sb_port(b, &r->ports.v[0]);
 		return;
 	}
-	v = malloc(r->ports.n * sizeof(*v));
-	if (!v)
+	copy.v = malloc(r->ports.n * sizeof(*copy.v));
+	if (!copy.v)
 		return;
-	memcpy(v, r->ports.v, r->ports.n * sizeof(*v));
-	qsort(v, r->ports.n, sizeof(*v), port_qcmp);
+	memcpy(copy.v, r->ports.v, r->ports.n * sizeof(*copy.v));
+	pc_port_list_sort_unique(&copy);
 	sb_printf(b, "{");
-	for (i = 0; i < r->ports.n; i++) {
+	for (i = 0; i < copy.n; i++) {
 		sb_printf(b, "%s", i ? ", " : " ");
-		sb_port(b, &v[i]);
+		sb_port(b, &copy.v[i]);
 	}
 	sb_printf(b, " }");
-	free(v);
+	free(copy.v);
 }
 
-static const char *rate_unit_name(__u16 secs)
+static void sb_protos(struct sb *b, unsigned protos)
 {
-	switch (secs) {
-	case 60:
-		return "minute";
-	case 3600:
-		return "hour";
-	default:
-		return "second";
-	}
+	int proto;
+
+	/* Both is the default, as in pf: left out. */
+	if ((protos & PC_PROTOS_ALL) == PC_PROTOS_ALL)
+		return;
+	sb_printf(b, " %s", pc_keyword_name(PC_KW_PROTO));
+	for (proto = 0; proto < PC_NPROTO; proto++)
+		if (protos & (1u << proto))
+			sb_printf(b, " %s", pc_proto_name(proto));
 }
 
 static void sb_rule(struct sb *b, const struct pc_policy *p, const struct pc_rule_ast *r)
 {
 	bool dst_any = r->dst.kind == PC_ADDR_ANY && !r->dst.neg;
 
-	sb_printf(b, "%s proto ", pc_action_name(r->action));
-	if ((r->protos & (PC_PROTOS_TCP | PC_PROTOS_UDP)) == (PC_PROTOS_TCP | PC_PROTOS_UDP))
-		sb_printf(b, "{ tcp, udp }");
-	else
-		sb_printf(b, "%s", r->protos & PC_PROTOS_UDP ? "udp" : "tcp");
+	sb_printf(b, "%s", pc_action_name(r->action));
+	sb_protos(b, r->protos);
 	if (r->src.kind != PC_ADDR_ANY || r->src.neg) {
-		sb_printf(b, " from ");
+		sb_printf(b, " %s ", pc_keyword_name(PC_KW_FROM));
 		sb_addr(b, p, &r->src);
 	}
 	if (!dst_any || r->ports.n) {
-		sb_printf(b, " to");
+		sb_printf(b, " %s", pc_keyword_name(PC_KW_TO));
 		if (!dst_any) {
 			sb_printf(b, " ");
 			sb_addr(b, p, &r->dst);
 		}
 		if (r->ports.n) {
-			sb_printf(b, " port ");
+			sb_printf(b, " %s ", pc_keyword_name(PC_KW_PORT));
 			sb_ports(b, r);
 		}
 	}
 	if (r->log)
-		sb_printf(b, " log");
+		sb_printf(b, " %s", pc_keyword_name(PC_KW_LOG));
 	if (r->rate) {
-		sb_printf(b, " rate %u/%s", r->rate, rate_unit_name(r->rate_unit));
+		sb_printf(b, " %s %u/%s", pc_keyword_name(PC_KW_RATE), r->rate,
+			  pc_rate_unit_name(r->rate_unit));
 		if (r->burst)
-			sb_printf(b, " burst %u", r->burst);
+			sb_printf(b, " %s %u", pc_keyword_name(PC_KW_BURST), r->burst);
 	}
 }
 
@@ -213,7 +193,7 @@ static void sb_table(struct sb *b, const struct pc_table *t)
 	size_t n, i;
 
 	v = sorted_prefixes(&t->prefixes, &n);
-	sb_printf(b, "table <%s> {", t->name);
+	sb_printf(b, "%s <%s> {", pc_keyword_name(PC_KW_TABLE), t->name);
 	if (n > PC_PRINT_INLINE_MAX) {
 		sb_printf(b, "\n");
 		for (i = 0; i < n; i++) {
@@ -245,7 +225,8 @@ void pc_policy_print(FILE *out, const struct pc_policy *p)
 			b.len = 0;
 		}
 	}
-	sb_printf(&b, "set malformed %s\n", p->malformed == PC_ACT_PASS ? "pass" : "block");
+	sb_printf(&b, "%s %s %s\n", pc_keyword_name(PC_KW_SET), pc_keyword_name(PC_KW_MALFORMED),
+		  pc_action_name(p->malformed == PC_ACT_PASS ? PC_ACT_PASS : PC_ACT_BLOCK));
 	for (i = 0; i < p->nrules; i++) {
 		sb_rule(&b, p, &p->rules[i]);
 		sb_printf(&b, "\n");

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "lint.h"
+#include "rules_file.h"
+
+const char *pc_rules_file_name(const char *path)
+{
+	if (!path)
+		return "<default>";
+	return strcmp(path, "-") ? path : PC_STDIN_NAME;
+}
+
+int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c)
+{
+	struct pc_diag d = { 0 };
+	int err;
+
+	if (path)
+		err = pc_policy_parse_file(path, p, &d);
+	else
+		err = pc_policy_parse_string(pc_rules_file_name(path), pc_default_policy, p, &d);
+	/* The parser leaves out what it could not read; compiling the rest
+	 * still reports what it would refuse, so that one pass shows all. */
+	if (pc_compile(p, c, &d, 0))
+		err = -1;
+	if (!err)
+		pc_policy_lint(p, &d);
+	pc_diag_print(stderr, &d);
+	pc_diag_free(&d);
+	if (err) {
+		fprintf(stderr, "%s: %d error%s; nothing was changed\n", pc_rules_file_name(path),
+			d.errors, d.errors == 1 ? "" : "s");
+		pc_compiled_free(c);
+		pc_policy_free(p);
+		return PC_EXIT_USAGE;
+	}
+	return PC_EXIT_OK;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading a rules file for a command: parse, compile and report. */
+#ifndef PC_RULES_FILE_H
+#define PC_RULES_FILE_H
+
+#include "compiler.h"
+#include "policy.h"
+
+/* Parse and compile a rules file ("-": standard input; NULL: the built-in
+ * default). Every diagnostic goes to stderr, sorted, warnings only when
+ * there is no error. Returns PC_EXIT_OK, or PC_EXIT_USAGE with p and c
+ * freed. */
+int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c);
+
+/* How messages name that file: "<stdin>" for "-", "<default>" for NULL. */
+const char *pc_rules_file_name(const char *path);
+
+#endif /* PC_RULES_FILE_H */
