@@ -58,7 +58,7 @@ check_match "... at the file name, saying why" "$ERR" \
 printf 'table <t> { 192.0.2.0/24 }\nblock proto tcp from <t> to port 25\n' >"$D/ok.rules"
 run_stdin "$D/ok.rules" timeout 10 "$PC_BIN" apply --check -
 check_eq "apply --check - reads the policy from standard input" "$RC $OUT" \
-	"0 -: OK: 1 rule, 1 table, 1 prefix entry"
+	"0 <stdin>: OK: 1 rule, 1 table, 1 prefix entry"
 printf 'block proto tcp to port 25\nbogus\n' >"$D/bad.rules"
 run_stdin "$D/bad.rules" timeout 10 "$PC_BIN" apply --check -
 check_eq "... and names it <stdin> in diagnostics, exit 2" "$RC $ERR" \
