@@ -24,11 +24,17 @@ PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS    ?= -O2 -g
 WARN      := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
-USER_DIRS := rules kernel commands util
-CFLAGS    += $(WARN) -MMD -MP -Iinclude $(USER_DIRS:%=-Iuser/%) -I$(BUILD) $(PKG_CFLAGS)
-# The rules language sees only itself and include/: no libbpf, so that a
-# fuzzer or a linter can take it alone.
-RULES_CFLAGS := $(filter-out -I% $(PKG_CFLAGS),$(CFLAGS)) -Iinclude -Iuser/rules -Iuser/util
+BASE_CFLAGS = $(CFLAGS) $(WARN) -MMD -MP -Iinclude
+# Each layer of user/ sees only itself and the layers below it
+# (docs/HACKING.md), so that a dependency the wrong way fails the build.
+# util and the rules language get no libbpf: a fuzzer or a linter can
+# take them alone.
+LAYER_util     = -Iuser/util
+LAYER_rules    = -Iuser/rules $(LAYER_util)
+LAYER_kernel   = -Iuser/kernel $(LAYER_rules) -I$(BUILD) $(PKG_CFLAGS)
+LAYER_commands = -Iuser/commands $(LAYER_kernel)
+# Tests and the link see everything.
+ALL_CFLAGS = $(BASE_CFLAGS) $(LAYER_commands)
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-parameter \
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
@@ -52,7 +58,7 @@ LIB       := $(BUILD)/libportcullis.a
 # Test helpers: the reference classifier and the packet builders.
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
-TEST_CFLAGS    = $(CFLAGS) -Itests/lib
+TEST_CFLAGS    = $(ALL_CFLAGS) -Itests/lib
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # One BPF_PROG_TEST_RUN binary per feature, as the kernel's
@@ -95,12 +101,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/user/%.o: user/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/user/rules/%.o: user/rules/%.c
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(RULES_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(LAYER_$(firstword $(subst /, ,$*))) -c $< -o $@
 
 $(BUILD)/user/kernel/loader.o: $(SKELS)
 
@@ -115,7 +116,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/portcullis: $(CMD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "stats_output.h"
@@ -25,16 +24,23 @@ static const struct pc_option stats_options[] = {
 	{ 0 },
 };
 
+/* A rule's text in buf; a long one (an inline list of many addresses)
+ * is cut, and says so. */
+static void rule_text(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r)
+{
+	pc_rule_format(buf, size, p, r);
+	if (strlen(buf) == size - 1)
+		memcpy(buf + size - 4, "...", 4);
+}
+
 /* One snapshot, and each rule's text (tables by name only: quick). */
 static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
 {
-	struct pc_policy p;
-	size_t i;
-	int err;
-
 	struct pc_policy_hdr hdr;
-	int tries;
+	struct pc_policy p;
+	int err, tries;
 	__u32 slot;
+	size_t i;
 
 	/* An apply between the two reads would pair one generation's texts
 	 * with another's counters: read again until both agree. */
@@ -48,28 +54,13 @@ static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[5
 		if (err)
 			return err;
 		for (i = 0; i < s->nrules && i < p.nrules; i++)
-			pc_rule_format(texts[i], sizeof(texts[i]), &p, &p.rules[i]);
+			rule_text(texts[i], sizeof(texts[i]), &p, &p.rules[i]);
 		pc_policy_free(&p);
 		err = pc_maps_active(&l->maps, &slot, &hdr);
 		if (err || hdr.generation == s->hdr.generation)
 			return err;
 	}
 	return -EAGAIN;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double secs)
-{
-	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
-
-	nanosleep(&ts, NULL);
 }
 
 static void show(const struct stats_config *cfg, const struct pc_stats_view *v)
@@ -99,13 +90,13 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = cfg->watch > 0 };
 
 		if (n)
-			sleep_s(cfg->watch);
+			pc_sleep_s(cfg->watch);
 		if (n && !pc_pins_loaded(cli->pin_dir)) {
 			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
 				cli->pin_dir);
 			return PC_EXIT_FAIL;
 		}
-		t1 = now_s();
+		t1 = pc_monotonic_s();
 		err = gather(l, &snap[cur], texts);
 		if (err) {
 			pr_warn("read the counters: %s\n", strerror(-err));

@@ -150,10 +150,9 @@ void pc_stats_print_table(FILE *out, const struct pc_stats_view *v)
 		(unsigned long long)t->fragments, (unsigned long long)t->other);
 }
 
-static json_object *count_json(const struct pc_count *c)
+/* Packets, bytes and connections, added to o. */
+static json_object *add_counts(json_object *o, const struct pc_count *c)
 {
-	json_object *o = json_object_new_object();
-
 	json_object_object_add(o, "packets", json_object_new_uint64(c->packets));
 	json_object_object_add(o, "bytes", json_object_new_uint64(c->bytes));
 	json_object_object_add(o, "connections", json_object_new_uint64(c->connections));
@@ -170,7 +169,7 @@ static json_object *port_json(const struct pc_stats_view *v, const struct pc_por
 	if (p->hi != p->lo)
 		json_object_object_add(o, "port_end", json_object_new_int(p->hi));
 	for (k = 0; k < PC_NVERDICT; k++)
-		json_object_object_add(o, verdict_names[k], count_json(&p->count.v[k]));
+		json_object_object_add(o, verdict_names[k], add_counts(json_object_new_object(), &p->count.v[k]));
 	if (v->before)
 		json_object_object_add(o, "packets_per_second", json_object_new_double(port_rate(v, p)));
 	return o;
@@ -184,9 +183,7 @@ static json_object *rule_json(const struct pc_stats_view *v, size_t i)
 	json_object_object_add(o, "rule", json_object_new_int(i + 1));
 	json_object_object_add(o, "text", json_object_new_string(v->texts[i]));
 	json_object_object_add(o, "action", json_object_new_string(pc_action_name(r->rule.action)));
-	json_object_object_add(o, "packets", json_object_new_uint64(r->count.packets));
-	json_object_object_add(o, "bytes", json_object_new_uint64(r->count.bytes));
-	json_object_object_add(o, "connections", json_object_new_uint64(r->count.connections));
+	add_counts(o, &r->count);
 	if (v->before)
 		json_object_object_add(o, "packets_per_second", json_object_new_double(rule_rate(v, i)));
 	return o;

@@ -10,6 +10,21 @@ __u64 pc_realtime_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+double pc_monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void pc_sleep_s(double secs)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
 void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
 {
 	time_t t = realtime_ns / 1000000000ULL;

@@ -55,9 +55,17 @@ static const char *mark_path(char *buf, size_t size, const char *dir, const char
 static void mark(const char *dir, const char *mark, const char *what)
 {
 	char path[4096];
+	int err = mkdir_p(mark_path(path, sizeof(path), dir, mark), 0700);
 
-	if (mkdir_p(mark_path(path, sizeof(path), dir, mark), 0700))
-		pr_warn("mark %s as %s: %s\n", dir, what, strerror(errno));
+	if (err)
+		pr_warn("mark %s as %s: %s\n", dir, what, strerror(-err));
+}
+
+static bool marked(const char *dir, const char *mark)
+{
+	char path[4096];
+
+	return !access(mark_path(path, sizeof(path), dir, mark), F_OK);
 }
 
 /* Take a mark away: 0, or -errno when it was not there. */
@@ -153,11 +161,15 @@ int pc_pin_dir_remove(const char *dir)
 		return 0;
 	}
 	/* Only a bpffs that portcullis mounted itself is unmounted, and only a
-	 * directory that it made is removed. */
-	created = !unmark(dir, CREATED_MARK);
+	 * directory that it made is removed; someone else's mount is left
+	 * whole, marks and all. */
+	if (mounted && !marked(dir, MOUNTED_MARK))
+		return 0;
+	created = marked(dir, CREATED_MARK);
+	/* The marks live inside the mount, if any, and go with it. */
+	if (!mounted && created)
+		unmark(dir, CREATED_MARK);
 	if (mounted) {
-		if (unmark(dir, MOUNTED_MARK))
-			return 0;
 		if (umount2(dir, MNT_DETACH)) {
 			pr_warn("unmount %s: %s\n", dir, strerror(errno));
 			return -errno;
