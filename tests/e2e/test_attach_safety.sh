@@ -199,12 +199,33 @@ done
 check_rc "detach --all exits 0" 0 inA detach --all
 check "the pin directory is gone" no_pin_dir
 
+diag "3c. a namespace deleted, made again by the same name and attached again"
+NSE=pcase-$$
+inE() { PC_NS=$NSE pc "$@"; }
+for hook in tc-ingress xdp-generic; do
+	ns_add "$NSE" || bail "create $NSE"
+	veth "$NSE" "$DEL" "$NSE" "$DELP" || bail "create $DEL/$DELP in $NSE"
+	check_rc "$hook: attach $DEL in $NSE exits 0" 0 inE attach "$DEL" --hook "$hook"
+	ns_del "$NSE"
+	ns_add "$NSE" || bail "re-create $NSE"
+	veth "$NSE" "$DEL" "$NSE" "$DELP" || bail "re-create $DEL/$DELP in $NSE"
+	check_rc "$hook: attach $DEL in the new $NSE exits 0" 0 inE attach "$DEL" --hook "$hook"
+	sj "$T/s3c.json" inRoot
+	check_eq "$hook: status lists $DEL once, live (the record of the gone namespace is cleared)" \
+		"$(jget "$T/s3c.json" "[a['live'] for a in d['attachments'] if a['interface'] == '$DEL']")" '[true]'
+	check_rc "$hook: detach $DEL exits 0" 0 inE detach "$DEL"
+	ns_del "$NSE"
+done
+check_rc "detach --all exits 0" 0 inA detach --all
+check "the pin directory is gone" no_pin_dir
+
 # ================================================================ 4. all or nothing
 
 diag "4. attach is all or nothing"
 check "the pin directory does not exist" no_pin_dir
 check_rc "attach $G0 $G1 lo (no native XDP on lo) exits 1" 1 inA attach "$G0" "$G1" lo
 check_match "... and names lo" "$ERR" '\blo\b'
+check_nomatch "... and never says a policy is in force" "$ERR" 'in force'
 check_eq "... and leaves no XDP on $G0" "$(xdp_mode "$NSA" "$G0")" ""
 check_eq "... and leaves no XDP on $G1" "$(xdp_mode "$NSA" "$G1")" ""
 check "... and, as a first load that attached nothing, leaves no pin directory" no_pin_dir
@@ -277,6 +298,8 @@ send_frames "$NSA" "$PEER" "$mac" 100.64.0.2 203.0.113.10 2001:db8:1000::2 2001:
 check "the three SYNs to port 25 are counted on rule 1" wait_for 10 rule1_at_least 3
 c1=$(rule1)
 check_rc "attach $IF --rules r1.rules again exits 0" 0 inA attach "$IF" --rules "$D/r1.rules"
+check_match "... and says that r1.rules was in force already" "$ERR" \
+	"^portcullis: policy $D/r1.rules is in force already\$"
 check_same "... and keeps the generation" "$(generation)" "$gen"
 check_counts "... and keeps rule 1's counters" "$(rule1)" "$c1"
 check_rc "apply r1.rules exits 0" 0 inA apply "$D/r1.rules"

@@ -35,29 +35,34 @@ struct attach_run {
 };
 
 /* Put the compiled policy, if any, in force; the one in force already is
- * left alone, counters and all. */
-static int put_in_force(const struct attach_run *r)
+ * left alone, counters and all. *applied: what pc_maps_apply() said, or -1
+ * when there was nothing to put in force. */
+static int put_in_force(const struct attach_run *r, int *applied)
+{
+	*applied = -1;
+	if (!r->compiled.ports)
+		return 0;
+	*applied = pc_maps_apply(&r->l.maps, &r->compiled);
+	if (*applied < 0) {
+		pr_warn("put the policy in force: %s\n", strerror(-*applied));
+		return *applied;
+	}
+	return 0;
+}
+
+/* Said once everything is attached: a failed attach undoes it all. */
+static void say_in_force(const struct attach_run *r, int applied)
 {
 	const char *rules = r->cfg->rules;
 	char what[4096];
-	int err;
 
-	if (!r->compiled.ports)
-		return 0;
-	err = pc_maps_apply(&r->l.maps, &r->compiled);
-	if (err < 0) {
-		pr_warn("put the policy in force: %s\n", strerror(-err));
-		return err;
-	}
+	if (applied < 0)
+		return;
 	if (rules)
-		snprintf(what, sizeof(what), "policy %s", rules);
+		snprintf(what, sizeof(what), "policy %s", pc_rules_file_name(rules));
 	else
 		snprintf(what, sizeof(what), "the built-in default policy");
-	if (err == PC_APPLY_UNCHANGED)
-		pr_debug("%s is in force already\n", what);
-	else
-		pr_info("%s is in force\n", what);
-	return 0;
+	pr_info("%s is in force%s\n", what, applied == PC_APPLY_UNCHANGED ? " already" : "");
 }
 
 static int check_interfaces(int n, char **names)
@@ -102,11 +107,11 @@ static int load_locked(struct attach_run *r)
 static int attach_and_apply(const struct attach_run *r, bool first, int n, char **names,
 			    char **fresh, int *nfresh)
 {
-	int hook = r->cfg->hook, i, err = 0;
+	int hook = r->cfg->hook, i, err = 0, applied = -1;
 	bool already;
 
 	if (first)
-		err = put_in_force(r);
+		err = put_in_force(r, &applied);
 	for (i = 0; !err && i < n; i++) {
 		err = pc_attach_one(&r->l, r->cli->pin_dir, names[i], hook, &already);
 		if (err)
@@ -117,7 +122,9 @@ static int attach_and_apply(const struct attach_run *r, bool first, int n, char 
 			pc_hook_name(hook), names[i]);
 	}
 	if (!err && !first)
-		err = put_in_force(r);
+		err = put_in_force(r, &applied);
+	if (!err)
+		say_in_force(r, applied);
 	return err;
 }
 

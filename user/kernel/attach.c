@@ -397,12 +397,14 @@ int pc_detach_iface(const struct pc_loaded *l, const char *pin_dir, const char *
 	return detach_matching(l, pin_dir, &m, dry_run);
 }
 
-/* The records of interfaces by this name, in this namespace, that are
- * gone: an interface deleted and made again must not leave its old record
- * beside the new one. */
+/* The records of interfaces by this name that are gone, in this namespace
+ * or with a whole namespace that is gone: an interface (or a namespace)
+ * deleted and made again must not leave its old record beside the new one. */
 static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname)
 {
-	struct match m = { .netns = pc_current_netns(), .hook = -1, .name = ifname };
+	struct match m = {
+		.netns = pc_current_netns(), .hook = -1, .name = ifname, .gone_netns = true,
+	};
 	int n = detach_matching(l, pin_dir, &m, false);
 
 	if (n > 0)

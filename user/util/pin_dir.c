@@ -157,7 +157,7 @@ int pc_pin_dir_remove(const char *dir)
 	n = count_entries(dir);
 	if (n) {
 		if (n > 0)
-			pr_info("%s still holds pins that are not portcullis's: left in place\n", dir);
+			pr_info("%s holds other pins or directories (another pin directory?): left in place\n", dir);
 		return 0;
 	}
 	/* Only a bpffs that portcullis mounted itself is unmounted, and only a
