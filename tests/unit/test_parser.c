@@ -31,7 +31,7 @@
 struct result {
 	struct pc_policy pol;
 	struct pc_diag d;
-	char *msgs; /* everything written to d.out */
+	char *msgs; /* the diagnostics, as pc_diag_print writes them */
 	int rc;
 };
 
@@ -42,19 +42,36 @@ static void result_free(struct result *r)
 	r->msgs = NULL;
 }
 
+static char *diag_printed(const struct pc_diag *d)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	assert_non_null(f);
+	pc_diag_print(f, d);
+	fclose(f);
+	return s;
+}
+
+/* The diagnostics printed, as the commands print them; the list is then
+ * freed, the counts kept. */
+static char *diag_take(struct pc_diag *d)
+{
+	char *s = diag_printed(d);
+
+	pc_diag_free(d);
+	return s;
+}
+
 static void parse_with(struct result *r, const char *name, const char *text, const char *file)
 {
-	size_t len = 0;
-
 	memset(r, 0, sizeof(*r));
-	r->d.out = open_memstream(&r->msgs, &len);
-	assert_non_null(r->d.out);
 	if (file)
 		r->rc = pc_policy_parse_file(file, &r->pol, &r->d);
 	else
 		r->rc = pc_policy_parse_string(name, text, &r->pol, &r->d);
-	fclose(r->d.out);
-	r->d.out = NULL;
+	r->msgs = diag_take(&r->d);
 }
 
 static void parse(struct result *r, const char *text)
@@ -359,25 +376,24 @@ static void test_diag_format(void **state)
 {
 	struct pc_loc loc = { "f.rules", 3, 7 }, noline = { "f.rules", 0, 0 };
 	struct pc_diag d = { 0 };
-	char *s = NULL;
-	size_t len;
+	char *s;
 
-	d.out = open_memstream(&s, &len);
-	pc_diag_error(&d, &loc, "bad '%s'", "x");
 	pc_diag_warning(&d, &loc, "meh %d", 1);
-	pc_diag_error(&d, &noline, "cannot read");
-	fclose(d.out);
-	assert_string_equal(s, "f.rules:3:7: error: bad 'x'\n"
-			       "f.rules:3:7: warning: meh 1\n"
-			       "f.rules: error: cannot read\n");
-	assert_int_equal(d.errors, 2);
-	assert_int_equal(d.warnings, 1);
+	s = diag_take(&d);
+	assert_string_equal(s, "f.rules:3:7: warning: meh 1\n");
 	free(s);
 
-	/* No output stream: only counted. */
-	d.out = NULL;
-	pc_diag_error(&d, &loc, "x");
+	pc_diag_error(&d, &loc, "bad '%s'", "x");
+	pc_diag_error(&d, &noline, "cannot read");
+	pc_diag_error(&d, NULL, "out of %s", "memory");
+	s = diag_take(&d);
+	/* About the whole file first, about no file last. */
+	assert_string_equal(s, "f.rules: error: cannot read\n"
+			       "f.rules:3:7: error: bad 'x'\n"
+			       "error: out of memory\n");
 	assert_int_equal(d.errors, 3);
+	assert_int_equal(d.warnings, 1);
+	free(s);
 }
 
 /* ---- parsing: the happy paths ------------------------------------------- */
@@ -1244,7 +1260,9 @@ static void test_errors(void **state)
 	}
 }
 
-/* Every error in a file is reported, and parsing picks up after each. */
+/* Every error in a file is reported, and parsing picks up after each;
+ * they are printed in the order of the file, although table references
+ * are resolved at the end. */
 static void test_many_errors(void **state)
 {
 	struct result r;
@@ -1269,6 +1287,7 @@ static void test_many_errors(void **state)
 		"t.rules:2:7: error: table <relays> is already defined at 1:7\n"
 		"t.rules:3:1: error: unknown statement 'foo'; expected table, set, pass, block, monitor, reject or limit\n"
 		"t.rules:4:12: error: unknown protocol 'icmp'; only tcp and udp are subject to rules\n"
+		"t.rules:4:22: error: table <nope> is not defined\n"
 		"t.rules:4:37: error: port '70000' is out of range; expected 0..65535\n"
 		"t.rules:6:1: error: unexpected 'block'; expected '}' to close '{' at 5:11\n"
 		"t.rules:6:18: error: 'rate' on a 'block' rule; only limit rules take a rate\n"
@@ -1277,8 +1296,7 @@ static void test_many_errors(void **state)
 		"t.rules:9:17: error: 'from' must come before 'to'; clauses go in the order proto, from, to, log, rate, burst\n"
 		"t.rules:10:15: error: invalid value 'drop' for 'set malformed'; expected block or pass\n"
 		"t.rules:11:6: error: unterminated string; expected '\"' before end of line\n"
-		"t.rules:12:14: error: empty port list; expected at least one port or range\n"
-		"t.rules:4:22: error: table <nope> is not defined\n");
+		"t.rules:12:14: error: empty port list; expected at least one port or range\n");
 	assert_int_equal(r.d.errors, 15);
 	assert_int_equal(r.d.warnings, 0);
 	assert_int_equal(r.rc, -1);
@@ -1313,6 +1331,7 @@ static void test_diag_accumulates(void **state)
 	assert_int_equal(pc_policy_parse_string("b", "pass\n", &p, &d), 0);
 	pc_policy_free(&p);
 	assert_int_equal(d.errors, 1);
+	pc_diag_free(&d);
 }
 
 /* ---- printing ----------------------------------------------------------- */
@@ -1453,18 +1472,6 @@ static void test_keywords(void **state)
 }
 
 /* ---- diagnostics, collected --------------------------------------------- */
-
-static char *diag_printed(const struct pc_diag *d)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	assert_non_null(f);
-	pc_diag_print(f, d);
-	fclose(f);
-	return s;
-}
 
 /* Sorted by file (in the order files first appear), line, column, then
  * the order found; diagnostics about no file last. */
@@ -1690,16 +1697,13 @@ static void test_stdin(void **state)
 static char *lint_msgs(const char *text)
 {
 	struct result r;
-	char *s = NULL;
-	size_t len = 0;
+	char *s;
 
 	parse(&r, text);
 	if (r.rc)
 		fail_msg("does not parse:\n%s\n%s", text, r.msgs);
-	r.d.out = open_memstream(&s, &len);
-	assert_non_null(r.d.out);
 	pc_policy_lint(&r.pol, &r.d);
-	fclose(r.d.out);
+	s = diag_take(&r.d);
 	result_free(&r);
 	return s;
 }

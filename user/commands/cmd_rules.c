@@ -19,11 +19,13 @@ static int run_rules(const struct pc_cli *cli, const void *config, int argc, cha
 	const struct rules_config *cfg = config;
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = PC_LOADED_INIT;
-	struct pc_diag d = { .out = stderr };
+	struct pc_diag d = { 0 };
 	int lock = -1, err, ret;
 
 	if (cfg->builtin) {
-		if (pc_policy_parse_string("<default>", pc_default_policy, &policy, &d)) {
+		err = pc_policy_parse_string("<default>", pc_default_policy, &policy, &d);
+		pc_diag_flush(stderr, &d);
+		if (err) {
 			pc_policy_free(&policy);
 			return PC_EXIT_FAIL;
 		}

@@ -117,14 +117,11 @@ struct pc_diag_list {
 	size_t n, cap;
 };
 
-/* Where diagnostics go. With out NULL (the usual way) they are collected
- * in list, to be printed sorted with pc_diag_print and freed with
- * pc_diag_free. With out set, each is written there at once, in the order
- * found, and not kept (for tests and quick tools). Either way they are
- * counted. The file names that entries point to must outlive the diag:
- * they are owned by the policy (struct pc_policy.files). */
+/* Where diagnostics go: collected in list, to be printed once, sorted,
+ * with pc_diag_print and freed with pc_diag_free. They are also counted.
+ * The file names that entries point to must outlive the diag: they are
+ * owned by the policy (struct pc_policy.files). */
 struct pc_diag {
-	FILE *out;
 	int errors;
 	int warnings;
 	struct pc_diag_list list;
@@ -140,7 +137,10 @@ void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fm
  * found breaking ties. Once there is any error, warnings are left out:
  * they would bury it. */
 void pc_diag_print(FILE *out, const struct pc_diag *d);
+/* Free the collected diagnostics; the counts stay. */
 void pc_diag_free(struct pc_diag *d);
+/* Print, then free. */
+void pc_diag_flush(FILE *out, struct pc_diag *d);
 
 /* The built-in policy, used when none is given. */
 extern const char pc_default_policy[];
