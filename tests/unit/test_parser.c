@@ -28,6 +28,16 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* The test binary's malloc takes the place of the C library's, to fail
+ * when asked (realloc is left alone). */
+extern void *__libc_malloc(size_t size);
+static bool fail_malloc;
+
+void *malloc(size_t size)
+{
+	return fail_malloc ? NULL : __libc_malloc(size);
+}
+
 struct result {
 	struct pc_policy pol;
 	struct pc_diag d;
@@ -1336,6 +1346,38 @@ static void test_diag_accumulates(void **state)
 
 /* ---- printing ----------------------------------------------------------- */
 
+/* The printer prints the lists as the policy keeps them, sorted, and so
+ * needs no copies: it used to sort a copy of each list and port set, and
+ * printed "{ }" or no ports at all when that copy could not be made. Its
+ * one allocation is its growing buffer (realloc). */
+static void test_print_needs_no_copies(void **state)
+{
+	static char buf[4096];
+	struct result r;
+	char *want;
+	FILE *f;
+
+	parse(&r, "table <t> { 192.0.2.9, 2001:db8::1, 192.0.2.1 }\n"
+		  "pass from { 198.51.100.2, 198.51.100.1 } to port { 587, 25, 465, 25 }\n"
+		  "block from <t>\n");
+	assert_int_equal(r.rc, 0);
+	want = print_str(&r.pol);
+	assert_string_equal(want, "table <t> { 192.0.2.1, 192.0.2.9, 2001:db8::1 }\n"
+				  "set malformed block\n"
+				  "pass from { 198.51.100.1, 198.51.100.2 } to port { 25, 465, 587 }\n"
+				  "block from <t>\n");
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer to allocate */
+	fail_malloc = true;
+	pc_policy_print(f, &r.pol);
+	fail_malloc = false;
+	fclose(f);
+	assert_string_equal(buf, want);
+	free(want);
+	result_free(&r);
+}
+
 static void test_print_tables(void **state)
 {
 	struct result r;
@@ -1791,6 +1833,7 @@ int main(void)
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_diag_accumulates),
+		cmocka_unit_test(test_print_needs_no_copies),
 		cmocka_unit_test(test_print_tables),
 		cmocka_unit_test(test_rule_format_truncates),
 		cmocka_unit_test(test_roundtrip),

@@ -86,7 +86,18 @@ struct pc_rule_ast {
 #define PC_FAMILIES_V6 0x2
 #define PC_FAMILIES_ALL (PC_FAMILIES_V4 | PC_FAMILIES_V6)
 
-/* The _cap fields are for pc_array_reserve (growable_array.h). */
+/*
+ * A policy, as the parser makes it or pc_maps_read_policy reads it back.
+ *
+ * Invariant: every prefix list (a table's prefixes, an inline list) is
+ * sorted by pc_prefix_cmp, and every port list by lo then hi, without
+ * repeats (pc_prefix_list_sort_unique, pc_port_list_sort_unique). Whatever
+ * builds or edits a policy keeps it so: the printer prints the lists as
+ * they are, and the compiler and the lint compare them member by member,
+ * so that equal policies print, compare and digest alike.
+ *
+ * The _cap fields are for pc_array_reserve (growable_array.h).
+ */
 struct pc_policy {
 	struct pc_table *tables;
 	size_t ntables, tables_cap;
@@ -158,7 +169,8 @@ int pc_policy_parse_string(const char *name, const char *text, struct pc_policy 
 void pc_policy_free(struct pc_policy *p);
 
 /* Print in canonical form: parsing the output gives the same policy, and
- * printing that again gives the same text. */
+ * printing that again gives the same text. The lists are printed in their
+ * order, which the invariant above makes canonical. */
 void pc_policy_print(FILE *out, const struct pc_policy *p);
 /* One rule on one line, without a newline, as in pc_policy_print. */
 void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r);
