@@ -29,13 +29,16 @@
 /* ---- helpers ------------------------------------------------------------ */
 
 /* The test binary's malloc takes the place of the C library's, to fail
- * when asked (realloc is left alone). */
+ * when asked: every call, or those of one size (realloc is left alone). */
 extern void *__libc_malloc(size_t size);
 static bool fail_malloc;
+static size_t fail_malloc_size; /* 0: none */
 
 void *malloc(size_t size)
 {
-	return fail_malloc ? NULL : __libc_malloc(size);
+	if (fail_malloc || (fail_malloc_size && size == fail_malloc_size))
+		return NULL;
+	return __libc_malloc(size);
 }
 
 struct result {
@@ -883,6 +886,25 @@ static void test_table_file_cwd(void **state)
 	assert_string_equal(r.pol.files[1], "list.txt");
 	result_free(&r);
 	tmp_cleanup(&t);
+}
+
+/* Out of memory for a table file's name: said once (it used to be
+ * reported both where the name is made and where it is used). */
+static void test_table_file_oom(void **state)
+{
+	const char *name = "names-of-this-length.list";
+	struct result r;
+	char *text;
+
+	text = xasprintf("table <x> file \"%s\"\npass from <x>\n", name);
+	fail_malloc_size = strlen(name) + 1; /* its copies, and only them */
+	parse(&r, text);
+	fail_malloc_size = 0;
+	assert_string_equal(r.msgs, "t.rules: error: out of memory\n");
+	assert_int_equal(r.d.errors, 1);
+	assert_int_equal(r.rc, -1);
+	result_free(&r);
+	free(text);
 }
 
 static void test_missing_table_file(void **state)
@@ -1823,6 +1845,7 @@ int main(void)
 		cmocka_unit_test(test_set_malformed),
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_table_file_cwd),
+		cmocka_unit_test(test_table_file_oom),
 		cmocka_unit_test(test_missing_table_file),
 		cmocka_unit_test(test_missing_rules_file),
 		cmocka_unit_test(test_unused_table),

@@ -1055,18 +1055,21 @@ static void parse_table_lines(struct parser *sub, struct pc_prefix_list *list)
 }
 
 /* The path of a table file named by the token: relative to the rules
- * file. Returns the path (owned by the policy) or NULL, reported. */
+ * file. Returns the path (owned by the policy), or NULL when out of
+ * memory, which it reports. */
 static const char *table_file_path(struct parser *p, const struct pc_token *st, char **rel)
 {
+	const char *file = NULL;
 	char *path;
 
 	*rel = strndup(st->text, st->len);
-	if (!*rel) {
-		oom(p);
-		return NULL;
+	if (*rel) {
+		path = (*rel)[0] != '/' && p->dir ? path_join(p->dir, *rel) : strdup(*rel);
+		file = add_file(p->pol, path);
 	}
-	path = (*rel)[0] != '/' && p->dir ? path_join(p->dir, *rel) : strdup(*rel);
-	return add_file(p->pol, path);
+	if (!file)
+		oom(p);
+	return file;
 }
 
 static void parse_table_file(struct parser *p, const struct pc_token *st,
@@ -1079,7 +1082,6 @@ static void parse_table_file(struct parser *p, const struct pc_token *st,
 	sub.file = table_file_path(p, st, &rel);
 	if (!sub.file) {
 		free(rel);
-		oom(p);
 		return;
 	}
 	if (pc_source_read(sub.file, &src, why, sizeof(why))) {
