@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compiler.h"
@@ -1725,6 +1727,56 @@ static void test_source_limits(void **state)
 	tmp_cleanup(&t);
 }
 
+/* Read n bytes through a pipe, written by a child, with a cap of max. */
+static int read_pipe(size_t n, size_t max, struct pc_source *src, char *why, size_t whysize)
+{
+	static const char chunk[4096] = { 0 };
+	int pipefd[2], rc, status;
+	pid_t pid;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		close(pipefd[0]);
+		while (n) {
+			ssize_t w = write(pipefd[1], chunk, n < sizeof(chunk) ? n : sizeof(chunk));
+
+			if (w <= 0)
+				_exit(1); /* the reader stopped early: EPIPE */
+			n -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	rc = pc_source_read_fd(pipefd[0], max, src, why, whysize);
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return rc;
+}
+
+/* A pipe (standard input) has no size to check first: it is read up to
+ * the cap, and one byte more is an error, not a truncated policy. */
+static void test_source_cap_pipe(void **state)
+{
+	const size_t max = 1 << 20;
+	struct pc_source src;
+	char why[128];
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(read_pipe(max, max, &src, why, sizeof(why)), 0);
+	assert_int_equal(src.len, max);
+	pc_source_free(&src);
+
+	assert_int_equal(read_pipe(max + 1, max, &src, why, sizeof(why)), -1);
+	assert_string_equal(why, "larger than 1 MiB, the limit for a rules or table file");
+	assert_null(src.text);
+
+	assert_int_equal(read_pipe(3 * max, max, &src, why, sizeof(why)), -1);
+	assert_string_equal(why, "larger than 1 MiB, the limit for a rules or table file");
+	signal(SIGPIPE, SIG_DFL);
+}
+
 /* "-" is standard input, named <stdin>; its table files are relative to
  * the current directory. */
 static void test_stdin(void **state)
@@ -1867,6 +1919,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_dropped),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_source_limits),
+		cmocka_unit_test(test_source_cap_pipe),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_lint),
 	};
