@@ -64,10 +64,13 @@ void prog_seed_init(void)
 
 int prog_parse_policy(const char *text, struct pc_policy *p)
 {
-	struct pc_diag d = { .out = stderr };
+	struct pc_diag d = { 0 };
+	int err;
 
 	memset(p, 0, sizeof(*p));
-	if (pc_policy_parse_string("test", text, p, &d) != 0) {
+	err = pc_policy_parse_string("test", text, p, &d);
+	pc_diag_flush(stderr, &d);
+	if (err) {
 		printf("# the policy does not parse (errors on stderr)\n");
 		return -1;
 	}
@@ -76,7 +79,7 @@ int prog_parse_policy(const char *text, struct pc_policy *p)
 
 int prog_apply_policy(const struct pc_policy *p)
 {
-	struct pc_diag d = { .out = stderr };
+	struct pc_diag d = { 0 };
 	struct pc_compiled *c = calloc(1, sizeof(*c));
 	int err = -1;
 
@@ -91,6 +94,7 @@ int prog_apply_policy(const struct pc_policy *p)
 	if (err < 0)
 		printf("# pc_maps_apply: %s\n", strerror(-err));
 out:
+	pc_diag_flush(stderr, &d);
 	pc_compiled_free(c);
 	free(c);
 	return err;

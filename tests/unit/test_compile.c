@@ -73,7 +73,7 @@ struct build {
 	int parse_errors;
 	int compile_rc;
 	int compile_errors;
-	char *diag;     /* parser and compiler output, in order */
+	char *diag;     /* parser and compiler diagnostics, printed */
 	size_t diaglen;
 };
 
@@ -97,9 +97,6 @@ static void build_text_hook(struct build *b, const char *text, unsigned flags,
 	struct pc_diag d = { 0 };
 
 	memset(b, 0, sizeof(*b));
-	f = open_memstream(&b->diag, &b->diaglen);
-	assert_non_null(f);
-	d.out = f;
 	pc_policy_parse_string(FILE_NAME, text, &b->p, &d);
 	b->parse_errors = d.errors;
 	b->c = calloc(1, sizeof(*b->c));
@@ -112,6 +109,9 @@ static void build_text_hook(struct build *b, const char *text, unsigned flags,
 	} else {
 		b->compile_rc = -1;
 	}
+	f = open_memstream(&b->diag, &b->diaglen);
+	assert_non_null(f);
+	pc_diag_flush(f, &d);
 	fclose(f);
 }
 
@@ -1650,8 +1650,8 @@ static void test_reject_verdict(void **state)
 
 /* ---- out of memory ------------------------------------------------------ */
 
-/* Said through the diagnostics, which may have no stream (it used to be
- * written to d->out, and crashed when that was NULL). */
+/* Said through the diagnostics (it used to be written to a stream of
+ * theirs, and crashed when there was none). */
 static void test_out_of_memory(void **state)
 {
 	struct pc_compiled *c = calloc(1, sizeof(*c));

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compiler.h"
@@ -28,10 +30,23 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* The test binary's malloc takes the place of the C library's, to fail
+ * when asked: every call, or those of one size (realloc is left alone). */
+extern void *__libc_malloc(size_t size);
+static bool fail_malloc;
+static size_t fail_malloc_size; /* 0: none */
+
+void *malloc(size_t size)
+{
+	if (fail_malloc || (fail_malloc_size && size == fail_malloc_size))
+		return NULL;
+	return __libc_malloc(size);
+}
+
 struct result {
 	struct pc_policy pol;
 	struct pc_diag d;
-	char *msgs; /* everything written to d.out */
+	char *msgs; /* the diagnostics, as pc_diag_print writes them */
 	int rc;
 };
 
@@ -42,19 +57,36 @@ static void result_free(struct result *r)
 	r->msgs = NULL;
 }
 
+static char *diag_printed(const struct pc_diag *d)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	assert_non_null(f);
+	pc_diag_print(f, d);
+	fclose(f);
+	return s;
+}
+
+/* The diagnostics printed, as the commands print them; the list is then
+ * freed, the counts kept. */
+static char *diag_take(struct pc_diag *d)
+{
+	char *s = diag_printed(d);
+
+	pc_diag_free(d);
+	return s;
+}
+
 static void parse_with(struct result *r, const char *name, const char *text, const char *file)
 {
-	size_t len = 0;
-
 	memset(r, 0, sizeof(*r));
-	r->d.out = open_memstream(&r->msgs, &len);
-	assert_non_null(r->d.out);
 	if (file)
 		r->rc = pc_policy_parse_file(file, &r->pol, &r->d);
 	else
 		r->rc = pc_policy_parse_string(name, text, &r->pol, &r->d);
-	fclose(r->d.out);
-	r->d.out = NULL;
+	r->msgs = diag_take(&r->d);
 }
 
 static void parse(struct result *r, const char *text)
@@ -359,25 +391,24 @@ static void test_diag_format(void **state)
 {
 	struct pc_loc loc = { "f.rules", 3, 7 }, noline = { "f.rules", 0, 0 };
 	struct pc_diag d = { 0 };
-	char *s = NULL;
-	size_t len;
+	char *s;
 
-	d.out = open_memstream(&s, &len);
-	pc_diag_error(&d, &loc, "bad '%s'", "x");
 	pc_diag_warning(&d, &loc, "meh %d", 1);
-	pc_diag_error(&d, &noline, "cannot read");
-	fclose(d.out);
-	assert_string_equal(s, "f.rules:3:7: error: bad 'x'\n"
-			       "f.rules:3:7: warning: meh 1\n"
-			       "f.rules: error: cannot read\n");
-	assert_int_equal(d.errors, 2);
-	assert_int_equal(d.warnings, 1);
+	s = diag_take(&d);
+	assert_string_equal(s, "f.rules:3:7: warning: meh 1\n");
 	free(s);
 
-	/* No output stream: only counted. */
-	d.out = NULL;
-	pc_diag_error(&d, &loc, "x");
+	pc_diag_error(&d, &loc, "bad '%s'", "x");
+	pc_diag_error(&d, &noline, "cannot read");
+	pc_diag_error(&d, NULL, "out of %s", "memory");
+	s = diag_take(&d);
+	/* About the whole file first, about no file last. */
+	assert_string_equal(s, "f.rules: error: cannot read\n"
+			       "f.rules:3:7: error: bad 'x'\n"
+			       "error: out of memory\n");
 	assert_int_equal(d.errors, 3);
+	assert_int_equal(d.warnings, 1);
+	free(s);
 }
 
 /* ---- parsing: the happy paths ------------------------------------------- */
@@ -859,6 +890,25 @@ static void test_table_file_cwd(void **state)
 	tmp_cleanup(&t);
 }
 
+/* Out of memory for a table file's name: said once (it used to be
+ * reported both where the name is made and where it is used). */
+static void test_table_file_oom(void **state)
+{
+	const char *name = "names-of-this-length.list";
+	struct result r;
+	char *text;
+
+	text = xasprintf("table <x> file \"%s\"\npass from <x>\n", name);
+	fail_malloc_size = strlen(name) + 1; /* its copies, and only them */
+	parse(&r, text);
+	fail_malloc_size = 0;
+	assert_string_equal(r.msgs, "t.rules: error: out of memory\n");
+	assert_int_equal(r.d.errors, 1);
+	assert_int_equal(r.rc, -1);
+	result_free(&r);
+	free(text);
+}
+
 static void test_missing_table_file(void **state)
 {
 	struct tmpdir t;
@@ -1244,7 +1294,9 @@ static void test_errors(void **state)
 	}
 }
 
-/* Every error in a file is reported, and parsing picks up after each. */
+/* Every error in a file is reported, and parsing picks up after each;
+ * they are printed in the order of the file, although table references
+ * are resolved at the end. */
 static void test_many_errors(void **state)
 {
 	struct result r;
@@ -1269,6 +1321,7 @@ static void test_many_errors(void **state)
 		"t.rules:2:7: error: table <relays> is already defined at 1:7\n"
 		"t.rules:3:1: error: unknown statement 'foo'; expected table, set, pass, block, monitor, reject or limit\n"
 		"t.rules:4:12: error: unknown protocol 'icmp'; only tcp and udp are subject to rules\n"
+		"t.rules:4:22: error: table <nope> is not defined\n"
 		"t.rules:4:37: error: port '70000' is out of range; expected 0..65535\n"
 		"t.rules:6:1: error: unexpected 'block'; expected '}' to close '{' at 5:11\n"
 		"t.rules:6:18: error: 'rate' on a 'block' rule; only limit rules take a rate\n"
@@ -1277,8 +1330,7 @@ static void test_many_errors(void **state)
 		"t.rules:9:17: error: 'from' must come before 'to'; clauses go in the order proto, from, to, log, rate, burst\n"
 		"t.rules:10:15: error: invalid value 'drop' for 'set malformed'; expected block or pass\n"
 		"t.rules:11:6: error: unterminated string; expected '\"' before end of line\n"
-		"t.rules:12:14: error: empty port list; expected at least one port or range\n"
-		"t.rules:4:22: error: table <nope> is not defined\n");
+		"t.rules:12:14: error: empty port list; expected at least one port or range\n");
 	assert_int_equal(r.d.errors, 15);
 	assert_int_equal(r.d.warnings, 0);
 	assert_int_equal(r.rc, -1);
@@ -1313,9 +1365,42 @@ static void test_diag_accumulates(void **state)
 	assert_int_equal(pc_policy_parse_string("b", "pass\n", &p, &d), 0);
 	pc_policy_free(&p);
 	assert_int_equal(d.errors, 1);
+	pc_diag_free(&d);
 }
 
 /* ---- printing ----------------------------------------------------------- */
+
+/* The printer prints the lists as the policy keeps them, sorted, and so
+ * needs no copies: it used to sort a copy of each list and port set, and
+ * printed "{ }" or no ports at all when that copy could not be made. Its
+ * one allocation is its growing buffer (realloc). */
+static void test_print_needs_no_copies(void **state)
+{
+	static char buf[4096];
+	struct result r;
+	char *want;
+	FILE *f;
+
+	parse(&r, "table <t> { 192.0.2.9, 2001:db8::1, 192.0.2.1 }\n"
+		  "pass from { 198.51.100.2, 198.51.100.1 } to port { 587, 25, 465, 25 }\n"
+		  "block from <t>\n");
+	assert_int_equal(r.rc, 0);
+	want = print_str(&r.pol);
+	assert_string_equal(want, "table <t> { 192.0.2.1, 192.0.2.9, 2001:db8::1 }\n"
+				  "set malformed block\n"
+				  "pass from { 198.51.100.1, 198.51.100.2 } to port { 25, 465, 587 }\n"
+				  "block from <t>\n");
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer to allocate */
+	fail_malloc = true;
+	pc_policy_print(f, &r.pol);
+	fail_malloc = false;
+	fclose(f);
+	assert_string_equal(buf, want);
+	free(want);
+	result_free(&r);
+}
 
 static void test_print_tables(void **state)
 {
@@ -1453,18 +1538,6 @@ static void test_keywords(void **state)
 }
 
 /* ---- diagnostics, collected --------------------------------------------- */
-
-static char *diag_printed(const struct pc_diag *d)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	assert_non_null(f);
-	pc_diag_print(f, d);
-	fclose(f);
-	return s;
-}
 
 /* Sorted by file (in the order files first appear), line, column, then
  * the order found; diagnostics about no file last. */
@@ -1654,6 +1727,56 @@ static void test_source_limits(void **state)
 	tmp_cleanup(&t);
 }
 
+/* Read n bytes through a pipe, written by a child, with a cap of max. */
+static int read_pipe(size_t n, size_t max, struct pc_source *src, char *why, size_t whysize)
+{
+	static const char chunk[4096] = { 0 };
+	int pipefd[2], rc, status;
+	pid_t pid;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		close(pipefd[0]);
+		while (n) {
+			ssize_t w = write(pipefd[1], chunk, n < sizeof(chunk) ? n : sizeof(chunk));
+
+			if (w <= 0)
+				_exit(1); /* the reader stopped early: EPIPE */
+			n -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	rc = pc_source_read_fd(pipefd[0], max, src, why, whysize);
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return rc;
+}
+
+/* A pipe (standard input) has no size to check first: it is read up to
+ * the cap, and one byte more is an error, not a truncated policy. */
+static void test_source_cap_pipe(void **state)
+{
+	const size_t max = 1 << 20;
+	struct pc_source src;
+	char why[128];
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(read_pipe(max, max, &src, why, sizeof(why)), 0);
+	assert_int_equal(src.len, max);
+	pc_source_free(&src);
+
+	assert_int_equal(read_pipe(max + 1, max, &src, why, sizeof(why)), -1);
+	assert_string_equal(why, "larger than 1 MiB, the limit for a rules or table file");
+	assert_null(src.text);
+
+	assert_int_equal(read_pipe(3 * max, max, &src, why, sizeof(why)), -1);
+	assert_string_equal(why, "larger than 1 MiB, the limit for a rules or table file");
+	signal(SIGPIPE, SIG_DFL);
+}
+
 /* "-" is standard input, named <stdin>; its table files are relative to
  * the current directory. */
 static void test_stdin(void **state)
@@ -1690,16 +1813,13 @@ static void test_stdin(void **state)
 static char *lint_msgs(const char *text)
 {
 	struct result r;
-	char *s = NULL;
-	size_t len = 0;
+	char *s;
 
 	parse(&r, text);
 	if (r.rc)
 		fail_msg("does not parse:\n%s\n%s", text, r.msgs);
-	r.d.out = open_memstream(&s, &len);
-	assert_non_null(r.d.out);
 	pc_policy_lint(&r.pol, &r.d);
-	fclose(r.d.out);
+	s = diag_take(&r.d);
 	result_free(&r);
 	return s;
 }
@@ -1777,6 +1897,7 @@ int main(void)
 		cmocka_unit_test(test_set_malformed),
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_table_file_cwd),
+		cmocka_unit_test(test_table_file_oom),
 		cmocka_unit_test(test_missing_table_file),
 		cmocka_unit_test(test_missing_rules_file),
 		cmocka_unit_test(test_unused_table),
@@ -1787,6 +1908,7 @@ int main(void)
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_null_diag),
 		cmocka_unit_test(test_diag_accumulates),
+		cmocka_unit_test(test_print_needs_no_copies),
 		cmocka_unit_test(test_print_tables),
 		cmocka_unit_test(test_rule_format_truncates),
 		cmocka_unit_test(test_roundtrip),
@@ -1797,6 +1919,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_dropped),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_source_limits),
+		cmocka_unit_test(test_source_cap_pipe),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_lint),
 	};

@@ -389,9 +389,11 @@ static int setup(void **state)
 	size_t i;
 
 	for (i = 0; i < NPOLICY; i++) {
-		struct pc_diag d = { .out = stderr };
+		struct pc_diag d = { 0 };
+		int err = pc_policy_parse_string("test", policies[i], &parsed[i], &d);
 
-		if (pc_policy_parse_string("test", policies[i], &parsed[i], &d) != 0) {
+		pc_diag_flush(stderr, &d);
+		if (err) {
 			fprintf(stderr, "policy %zu does not parse\n", i);
 			return -1;
 		}

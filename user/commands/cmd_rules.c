@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include "commands.h"
+#include "rules_file.h"
 
 struct rules_config {
 	bool builtin;
@@ -14,23 +15,28 @@ static const struct pc_option rules_options[] = {
 	{ 0 },
 };
 
+static int print_default_policy(void)
+{
+	struct pc_policy policy = { 0 };
+	struct pc_diag d = { 0 };
+	int err = pc_parse_rules_file(NULL, &policy, &d);
+
+	pc_diag_flush(stderr, &d);
+	if (!err)
+		pc_policy_print(stdout, &policy);
+	pc_policy_free(&policy);
+	return err ? PC_EXIT_FAIL : PC_EXIT_OK;
+}
+
 static int run_rules(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct rules_config *cfg = config;
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = PC_LOADED_INIT;
-	struct pc_diag d = { .out = stderr };
 	int lock = -1, err, ret;
 
-	if (cfg->builtin) {
-		if (pc_policy_parse_string("<default>", pc_default_policy, &policy, &d)) {
-			pc_policy_free(&policy);
-			return PC_EXIT_FAIL;
-		}
-		pc_policy_print(stdout, &policy);
-		pc_policy_free(&policy);
-		return PC_EXIT_OK;
-	}
+	if (cfg->builtin)
+		return print_default_policy();
 	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
 	if (ret)
 		return ret;

@@ -13,15 +13,18 @@ const char *pc_rules_file_name(const char *path)
 	return strcmp(path, "-") ? path : PC_STDIN_NAME;
 }
 
+int pc_parse_rules_file(const char *path, struct pc_policy *p, struct pc_diag *d)
+{
+	if (path)
+		return pc_policy_parse_file(path, p, d);
+	return pc_policy_parse_string(pc_rules_file_name(path), pc_default_policy, p, d);
+}
+
 int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c)
 {
 	struct pc_diag d = { 0 };
-	int err;
+	int err = pc_parse_rules_file(path, p, &d);
 
-	if (path)
-		err = pc_policy_parse_file(path, p, &d);
-	else
-		err = pc_policy_parse_string(pc_rules_file_name(path), pc_default_policy, p, &d);
 	/* The parser leaves out what it could not read; compiling the rest
 	 * still reports what it would refuse, so that one pass shows all. */
 	if (pc_compile(p, c, &d, 0))

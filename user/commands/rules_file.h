@@ -6,6 +6,10 @@
 #include "compiler.h"
 #include "policy.h"
 
+/* Parse a rules file ("-": standard input; NULL: the built-in default),
+ * reporting to d; as pc_policy_parse_file. */
+int pc_parse_rules_file(const char *path, struct pc_policy *p, struct pc_diag *d);
+
 /* Parse and compile a rules file ("-": standard input; NULL: the built-in
  * default). Every diagnostic goes to stderr, sorted, warnings only when
  * there is no error. Returns PC_EXIT_OK, or PC_EXIT_USAGE with p and c

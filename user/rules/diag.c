@@ -62,12 +62,6 @@ static void report(struct pc_diag *d, const struct pc_loc *loc, enum pc_diag_kin
 		d->errors++;
 	else
 		d->warnings++;
-	if (d->out) {
-		print_place(d->out, &e.loc, kind);
-		vfprintf(d->out, fmt, ap);
-		fputc('\n', d->out);
-		return;
-	}
 	e.text = vformat(fmt, ap);
 	if (!e.text || pc_array_push(&d->list, e)) {
 		free(e.text);
@@ -174,6 +168,12 @@ void pc_diag_print(FILE *out, const struct pc_diag *d)
 	if (d->lost)
 		fprintf(out, "error: out of memory: %zu more diagnostic%s not shown\n", d->lost,
 			d->lost == 1 ? "" : "s");
+}
+
+void pc_diag_flush(FILE *out, struct pc_diag *d)
+{
+	pc_diag_print(out, d);
+	pc_diag_free(d);
 }
 
 void pc_diag_free(struct pc_diag *d)

@@ -24,11 +24,9 @@ void pc_lex_init(struct pc_lexer *lx, const char *src, size_t len)
 	lx->bol = true;
 }
 
-void pc_lex_next(struct pc_lexer *lx, struct pc_token *t)
+/* Blanks and comments; \r too, so that CRLF files read the same. */
+static void skip_blanks(struct pc_lexer *lx)
 {
-	const char *s;
-
-	/* Blanks and comments; \r too, so that CRLF files read the same. */
 	while (lx->p < lx->end) {
 		char c = *lx->p;
 
@@ -41,7 +39,75 @@ void pc_lex_next(struct pc_lexer *lx, struct pc_token *t)
 			break;
 		}
 	}
+}
 
+/* The kind of a token of one byte; a byte that starts none is BADCHAR. */
+static enum pc_tok_kind punct_kind(char c)
+{
+	switch (c) {
+	case '{':
+		return PC_TOK_LBRACE;
+	case '}':
+		return PC_TOK_RBRACE;
+	case '<':
+		return PC_TOK_LT;
+	case '>':
+		return PC_TOK_GT;
+	case '!':
+		return PC_TOK_BANG;
+	case ',':
+		return PC_TOK_COMMA;
+	default:
+		return PC_TOK_BADCHAR;
+	}
+}
+
+static void lex_newline(struct pc_lexer *lx, struct pc_token *t)
+{
+	t->kind = PC_TOK_NEWLINE;
+	t->len = 1;
+	lx->p++;
+	lx->line++;
+	lx->line_start = lx->p;
+	lx->bol = true;
+}
+
+/* A string ends at its closing quote on the same line; without one it is
+ * BADSTRING, up to the end of the line. */
+static void lex_string(struct pc_lexer *lx, struct pc_token *t)
+{
+	const char *s = lx->p, *q = s + 1;
+
+	while (q < lx->end && *q != '"' && *q != '\n')
+		q++;
+	if (q < lx->end && *q == '"') {
+		t->kind = PC_TOK_STRING;
+		t->text = s + 1;
+		t->len = (size_t)(q - s - 1);
+		lx->p = q + 1;
+	} else {
+		t->kind = PC_TOK_BADSTRING;
+		t->len = (size_t)(q - s);
+		lx->p = q;
+	}
+}
+
+static void lex_word(struct pc_lexer *lx, struct pc_token *t)
+{
+	const char *q = lx->p;
+
+	while (q < lx->end && pc_lex_word_char((unsigned char)*q))
+		q++;
+	t->kind = PC_TOK_WORD;
+	t->len = (size_t)(q - lx->p);
+	lx->p = q;
+}
+
+void pc_lex_next(struct pc_lexer *lx, struct pc_token *t)
+{
+	const char *s;
+
+	skip_blanks(lx);
 	s = lx->p;
 	t->text = s;
 	t->len = 0;
@@ -52,69 +118,17 @@ void pc_lex_next(struct pc_lexer *lx, struct pc_token *t)
 
 	if (s == lx->end) {
 		t->kind = PC_TOK_EOF;
-		return;
-	}
-
-	switch (*s) {
-	case '\n':
-		t->kind = PC_TOK_NEWLINE;
+	} else if (*s == '\n') {
+		lex_newline(lx, t);
+	} else if (*s == '"') {
+		lex_string(lx, t);
+	} else if (pc_lex_word_char((unsigned char)*s)) {
+		lex_word(lx, t);
+	} else {
+		t->kind = punct_kind(*s);
 		t->len = 1;
 		lx->p++;
-		lx->line++;
-		lx->line_start = lx->p;
-		lx->bol = true;
-		return;
-	case '{':
-		t->kind = PC_TOK_LBRACE;
-		break;
-	case '}':
-		t->kind = PC_TOK_RBRACE;
-		break;
-	case '<':
-		t->kind = PC_TOK_LT;
-		break;
-	case '>':
-		t->kind = PC_TOK_GT;
-		break;
-	case '!':
-		t->kind = PC_TOK_BANG;
-		break;
-	case ',':
-		t->kind = PC_TOK_COMMA;
-		break;
-	case '"': {
-		const char *q = s + 1;
-
-		while (q < lx->end && *q != '"' && *q != '\n')
-			q++;
-		if (q < lx->end && *q == '"') {
-			t->kind = PC_TOK_STRING;
-			t->text = s + 1;
-			t->len = (size_t)(q - s - 1);
-			lx->p = q + 1;
-		} else {
-			t->kind = PC_TOK_BADSTRING;
-			t->len = (size_t)(q - s);
-			lx->p = q;
-		}
-		return;
 	}
-	default:
-		if (pc_lex_word_char((unsigned char)*s)) {
-			const char *q = s;
-
-			while (q < lx->end && pc_lex_word_char((unsigned char)*q))
-				q++;
-			t->kind = PC_TOK_WORD;
-			t->len = (size_t)(q - s);
-			lx->p = q;
-			return;
-		}
-		t->kind = PC_TOK_BADCHAR;
-		break;
-	}
-	t->len = 1;
-	lx->p++;
 }
 
 #define DESCRIBE_MAX 64

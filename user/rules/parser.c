@@ -612,50 +612,70 @@ struct rule_state {
 	bool port_ok;   /* 'port' may follow: 'to' had an address only */
 };
 
-/* SRC or DST: [!] any | <table> | address | { list } */
+/* "any", or one address or prefix; 1 if the word is not an address. */
+static int parse_addr_word(struct parser *p, struct pc_addr_spec *a)
+{
+	const struct pc_token *t = peek(p);
+	struct pc_token w;
+
+	if (word_is(t, PC_KW_ANY)) {
+		if (a->neg)
+			err(p, t, "'!%s' would never match; expected an address, prefix, <table> or { list } after '!'",
+			    kw(PC_KW_ANY));
+		next(p);
+		a->kind = PC_ADDR_ANY;
+		return 0;
+	}
+	if (keyword_like(t))
+		return 1;
+	w = next(p);
+	a->kind = PC_ADDR_LIST;
+	add_prefix_word(p, &w, &a->list);
+	return 0;
+}
+
+/* <name>, recorded in the rule's references to resolve at the end. */
+static int parse_addr_table(struct parser *p, struct pc_addr_spec *a, int dir,
+			    struct rule_state *rs)
+{
+	struct ref *r = &rs->refs[rs->nrefs];
+
+	a->kind = PC_ADDR_TABLE;
+	a->table = -1;
+	if (parse_table_name(p, r->name, &r->loc) < 0)
+		return -1;
+	r->dir = dir;
+	if (r->name[0])
+		rs->nrefs++;
+	return 0;
+}
+
+static int parse_addr_list(struct parser *p, struct pc_addr_spec *a)
+{
+	struct prefix_item_ctx ictx = { &a->list, false };
+	struct pc_token open = *peek(p);
+	size_t n;
+
+	a->kind = PC_ADDR_LIST;
+	if (parse_list(p, prefix_item, &ictx, "an address, prefix", &n) < 0)
+		return -1;
+	if (!n)
+		err(p, &open, "empty address list; expected at least one address or prefix");
+	return 0;
+}
+
+/* SRC or DST: [!] any | <table> | address | { list }; 1 if none starts
+ * here. */
 static int parse_addr_value(struct parser *p, struct pc_addr_spec *a, int dir,
 			    struct rule_state *rs)
 {
-	const struct pc_token *t = peek(p);
-	struct prefix_item_ctx ictx = { &a->list, false };
-	struct pc_token open, w;
-	struct ref *r;
-	size_t n;
-
-	switch (t->kind) {
+	switch (peek(p)->kind) {
 	case PC_TOK_WORD:
-		if (word_is(t, PC_KW_ANY)) {
-			if (a->neg)
-				err(p, t, "'!%s' would never match; expected an address, prefix, <table> or { list } after '!'",
-				    kw(PC_KW_ANY));
-			next(p);
-			a->kind = PC_ADDR_ANY;
-			return 0;
-		}
-		if (keyword_like(t))
-			return 1;
-		w = next(p);
-		a->kind = PC_ADDR_LIST;
-		add_prefix_word(p, &w, &a->list);
-		return 0;
+		return parse_addr_word(p, a);
 	case PC_TOK_LT:
-		r = &rs->refs[rs->nrefs];
-		a->kind = PC_ADDR_TABLE;
-		a->table = -1;
-		if (parse_table_name(p, r->name, &r->loc) < 0)
-			return -1;
-		r->dir = dir;
-		if (r->name[0])
-			rs->nrefs++;
-		return 0;
+		return parse_addr_table(p, a, dir, rs);
 	case PC_TOK_LBRACE:
-		open = *t;
-		a->kind = PC_ADDR_LIST;
-		if (parse_list(p, prefix_item, &ictx, "an address, prefix", &n) < 0)
-			return -1;
-		if (!n)
-			err(p, &open, "empty address list; expected at least one address or prefix");
-		return 0;
+		return parse_addr_list(p, a);
 	default:
 		return 1;
 	}
@@ -1055,18 +1075,21 @@ static void parse_table_lines(struct parser *sub, struct pc_prefix_list *list)
 }
 
 /* The path of a table file named by the token: relative to the rules
- * file. Returns the path (owned by the policy) or NULL, reported. */
+ * file. Returns the path (owned by the policy), or NULL when out of
+ * memory, which it reports. */
 static const char *table_file_path(struct parser *p, const struct pc_token *st, char **rel)
 {
+	const char *file = NULL;
 	char *path;
 
 	*rel = strndup(st->text, st->len);
-	if (!*rel) {
-		oom(p);
-		return NULL;
+	if (*rel) {
+		path = (*rel)[0] != '/' && p->dir ? path_join(p->dir, *rel) : strdup(*rel);
+		file = add_file(p->pol, path);
 	}
-	path = (*rel)[0] != '/' && p->dir ? path_join(p->dir, *rel) : strdup(*rel);
-	return add_file(p->pol, path);
+	if (!file)
+		oom(p);
+	return file;
 }
 
 static void parse_table_file(struct parser *p, const struct pc_token *st,
@@ -1079,7 +1102,6 @@ static void parse_table_file(struct parser *p, const struct pc_token *st,
 	sub.file = table_file_path(p, st, &rel);
 	if (!sub.file) {
 		free(rel);
-		oom(p);
 		return;
 	}
 	if (pc_source_read(sub.file, &src, why, sizeof(why))) {

@@ -86,7 +86,18 @@ struct pc_rule_ast {
 #define PC_FAMILIES_V6 0x2
 #define PC_FAMILIES_ALL (PC_FAMILIES_V4 | PC_FAMILIES_V6)
 
-/* The _cap fields are for pc_array_reserve (growable_array.h). */
+/*
+ * A policy, as the parser makes it or pc_maps_read_policy reads it back.
+ *
+ * Invariant: every prefix list (a table's prefixes, an inline list) is
+ * sorted by pc_prefix_cmp, and every port list by lo then hi, without
+ * repeats (pc_prefix_list_sort_unique, pc_port_list_sort_unique). Whatever
+ * builds or edits a policy keeps it so: the printer prints the lists as
+ * they are, and the compiler and the lint compare them member by member,
+ * so that equal policies print, compare and digest alike.
+ *
+ * The _cap fields are for pc_array_reserve (growable_array.h).
+ */
 struct pc_policy {
 	struct pc_table *tables;
 	size_t ntables, tables_cap;
@@ -117,14 +128,11 @@ struct pc_diag_list {
 	size_t n, cap;
 };
 
-/* Where diagnostics go. With out NULL (the usual way) they are collected
- * in list, to be printed sorted with pc_diag_print and freed with
- * pc_diag_free. With out set, each is written there at once, in the order
- * found, and not kept (for tests and quick tools). Either way they are
- * counted. The file names that entries point to must outlive the diag:
- * they are owned by the policy (struct pc_policy.files). */
+/* Where diagnostics go: collected in list, to be printed once, sorted,
+ * with pc_diag_print and freed with pc_diag_free. They are also counted.
+ * The file names that entries point to must outlive the diag: they are
+ * owned by the policy (struct pc_policy.files). */
 struct pc_diag {
-	FILE *out;
 	int errors;
 	int warnings;
 	struct pc_diag_list list;
@@ -140,7 +148,10 @@ void pc_diag_warning(struct pc_diag *d, const struct pc_loc *loc, const char *fm
  * found breaking ties. Once there is any error, warnings are left out:
  * they would bury it. */
 void pc_diag_print(FILE *out, const struct pc_diag *d);
+/* Free the collected diagnostics; the counts stay. */
 void pc_diag_free(struct pc_diag *d);
+/* Print, then free. */
+void pc_diag_flush(FILE *out, struct pc_diag *d);
 
 /* The built-in policy, used when none is given. */
 extern const char pc_default_policy[];
@@ -158,7 +169,8 @@ int pc_policy_parse_string(const char *name, const char *text, struct pc_policy 
 void pc_policy_free(struct pc_policy *p);
 
 /* Print in canonical form: parsing the output gives the same policy, and
- * printing that again gives the same text. */
+ * printing that again gives the same text. The lists are printed in their
+ * order, which the invariant above makes canonical. */
 void pc_policy_print(FILE *out, const struct pc_policy *p);
 /* One rule on one line, without a newline, as in pc_policy_print. */
 void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r);

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Printing a policy in canonical form: tables, address lists and ports
- * sorted and de-duplicated, defaults left out. Parsing the output and
- * printing it again gives the same text.
+ * Printing a policy in canonical form, defaults left out. Parsing the
+ * output and printing it again gives the same text. The lists are printed
+ * as they are: a policy keeps them sorted and without repeats (policy.h).
  */
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "growable_array.h"
 #include "keywords.h"
@@ -42,23 +41,6 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* A sorted, de-duplicated copy; NULL (and 0) when empty or out of memory. */
-static struct pc_prefix *sorted_prefixes(const struct pc_prefix_list *l, size_t *n)
-{
-	struct pc_prefix_list copy = { .n = l->n };
-
-	*n = 0;
-	if (!l->n)
-		return NULL;
-	copy.v = malloc(l->n * sizeof(*copy.v));
-	if (!copy.v)
-		return NULL;
-	memcpy(copy.v, l->v, l->n * sizeof(*copy.v));
-	pc_prefix_list_sort_unique(&copy);
-	*n = copy.n;
-	return copy.v;
-}
-
 static void sb_prefix(struct sb *b, const struct pc_prefix *p)
 {
 	char buf[64];
@@ -67,11 +49,19 @@ static void sb_prefix(struct sb *b, const struct pc_prefix *p)
 	sb_printf(b, "%s", buf);
 }
 
+/* The members on one line, each after ' ' or ', ' (for "{ ... }"). */
+static void sb_prefixes(struct sb *b, const struct pc_prefix_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		sb_printf(b, "%s", i ? ", " : " ");
+		sb_prefix(b, &l->v[i]);
+	}
+}
+
 static void sb_addr(struct sb *b, const struct pc_policy *p, const struct pc_addr_spec *a)
 {
-	struct pc_prefix *v;
-	size_t n, i;
-
 	if (a->neg)
 		sb_printf(b, "!");
 	switch (a->kind) {
@@ -85,18 +75,13 @@ static void sb_addr(struct sb *b, const struct pc_policy *p, const struct pc_add
 			sb_printf(b, "<?>");
 		break;
 	case PC_ADDR_LIST:
-		v = sorted_prefixes(&a->list, &n);
-		if (n == 1) {
-			sb_prefix(b, &v[0]);
+		if (a->list.n == 1) {
+			sb_prefix(b, &a->list.v[0]);
 		} else {
 			sb_printf(b, "{");
-			for (i = 0; i < n; i++) {
-				sb_printf(b, "%s", i ? ", " : " ");
-				sb_prefix(b, &v[i]);
-			}
+			sb_prefixes(b, &a->list);
 			sb_printf(b, " }");
 		}
-		free(v);
 		break;
 	}
 }
@@ -109,27 +94,20 @@ static void sb_port(struct sb *b, const struct pc_port_range *r)
 		sb_printf(b, "%u:%u", r->lo, r->hi);
 }
 
-static void sb_ports(struct sb *b, const struct pc_rule_ast *r)
+static void sb_ports(struct sb *b, const struct pc_port_list *l)
 {
-	struct pc_port_list copy = { .n = r->ports.n };
 	size_t i;
 
-	if (r->ports.n == 1) {
-		sb_port(b, &r->ports.v[0]);
+	if (l->n == 1) {
+		sb_port(b, &l->v[0]);
 		return;
 	}
-	copy.v = malloc(r->ports.n * sizeof(*copy.v));
-	if (!copy.v)
-		return;
-	memcpy(copy.v, r->ports.v, r->ports.n * sizeof(*copy.v));
-	pc_port_list_sort_unique(&copy);
 	sb_printf(b, "{");
-	for (i = 0; i < copy.n; i++) {
+	for (i = 0; i < l->n; i++) {
 		sb_printf(b, "%s", i ? ", " : " ");
-		sb_port(b, &copy.v[i]);
+		sb_port(b, &l->v[i]);
 	}
 	sb_printf(b, " }");
-	free(copy.v);
 }
 
 static void sb_protos(struct sb *b, unsigned protos)
@@ -163,7 +141,7 @@ static void sb_rule(struct sb *b, const struct pc_policy *p, const struct pc_rul
 		}
 		if (r->ports.n) {
 			sb_printf(b, " %s ", pc_keyword_name(PC_KW_PORT));
-			sb_ports(b, r);
+			sb_ports(b, &r->ports);
 		}
 	}
 	if (r->log)
@@ -189,27 +167,22 @@ void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const str
 
 static void sb_table(struct sb *b, const struct pc_table *t)
 {
-	struct pc_prefix *v;
-	size_t n, i;
+	const struct pc_prefix_list *l = &t->prefixes;
+	size_t i;
 
-	v = sorted_prefixes(&t->prefixes, &n);
 	sb_printf(b, "%s <%s> {", pc_keyword_name(PC_KW_TABLE), t->name);
-	if (n > PC_PRINT_INLINE_MAX) {
+	if (l->n > PC_PRINT_INLINE_MAX) {
 		sb_printf(b, "\n");
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < l->n; i++) {
 			sb_printf(b, "\t");
-			sb_prefix(b, &v[i]);
-			sb_printf(b, "%s\n", i + 1 < n ? "," : "");
+			sb_prefix(b, &l->v[i]);
+			sb_printf(b, "%s\n", i + 1 < l->n ? "," : "");
 		}
 		sb_printf(b, "}\n");
 	} else {
-		for (i = 0; i < n; i++) {
-			sb_printf(b, "%s", i ? ", " : " ");
-			sb_prefix(b, &v[i]);
-		}
+		sb_prefixes(b, l);
 		sb_printf(b, " }\n");
 	}
-	free(v);
 }
 
 void pc_policy_print(FILE *out, const struct pc_policy *p)

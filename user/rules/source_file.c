@@ -15,15 +15,16 @@ struct bytes {
 	size_t n, cap;
 };
 
-static int too_big(char *why, size_t whysize)
+static int too_big(size_t max, char *why, size_t whysize)
 {
-	snprintf(why, whysize, "larger than %d MiB, the limit for a rules or table file",
-		 PC_SOURCE_MAX_MIB);
+	snprintf(why, whysize, "larger than %zu MiB, the limit for a rules or table file",
+		 max >> 20);
 	return -1;
 }
 
-/* Read fd to its end, but never more than PC_SOURCE_MAX bytes. */
-static int read_capped(int fd, size_t hint, struct pc_source *out, char *why, size_t whysize)
+/* Read fd to its end, but never more than max bytes. */
+static int read_capped(int fd, size_t hint, size_t max, struct pc_source *out, char *why,
+		       size_t whysize)
 {
 	struct bytes b = { 0 };
 	ssize_t got;
@@ -32,8 +33,8 @@ static int read_capped(int fd, size_t hint, struct pc_source *out, char *why, si
 		/* Room for one byte past the cap, to tell "at" from "over". */
 		size_t want = b.n + (hint > b.n ? hint - b.n : 65536) + 1;
 
-		if (want > PC_SOURCE_MAX + 2)
-			want = PC_SOURCE_MAX + 2;
+		if (want > max + 2)
+			want = max + 2;
 		if (pc_array_reserve((void **)&b.v, &b.cap, want, 1)) {
 			free(b.v);
 			snprintf(why, whysize, "%s", strerror(ENOMEM));
@@ -50,9 +51,9 @@ static int read_capped(int fd, size_t hint, struct pc_source *out, char *why, si
 		if (got == 0)
 			break;
 		b.n += (size_t)got;
-		if (b.n > PC_SOURCE_MAX) {
+		if (b.n > max) {
 			free(b.v);
-			return too_big(why, whysize);
+			return too_big(max, why, whysize);
 		}
 	}
 	b.v[b.n] = '\0';
@@ -83,18 +84,23 @@ int pc_source_read(const char *path, struct pc_source *out, char *why, size_t wh
 		snprintf(why, whysize, "not a regular file");
 		rc = -1;
 	} else if ((unsigned long long)st.st_size > PC_SOURCE_MAX) {
-		rc = too_big(why, whysize);
+		rc = too_big(PC_SOURCE_MAX, why, whysize);
 	} else {
-		rc = read_capped(fd, (size_t)st.st_size, out, why, whysize);
+		rc = read_capped(fd, (size_t)st.st_size, PC_SOURCE_MAX, out, why, whysize);
 	}
 	close(fd);
 	return rc;
 }
 
-int pc_source_read_stdin(struct pc_source *out, char *why, size_t whysize)
+int pc_source_read_fd(int fd, size_t max, struct pc_source *out, char *why, size_t whysize)
 {
 	memset(out, 0, sizeof(*out));
-	return read_capped(STDIN_FILENO, 0, out, why, whysize);
+	return read_capped(fd, 0, max, out, why, whysize);
+}
+
+int pc_source_read_stdin(struct pc_source *out, char *why, size_t whysize)
+{
+	return pc_source_read_fd(STDIN_FILENO, PC_SOURCE_MAX, out, why, whysize);
 }
 
 void pc_source_free(struct pc_source *s)

@@ -26,6 +26,9 @@ struct pc_source {
 int pc_source_read(const char *path, struct pc_source *out, char *why, size_t whysize);
 /* The same for standard input, which may be a pipe or a terminal. */
 int pc_source_read_stdin(struct pc_source *out, char *why, size_t whysize);
+/* Read any fd to its end, but no more than max bytes (a whole number of
+ * MiB): standard input reads with PC_SOURCE_MAX, the tests with less. */
+int pc_source_read_fd(int fd, size_t max, struct pc_source *out, char *why, size_t whysize);
 void pc_source_free(struct pc_source *s);
 
 #endif /* PC_SOURCE_FILE_H */
