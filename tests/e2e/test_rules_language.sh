@@ -77,6 +77,8 @@ check_rc "a policy with likely mistakes still checks out (exit 0)" 0 "$PC_BIN" a
 check_eq "... with a warning for each, in line order" "$ERR" \
 	"$D/warn.rules:2:1: warning: duplicate rule: the same as the rule at 1:1
 $D/warn.rules:3:1: warning: this rule is shadowed: the rule at 1:1 matches every packet it would, first"
+check_rc "with -q (errors only) it checks out too" 0 "$PC_BIN" apply --check "$D/warn.rules" -q
+check_eq "... and prints no warning" "$ERR" ""
 printf '# nothing yet\n' >"$D/empty.rules"
 check_rc "an empty policy checks out (exit 0)" 0 "$PC_BIN" apply --check "$D/empty.rules"
 check_eq "... with a warning" "$ERR" "$D/empty.rules: warning: the policy has no rules: every packet passes"

@@ -981,7 +981,8 @@ static void test_limit_port_items(void **state)
 	text = sbuf_close(&s);
 	expect_compile_errors(text, 0,
 			      FILE_NAME ":2:2: error: too many distinct ports and ranges: the limit is "
-					"1024\n");
+					"1024 (protocol, port or range) pairs, and a rule without 'proto' "
+					"names each of its ports for tcp and for udp\n");
 	free(text);
 }
 

@@ -22,7 +22,7 @@ int pc_parse_rules_file(const char *path, struct pc_policy *p, struct pc_diag *d
 
 int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c)
 {
-	struct pc_diag d = { 0 };
+	struct pc_diag d = { .errors_only = pc_verbosity < 0 };
 	int err = pc_parse_rules_file(path, p, &d);
 
 	/* The parser leaves out what it could not read; compiling the rest

@@ -212,7 +212,8 @@ static void add_item(struct pc_compiled *c, int proto, const struct pc_port_rang
 
 	if (k < 0 && c->hdr.nitems == PC_MAX_PORT_ITEMS) {
 		if (!*overflow)
-			pc_diag_error(d, &r->loc, "too many distinct ports and ranges: the limit is %d",
+			pc_diag_error(d, &r->loc,
+				      "too many distinct ports and ranges: the limit is %d (protocol, port or range) pairs, and a rule without 'proto' names each of its ports for tcp and for udp",
 				      PC_MAX_PORT_ITEMS);
 		*overflow = true;
 		return;

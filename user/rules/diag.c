@@ -131,9 +131,10 @@ static size_t file_rank(struct file_names *files, const char *f)
 	return pc_array_push(files, f) ? SIZE_MAX : i;
 }
 
+/* Warnings only when there is no error, and not when asked for errors only. */
 static bool shown(const struct pc_diag *d, const struct pc_diag_entry *e)
 {
-	return e->kind == PC_DIAG_ERROR || !d->errors;
+	return e->kind == PC_DIAG_ERROR || (!d->errors && !d->errors_only);
 }
 
 static void print_all(FILE *out, const struct pc_diag *d, const struct pc_diag_entry *v, size_t n)

@@ -133,6 +133,7 @@ struct pc_diag_list {
  * The file names that entries point to must outlive the diag: they are
  * owned by the policy (struct pc_policy.files). */
 struct pc_diag {
+	bool errors_only; /* print no warnings at all (portcullis -q) */
 	int errors;
 	int warnings;
 	struct pc_diag_list list;
