@@ -211,12 +211,33 @@ void expect_add(struct expect *e, const struct pc_ref_result *r, size_t len)
 	expect_add_packets(e, r, len, 1);
 }
 
+/* The reason the kernel must count a reference result under. */
+static enum pc_reason ref_reason(const struct pc_ref_result *r)
+{
+	switch (r->cls) {
+	case PC_REF_OTHER:
+		return PC_R_PASS_OTHER;
+	case PC_REF_FRAGMENT:
+		return PC_R_PASS_FRAGMENT;
+	case PC_REF_MALFORMED:
+		return r->verdict == PC_V_PASSED ? PC_R_PASS_MALFORMED : PC_R_DROP_MALFORMED;
+	default:
+		break;
+	}
+	if (r->rule < 0)
+		return PC_R_PASS_NO_RULE;
+	if (r->verdict == PC_V_REJECTED)
+		return PC_R_REJECT_RULE;
+	return r->verdict == PC_V_DROPPED ? PC_R_DROP_RULE : PC_R_PASS_RULE;
+}
+
 void expect_add_packets(struct expect *e, const struct pc_ref_result *r, size_t len,
 			__u64 packets)
 {
 	size_t i;
 
 	e->t.packets += packets;
+	e->t.by_reason[ref_reason(r)] += packets;
 	e->t.bytes += len;
 	if (r->verdict == PC_V_DROPPED)
 		e->t.dropped += packets;
@@ -332,6 +353,13 @@ int check_counters(const struct pc_stats *before, const struct pc_stats *after,
 	TOT(fragments);
 	TOT(other);
 #undef TOT
+	for (i = 0; i < PC_NREASON; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "totals.by_reason[%zu]", i);
+		bad += check_u64(name, after->totals.by_reason[i] - before->totals.by_reason[i],
+				 e->t.by_reason[i]);
+	}
 
 	if (after->nrules != nrules) {
 		printf("# the kernel has %zu rules, the policy %zu\n", after->nrules, nrules);

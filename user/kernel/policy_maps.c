@@ -519,6 +519,38 @@ out:
 	return err;
 }
 
+/* The one place that turns reasons into the named totals. */
+static void totals_from_reasons(struct pc_totals *t, const struct pc_reason_totals *k)
+{
+	__u64 *by_verdict[PC_NVERDICT] = {
+		[PC_V_PASSED] = &t->passed,
+		[PC_V_DROPPED] = &t->dropped,
+		[PC_V_REJECTED] = &t->rejected,
+	};
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->packets = k->packets;
+	t->bytes = k->bytes;
+	for (r = 0; r < PC_NREASON; r++) {
+		t->by_reason[r] = k->by_reason[r];
+		*by_verdict[PC_REASON_VERDICT(r)] += k->by_reason[r];
+	}
+	t->malformed = k->by_reason[PC_R_PASS_MALFORMED] + k->by_reason[PC_R_DROP_MALFORMED];
+	t->fragments = k->by_reason[PC_R_PASS_FRAGMENT];
+	t->other = k->by_reason[PC_R_PASS_OTHER];
+}
+
+static int read_totals(const struct pc_maps *m, struct pc_totals *t)
+{
+	struct pc_reason_totals k;
+	int err = percpu_sum(m->totals, 0, (__u64 *)&k, sizeof(k));
+
+	if (!err)
+		totals_from_reasons(t, &k);
+	return err;
+}
+
 int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out)
 {
 	struct pc_port_item items[PC_MAX_PORT_ITEMS];
@@ -528,7 +560,7 @@ int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out)
 	memset(out, 0, sizeof(*out));
 	err = pc_maps_active(m, &slot, &out->hdr);
 	if (!err)
-		err = percpu_sum(m->totals, 0, (__u64 *)&out->totals, sizeof(out->totals));
+		err = read_totals(m, &out->totals);
 	if (err || !out->hdr.generation)
 		return err;
 	err = read_items(m, slot, &out->hdr, items);

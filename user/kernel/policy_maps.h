@@ -45,6 +45,20 @@ struct pc_rule_stat {
 	struct pc_count count; /* summed over CPUs */
 };
 
+/* The totals as user space shows them, derived from the kernel's counts
+ * by reason (struct pc_reason_totals) in one place, pc_maps_read_stats. */
+struct pc_totals {
+	__u64 packets;
+	__u64 bytes;
+	__u64 passed;    /* passed + dropped + rejected == packets */
+	__u64 dropped;
+	__u64 rejected;
+	__u64 malformed; /* also counted under their verdict */
+	__u64 fragments; /* non-first fragments: no ports, passed */
+	__u64 other;     /* not TCP or UDP over IP: passed untouched */
+	__u64 by_reason[PC_NREASON]; /* packets, by enum pc_reason */
+};
+
 struct pc_stats {
 	struct pc_policy_hdr hdr;
 	struct pc_totals totals;
