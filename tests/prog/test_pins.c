@@ -105,6 +105,31 @@ static void test_missing_map_pin_is_stale(void **state)
 	assert_int_equal(dir_entries(pin_dir), 0);
 }
 
+/* Every descriptor of an empty struct pc_loaded is -1, never 0 (stdin),
+ * and closing it leaves it so; a map missing from PC_MAPS_NONE shows here. */
+static void assert_no_fd(const struct pc_loaded *l)
+{
+	const int *fd = (const int *)&l->maps;
+	size_t i;
+
+	assert_null(l->skel);
+	assert_false(l->progs_in_skel);
+	for (i = 0; i < sizeof(l->maps) / sizeof(*fd); i++)
+		assert_int_equal(fd[i], -1);
+	assert_int_equal(l->xdp_fd, -1);
+	assert_int_equal(l->tc_fd, -1);
+}
+
+static void test_loaded_init_holds_no_fd(void **state)
+{
+	struct pc_loaded l = PC_LOADED_INIT;
+
+	(void)state;
+	assert_no_fd(&l);
+	pc_loaded_close(&l);
+	assert_no_fd(&l);
+}
+
 static void test_link_pin_name(void **state)
 {
 	char path[64];
@@ -121,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
 		cmocka_unit_test(test_link_pin_name),
+		cmocka_unit_test(test_loaded_init_holds_no_fd),
 	};
 
 	prog_seed_init();

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,9 +33,7 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 
 static void reset(struct pc_loaded *l)
 {
-	memset(l, 0, sizeof(*l));
-	memset(&l->maps, 0xff, sizeof(l->maps)); /* every descriptor -1 */
-	l->xdp_fd = l->tc_fd = -1;
+	*l = (struct pc_loaded)PC_LOADED_INIT;
 }
 
 static struct portcullis *open_skeleton(int *err)

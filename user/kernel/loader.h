@@ -21,8 +21,10 @@ struct pc_loaded {
 	int tc_fd;  /* the tc (cls_bpf) program, for ingress and egress */
 };
 
-/* Nothing opened yet: pc_loaded_close() on it closes nothing. */
-#define PC_LOADED_INIT { .skel = NULL, .maps.attach = -1, .xdp_fd = -1, .tc_fd = -1 }
+/* Nothing opened: every descriptor -1, so that pc_loaded_close() on it
+ * closes nothing. The one definition of an empty struct pc_loaded. */
+#define PC_LOADED_INIT \
+	{ .skel = NULL, .progs_in_skel = false, .maps = PC_MAPS_NONE, .xdp_fd = -1, .tc_fd = -1 }
 
 /* Load the programs and maps into the kernel without pinning anything
  * (used by the BPF_PROG_TEST_RUN tests). Returns 0 or -errno. */

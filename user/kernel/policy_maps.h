@@ -14,6 +14,15 @@ struct pc_maps {
 	int port_counters, port_index, rule_counters, totals, attach;
 };
 
+/* No map open: every descriptor -1. A new map is added here too. */
+#define PC_MAPS_NONE                                                           \
+	{                                                                      \
+		.ctl = -1, .policy = -1, .rules = -1, .sets = -1,              \
+		.list_prefixes = -1, .ports = -1, .port_items = -1,            \
+		.prefixes = -1, .port_counters = -1, .port_index = -1,         \
+		.rule_counters = -1, .totals = -1, .attach = -1,               \
+	}
+
 /* Put c in force as a new generation: written into the slot not in force,
  * then switched with one update of pc_ctl. On any failure the old policy
  * stays wholly in force. Returns 0, PC_APPLY_UNCHANGED when c is the policy
