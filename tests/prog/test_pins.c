@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <bpf/bpf.h>
 
 #include "prog_harness.h"
 
@@ -105,6 +107,47 @@ static void test_missing_map_pin_is_stale(void **state)
 	assert_int_equal(dir_entries(pin_dir), 0);
 }
 
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* An incomplete load (no prog_tc pin): the attach map alone is opened,
+ * with its records, and pc_loaded_close() closes it as any other. */
+static void test_attach_only_after_incomplete_load(void **state)
+{
+	struct pc_attach_key key = { .netns = 4096, .ifindex = 7, .hook = PC_HOOK_TC_EGRESS };
+	struct pc_attach_val val = { .prog_id = 1 }, got;
+	struct pc_loaded l;
+	char path[128];
+	bool created;
+	int fd;
+
+	(void)state;
+	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
+	assert_int_equal(bpf_map_update_elem(l.maps.attach, &key, &val, BPF_ANY), 0);
+	pc_loaded_close(&l);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pc_open_pinned(&l, pin_dir), -ENOENT);
+
+	assert_int_equal(pc_open_attach_only(&l, pin_dir), 0);
+	assert_int_equal(bpf_map_lookup_elem(l.maps.attach, &key, &got), 0);
+	assert_int_equal(got.prog_id, 1);
+	assert_int_equal(l.maps.ctl, -1);
+	assert_int_equal(l.xdp_fd, -1);
+	assert_int_equal(l.tc_fd, -1);
+	fd = l.maps.attach;
+	pc_loaded_close(&l);
+	assert_false(fd_open(fd));
+	assert_int_equal(l.maps.attach, -1);
+
+	assert_int_equal(pc_unpin_objects(pin_dir), 0);
+	assert_int_equal(pc_open_attach_only(&l, pin_dir), -ENOENT);
+	assert_int_equal(l.maps.attach, -1);
+	assert_null(l.skel);
+}
+
 /* Every descriptor of an empty struct pc_loaded is -1, never 0 (stdin),
  * and closing it leaves it so; a map missing from PC_MAPS_NONE shows here. */
 static void assert_no_fd(const struct pc_loaded *l)
@@ -145,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
+		cmocka_unit_test(test_attach_only_after_incomplete_load),
 		cmocka_unit_test(test_link_pin_name),
 		cmocka_unit_test(test_loaded_init_holds_no_fd),
 	};

@@ -156,16 +156,23 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int pc_open_attach_map(const char *pin_dir)
+int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir)
 {
-	struct portcullis *skel;
-	int err, fd = -1;
+	char path[4096];
+	int err;
 
-	skel = open_skeleton(&err);
-	if (skel && open_pin(pin_dir, bpf_map__name(skel->maps.pc_attach), &fd))
-		fd = -1;
-	portcullis__destroy(skel);
-	return fd;
+	reset(l);
+	l->skel = open_skeleton(&err);
+	if (!err)
+		err = pin_path(path, sizeof(path), pin_dir, bpf_map__name(l->skel->maps.pc_attach));
+	if (!err)
+		err = reuse_pin(l->skel->maps.pc_attach, path);
+	if (err) {
+		pc_loaded_close(l);
+		return err;
+	}
+	l->maps.attach = bpf_map__fd(l->skel->maps.pc_attach);
+	return 0;
 }
 
 __u32 pc_prog_id(int prog_fd)
@@ -240,8 +247,6 @@ void pc_loaded_close(struct pc_loaded *l)
 {
 	if (l->skel)
 		portcullis__destroy(l->skel); /* its maps, and its programs if loaded */
-	else if (l->maps.attach >= 0)
-		close(l->maps.attach); /* pc_open_attach_map's, opened alone */
 	if (!l->progs_in_skel) {
 		if (l->xdp_fd >= 0)
 			close(l->xdp_fd);

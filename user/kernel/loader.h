@@ -49,8 +49,12 @@ void pc_loaded_close(struct pc_loaded *l);
 /* Remove the pins of the programs and maps (links are the attach code's). */
 int pc_unpin_objects(const char *pin_dir);
 
-/* The pinned pc_attach map alone, for cleaning up an incomplete load. */
-int pc_open_attach_map(const char *pin_dir);
+/* An incomplete load, when pc_open_pinned() gave -ENOENT or -ESTALE:
+ * only the pinned pc_attach map, in l->maps.attach (every other
+ * descriptor -1), so that what was recorded can still be undone. 0, or
+ * -errno (-ENOENT: no such pin; l is then empty). Close with
+ * pc_loaded_close(), as any other load. */
+int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir);
 
 /* The kernel's id of a program. */
 __u32 pc_prog_id(int prog_fd);
