@@ -74,7 +74,7 @@ int prog_parse_policy(const char *text, struct pc_policy *p)
 	return 0;
 }
 
-int prog_apply_policy(const struct pc_policy *p)
+static int apply_policy_to(const struct pc_maps *m, const struct pc_policy *p)
 {
 	struct pc_diag d = { .out = stderr };
 	struct pc_compiled *c = calloc(1, sizeof(*c));
@@ -87,7 +87,7 @@ int prog_apply_policy(const struct pc_policy *p)
 		printf("# policy does not compile\n");
 		goto out;
 	}
-	err = pc_maps_apply(&prog_loaded.maps, c);
+	err = pc_maps_apply(m, c);
 	if (err < 0)
 		printf("# pc_maps_apply: %s\n", strerror(-err));
 out:
@@ -96,16 +96,26 @@ out:
 	return err;
 }
 
-int prog_apply_text(const char *text)
+int prog_apply_policy(const struct pc_policy *p)
+{
+	return apply_policy_to(&prog_loaded.maps, p);
+}
+
+int prog_apply_text_to(const struct pc_maps *m, const char *text)
 {
 	struct pc_policy p;
 	int err;
 
 	if (prog_parse_policy(text, &p))
 		return -EINVAL;
-	err = prog_apply_policy(&p);
+	err = apply_policy_to(m, &p);
 	pc_policy_free(&p);
 	return err;
+}
+
+int prog_apply_text(const char *text)
+{
+	return prog_apply_text_to(&prog_loaded.maps, text);
 }
 
 /* ---- running frames ------------------------------------------------------- */

@@ -23,23 +23,23 @@
 
 static char pin_dir[64];
 
-static int make_pin_dir(void **state)
+/* A private pin directory, and the harness's unpinned load beside it:
+ * the tests here must leave prog_loaded as they found it. */
+static int setup(void **state)
 {
-	(void)state;
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/pc-prog-test-%d", (int)getpid());
 	if (mkdir(pin_dir, 0700)) {
 		printf("# mkdir %s: %s\n", pin_dir, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return prog_setup(state);
 }
 
-static int remove_pin_dir(void **state)
+static int teardown(void **state)
 {
-	(void)state;
 	pc_unpin_objects(pin_dir);
 	rmdir(pin_dir);
-	return 0;
+	return prog_teardown(state);
 }
 
 static size_t dir_entries(const char *dir)
@@ -73,10 +73,11 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(pc_open_pinned(&opened, pin_dir), 0);
 	assert_int_equal(pc_prog_id(opened.tc_fd), pc_prog_id(loaded.tc_fd));
 
-	prog_loaded.maps = loaded.maps; /* apply through the loader's maps */
-	assert_int_equal(prog_apply_text("table <a> { 192.0.2.0/24 }\ntable <b> { 198.51.100.1 }\n"
-					 "block proto tcp from <a> to <b> port 25\n"
-					 "block proto tcp from { 203.0.113.1 } to port 26\n"),
+	/* written through the loader's maps, read through the opened ones */
+	assert_int_equal(prog_apply_text_to(&loaded.maps,
+					    "table <a> { 192.0.2.0/24 }\ntable <b> { 198.51.100.1 }\n"
+					    "block proto tcp from <a> to <b> port 25\n"
+					    "block proto tcp from { 203.0.113.1 } to port 26\n"),
 			 0);
 	assert_int_equal(pc_maps_count_tables(&opened.maps, &ntables), 0);
 	assert_int_equal(ntables, 2); /* the inline list is a set, not a table */
@@ -173,6 +174,18 @@ static void test_loaded_init_holds_no_fd(void **state)
 	assert_no_fd(&l);
 }
 
+/* After the tests above, the harness's own load still works. */
+static void test_harness_load_untouched(void **state)
+{
+	struct pc_stats *s;
+
+	(void)state;
+	assert_int_equal(prog_apply_text("block proto tcp to port 25\n"), 0);
+	s = stats_read();
+	assert_int_equal(s->nrules, 1);
+	free(s);
+}
+
 static void test_link_pin_name(void **state)
 {
 	char path[64];
@@ -189,10 +202,11 @@ int main(void)
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
 		cmocka_unit_test(test_attach_only_after_incomplete_load),
+		cmocka_unit_test(test_harness_load_untouched),
 		cmocka_unit_test(test_link_pin_name),
 		cmocka_unit_test(test_loaded_init_holds_no_fd),
 	};
 
 	prog_seed_init();
-	return cmocka_run_group_tests(tests, make_pin_dir, remove_pin_dir);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
