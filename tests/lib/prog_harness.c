@@ -120,6 +120,9 @@ int prog_apply_text(const char *text)
 
 /* ---- running frames ------------------------------------------------------- */
 
+/* The programs pass or drop, nothing else: a rejected frame is dropped
+ * until reject answers (XDP_TX, bpf_redirect), and then its return code
+ * becomes PC_V_REJECTED here. Any other code is a failure (-1). */
 static int xdp_verdict(__u32 ret)
 {
 	switch (ret) {
@@ -127,8 +130,6 @@ static int xdp_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case XDP_DROP:
 		return PC_V_DROPPED;
-	case XDP_TX:
-		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -141,8 +142,6 @@ static int tc_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case TC_ACT_SHOT:
 		return PC_V_DROPPED;
-	case TC_ACT_REDIRECT:
-		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
