@@ -82,13 +82,27 @@ static int each_map_pin(struct portcullis *skel, const char *pin_dir,
 	return 0;
 }
 
+/* A pin left by another build whose map has another layout (pc_totals
+ * before it counted by reason, say) must not be read with this build's
+ * structs: it counts as an incomplete set of pins. */
+static bool same_layout(const struct bpf_map *map, int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
+	       info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map);
+}
+
 static int reuse_pin(struct bpf_map *map, const char *path)
 {
 	int fd = bpf_obj_get(path), err;
 
 	if (fd < 0)
 		return -errno;
-	err = bpf_map__reuse_fd(map, fd); /* takes a duplicate */
+	err = same_layout(map, fd) ? bpf_map__reuse_fd(map, fd) : -ESTALE; /* takes a duplicate */
 	close(fd);
 	return err;
 }
