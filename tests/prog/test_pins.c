@@ -92,17 +92,26 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(dir_entries(pin_dir), 0);
 }
 
+/* A pinned load whose pin called name is then removed: a damaged load.
+ * path gets that pin's path. */
+static void pinned_load_without(const char *name, char *path, size_t size)
+{
+	struct pc_loaded l;
+	bool created;
+
+	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
+	pc_loaded_close(&l);
+	snprintf(path, size, "%s/%s", pin_dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
 static void test_missing_map_pin_is_stale(void **state)
 {
 	struct pc_loaded l;
 	char path[128];
-	bool created;
 
 	(void)state;
-	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
-	pc_loaded_close(&l);
-	snprintf(path, sizeof(path), "%s/pc_sets", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	pinned_load_without("pc_sets", path, sizeof(path));
 	assert_int_equal(pc_open_pinned(&l, pin_dir), -ESTALE);
 	assert_int_equal(pc_unpin_objects(pin_dir), 0);
 	assert_int_equal(dir_entries(pin_dir), 0);
@@ -114,14 +123,10 @@ static void test_older_map_layout_is_stale(void **state)
 {
 	struct pc_loaded l;
 	char path[128];
-	bool created;
 	int fd;
 
 	(void)state;
-	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
-	pc_loaded_close(&l);
-	snprintf(path, sizeof(path), "%s/pc_totals", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	pinned_load_without("pc_totals", path, sizeof(path));
 	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "pc_totals", 4, 8 * 8, 1, NULL);
 	assert_true(fd >= 0);
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
