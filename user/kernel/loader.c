@@ -102,7 +102,8 @@ static int reuse_pin(struct bpf_map *map, const char *path)
 
 	if (fd < 0)
 		return -errno;
-	err = same_layout(map, fd) ? bpf_map__reuse_fd(map, fd) : -ESTALE; /* takes a duplicate */
+	/* bpf_map__reuse_fd takes a duplicate of fd */
+	err = same_layout(map, fd) ? bpf_map__reuse_fd(map, fd) : -ESTALE;
 	close(fd);
 	return err;
 }
