@@ -3,8 +3,9 @@
  * force, count. The cost does not grow with the number of rules: a port
  * lookup yields the candidate rules as a bit mask, at most one prefix
  * lookup per direction narrows it, and the lowest bit left decides.
- * Every verdict carries a reason (enum pc_reason), and one function,
- * pc_account(), counts it and gives the verdict that the hook acts on. */
+ * Every verdict carries a reason (enum pc_reason); one function,
+ * pc_account(), counts the frame under its reason and gives the verdict
+ * that the hook acts on. */
 #ifndef PC_BPF_CLASSIFY_H
 #define PC_BPF_CLASSIFY_H
 
@@ -64,33 +65,21 @@ static __always_inline void pc_count_add(struct pc_count *c, const struct pc_fra
 	c->connections += conn;
 }
 
-/* The one place a verdict is counted: the totals by verdict and reason,
- * the deciding rule, the port item under the verdict. It returns the
- * verdict, so that what is counted is what the hook does. Connection
- * attempts count once per frame, GSO or not. */
-static __always_inline enum pc_verdict pc_account(struct pc_totals *t, const struct pc_frame *f,
+/* The one place a verdict is counted: the totals by reason, the deciding
+ * rule, the port item under the verdict. It returns the verdict, so that
+ * what is counted is what the hook does. Connection attempts count once
+ * per frame, GSO or not. */
+static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
+						  const struct pc_frame *f,
 						  const struct pc_hit *h, __u8 conn)
 {
-	enum pc_verdict v = PC_REASON_VERDICT(h->reason);
-	__u64 n = f->packets;
+	__u32 reason = h->reason;
+	enum pc_verdict v = PC_REASON_VERDICT(reason);
 
-	t->packets += n;
+	t->packets += f->packets;
 	t->bytes += f->len;
-	if (v == PC_V_PASSED) {
-		t->passed += n;
-		if (h->reason == PC_R_PASS_FRAGMENT)
-			t->fragments += n;
-		else if (h->reason == PC_R_PASS_OTHER)
-			t->other += n;
-		else if (h->reason == PC_R_PASS_MALFORMED)
-			t->malformed += n;
-	} else if (v == PC_V_DROPPED) {
-		t->dropped += n;
-		if (h->reason == PC_R_DROP_MALFORMED)
-			t->malformed += n;
-	} else {
-		t->rejected += n;
-	}
+	if (reason < PC_NREASON) /* for the verifier: reason is always below */
+		t->by_reason[reason] += f->packets;
 	if (h->rule)
 		pc_count_add(h->rule, f, conn);
 	if (h->port)
@@ -165,7 +154,7 @@ static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *p
 {
 	struct pc_hit h = { .reason = PC_R_PASS_OTHER };
 	struct pc_policy_hdr *hdr;
-	struct pc_totals *t;
+	struct pc_reason_totals *t;
 	struct pc_ctl *ctl;
 	__u32 zero = 0, slot;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The hooks behind one set of names, as cilium's overloadable_{skb,xdp}.h:
- * hook_xdp.h and hook_tc.h each give the same four things for their
+ * hook_xdp.h and hook_tc.h each give the same three things for their
  * context, and these calls pick the one that fits the context's type at
  * compile time, so that the classifier never asks which hook it runs in.
  *

@@ -35,7 +35,9 @@ static __always_inline bool skb_pull(struct __sk_buff *skb, struct pc_frame *f)
 
 	if (f->len <= (__u64)(f->end - f->data) || bpf_skb_pull_data(skb, want))
 		return false;
-	skb_view(skb, f);
+	/* The pull moved the linear part; the length and segments stay. */
+	f->data = (void *)(long)skb->data;
+	f->end = (void *)(long)skb->data_end;
 	return true;
 }
 

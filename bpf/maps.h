@@ -99,7 +99,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pc_totals);
+	__type(value, struct pc_reason_totals);
 } pc_totals SEC(".maps");
 
 /* Written by user space only: what is attached where. */

@@ -199,15 +199,13 @@ struct pc_port_count {
 	struct pc_count v[PC_NVERDICT];
 };
 
-struct pc_totals {
+/* pc_totals[0]: every frame counted once, by the reason of its verdict,
+ * as cilium's metrics map is keyed by drop reason. User space derives the
+ * totals by verdict (PC_REASON_VERDICT()) and the named ones from these. */
+struct pc_reason_totals {
 	__u64 packets;
 	__u64 bytes;
-	__u64 passed;    /* passed + dropped + rejected == packets */
-	__u64 dropped;
-	__u64 rejected;
-	__u64 malformed; /* also counted under their verdict */
-	__u64 fragments; /* non-first fragments: no ports, passed */
-	__u64 other;     /* not TCP or UDP over IP: passed untouched */
+	__u64 by_reason[PC_NREASON]; /* packets, by enum pc_reason */
 };
 
 /* Hooks. */

@@ -77,7 +77,7 @@ int prog_parse_policy(const char *text, struct pc_policy *p)
 	return 0;
 }
 
-int prog_apply_policy(const struct pc_policy *p)
+static int apply_policy_to(const struct pc_maps *m, const struct pc_policy *p)
 {
 	struct pc_diag d = { 0 };
 	struct pc_compiled *c = calloc(1, sizeof(*c));
@@ -90,7 +90,7 @@ int prog_apply_policy(const struct pc_policy *p)
 		printf("# policy does not compile\n");
 		goto out;
 	}
-	err = pc_maps_apply(&prog_loaded.maps, c);
+	err = pc_maps_apply(m, c);
 	if (err < 0)
 		printf("# pc_maps_apply: %s\n", strerror(-err));
 out:
@@ -100,20 +100,33 @@ out:
 	return err;
 }
 
-int prog_apply_text(const char *text)
+int prog_apply_policy(const struct pc_policy *p)
+{
+	return apply_policy_to(&prog_loaded.maps, p);
+}
+
+int prog_apply_text_to(const struct pc_maps *m, const char *text)
 {
 	struct pc_policy p;
 	int err;
 
 	if (prog_parse_policy(text, &p))
 		return -EINVAL;
-	err = prog_apply_policy(&p);
+	err = apply_policy_to(m, &p);
 	pc_policy_free(&p);
 	return err;
 }
 
+int prog_apply_text(const char *text)
+{
+	return prog_apply_text_to(&prog_loaded.maps, text);
+}
+
 /* ---- running frames ------------------------------------------------------- */
 
+/* The programs pass or drop, nothing else: a rejected frame is dropped
+ * until reject answers (XDP_TX, bpf_redirect), and then its return code
+ * becomes PC_V_REJECTED here. Any other code is a failure (-1). */
 static int xdp_verdict(__u32 ret)
 {
 	switch (ret) {
@@ -121,8 +134,6 @@ static int xdp_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case XDP_DROP:
 		return PC_V_DROPPED;
-	case XDP_TX:
-		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -135,8 +146,6 @@ static int tc_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case TC_ACT_SHOT:
 		return PC_V_DROPPED;
-	case TC_ACT_REDIRECT:
-		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -215,12 +224,33 @@ void expect_add(struct expect *e, const struct pc_ref_result *r, size_t len)
 	expect_add_packets(e, r, len, 1);
 }
 
+/* The reason the kernel must count a reference result under. */
+static enum pc_reason ref_reason(const struct pc_ref_result *r)
+{
+	switch (r->cls) {
+	case PC_REF_OTHER:
+		return PC_R_PASS_OTHER;
+	case PC_REF_FRAGMENT:
+		return PC_R_PASS_FRAGMENT;
+	case PC_REF_MALFORMED:
+		return r->verdict == PC_V_PASSED ? PC_R_PASS_MALFORMED : PC_R_DROP_MALFORMED;
+	default:
+		break;
+	}
+	if (r->rule < 0)
+		return PC_R_PASS_NO_RULE;
+	if (r->verdict == PC_V_REJECTED)
+		return PC_R_REJECT_RULE;
+	return r->verdict == PC_V_DROPPED ? PC_R_DROP_RULE : PC_R_PASS_RULE;
+}
+
 void expect_add_packets(struct expect *e, const struct pc_ref_result *r, size_t len,
 			__u64 packets)
 {
 	size_t i;
 
 	e->t.packets += packets;
+	e->t.by_reason[ref_reason(r)] += packets;
 	e->t.bytes += len;
 	if (r->verdict == PC_V_DROPPED)
 		e->t.dropped += packets;
@@ -336,6 +366,13 @@ int check_counters(const struct pc_stats *before, const struct pc_stats *after,
 	TOT(fragments);
 	TOT(other);
 #undef TOT
+	for (i = 0; i < PC_NREASON; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "totals.by_reason[%zu]", i);
+		bad += check_u64(name, after->totals.by_reason[i] - before->totals.by_reason[i],
+				 e->t.by_reason[i]);
+	}
 
 	if (after->nrules != nrules) {
 		printf("# the kernel has %zu rules, the policy %zu\n", after->nrules, nrules);

@@ -57,6 +57,8 @@ int prog_parse_policy(const char *text, struct pc_policy *p);
 int prog_apply_policy(const struct pc_policy *p);
 /* Parse, compile and apply text; the result of pc_maps_apply. */
 int prog_apply_text(const char *text);
+/* The same into the maps m of another load than prog_loaded. */
+int prog_apply_text_to(const struct pc_maps *m, const char *text);
 
 /* ---- running frames ---- */
 

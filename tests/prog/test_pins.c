@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,28 +17,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <bpf/bpf.h>
 
 #include "prog_harness.h"
 
 static char pin_dir[64];
 
-static int make_pin_dir(void **state)
+/* A private pin directory, and the harness's unpinned load beside it:
+ * the tests here must leave prog_loaded as they found it. */
+static int setup(void **state)
 {
-	(void)state;
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/pc-prog-test-%d", (int)getpid());
 	if (mkdir(pin_dir, 0700)) {
 		printf("# mkdir %s: %s\n", pin_dir, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return prog_setup(state);
 }
 
-static int remove_pin_dir(void **state)
+static int teardown(void **state)
 {
-	(void)state;
 	pc_unpin_objects(pin_dir);
 	rmdir(pin_dir);
-	return 0;
+	return prog_teardown(state);
 }
 
 static size_t dir_entries(const char *dir)
@@ -71,10 +73,11 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(pc_open_pinned(&opened, pin_dir), 0);
 	assert_int_equal(pc_prog_id(opened.tc_fd), pc_prog_id(loaded.tc_fd));
 
-	prog_loaded.maps = loaded.maps; /* apply through the loader's maps */
-	assert_int_equal(prog_apply_text("table <a> { 192.0.2.0/24 }\ntable <b> { 198.51.100.1 }\n"
-					 "block proto tcp from <a> to <b> port 25\n"
-					 "block proto tcp from { 203.0.113.1 } to port 26\n"),
+	/* written through the loader's maps, read through the opened ones */
+	assert_int_equal(prog_apply_text_to(&loaded.maps,
+					    "table <a> { 192.0.2.0/24 }\ntable <b> { 198.51.100.1 }\n"
+					    "block proto tcp from <a> to <b> port 25\n"
+					    "block proto tcp from { 203.0.113.1 } to port 26\n"),
 			 0);
 	assert_int_equal(pc_maps_count_tables(&opened.maps, &ntables), 0);
 	assert_int_equal(ntables, 2); /* the inline list is a set, not a table */
@@ -89,20 +92,126 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(dir_entries(pin_dir), 0);
 }
 
+/* A pinned load whose pin called name is then removed: a damaged load.
+ * path gets that pin's path. */
+static void pinned_load_without(const char *name, char *path, size_t size)
+{
+	struct pc_loaded l;
+	bool created;
+
+	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
+	pc_loaded_close(&l);
+	snprintf(path, size, "%s/%s", pin_dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
 static void test_missing_map_pin_is_stale(void **state)
 {
 	struct pc_loaded l;
 	char path[128];
-	bool created;
 
 	(void)state;
-	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
-	pc_loaded_close(&l);
-	snprintf(path, sizeof(path), "%s/pc_sets", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	pinned_load_without("pc_sets", path, sizeof(path));
 	assert_int_equal(pc_open_pinned(&l, pin_dir), -ESTALE);
 	assert_int_equal(pc_unpin_objects(pin_dir), 0);
 	assert_int_equal(dir_entries(pin_dir), 0);
+}
+
+/* A pin left by an older build, whose map has another layout (pc_totals
+ * before it counted by reason: 8 counters), is not read as this build's. */
+static void test_older_map_layout_is_stale(void **state)
+{
+	struct pc_loaded l;
+	char path[128];
+	int fd;
+
+	(void)state;
+	pinned_load_without("pc_totals", path, sizeof(path));
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "pc_totals", 4, 8 * 8, 1, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	assert_int_equal(pc_open_pinned(&l, pin_dir), -ESTALE);
+	assert_int_equal(pc_unpin_objects(pin_dir), 0);
+	assert_int_equal(dir_entries(pin_dir), 0);
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* An incomplete load (no prog_tc pin): the attach map alone is opened,
+ * with its records, and pc_loaded_close() closes it as any other. */
+static void test_attach_only_after_incomplete_load(void **state)
+{
+	struct pc_attach_key key = { .netns = 4096, .ifindex = 7, .hook = PC_HOOK_TC_EGRESS };
+	struct pc_attach_val val = { .prog_id = 1 }, got;
+	struct pc_loaded l;
+	char path[128];
+	bool created;
+	int fd;
+
+	(void)state;
+	assert_int_equal(pc_load_pinned(&l, pin_dir, &created), 0);
+	assert_int_equal(bpf_map_update_elem(l.maps.attach, &key, &val, BPF_ANY), 0);
+	pc_loaded_close(&l);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pc_open_pinned(&l, pin_dir), -ENOENT);
+
+	assert_int_equal(pc_open_attach_only(&l, pin_dir), 0);
+	assert_int_equal(bpf_map_lookup_elem(l.maps.attach, &key, &got), 0);
+	assert_int_equal(got.prog_id, 1);
+	assert_int_equal(l.maps.ctl, -1);
+	assert_int_equal(l.xdp_fd, -1);
+	assert_int_equal(l.tc_fd, -1);
+	fd = l.maps.attach;
+	pc_loaded_close(&l);
+	assert_false(fd_open(fd));
+	assert_int_equal(l.maps.attach, -1);
+
+	assert_int_equal(pc_unpin_objects(pin_dir), 0);
+	assert_int_equal(pc_open_attach_only(&l, pin_dir), -ENOENT);
+	assert_int_equal(l.maps.attach, -1);
+	assert_null(l.skel);
+}
+
+/* Every descriptor of an empty struct pc_loaded is -1, never 0 (stdin),
+ * and closing it leaves it so; a map missing from PC_MAPS_NONE shows here. */
+static void assert_no_fd(const struct pc_loaded *l)
+{
+	const int *fd = (const int *)&l->maps;
+	size_t i;
+
+	assert_null(l->skel);
+	assert_false(l->progs_in_skel);
+	for (i = 0; i < sizeof(l->maps) / sizeof(*fd); i++)
+		assert_int_equal(fd[i], -1);
+	assert_int_equal(l->xdp_fd, -1);
+	assert_int_equal(l->tc_fd, -1);
+}
+
+static void test_loaded_init_holds_no_fd(void **state)
+{
+	struct pc_loaded l = PC_LOADED_INIT;
+
+	(void)state;
+	assert_no_fd(&l);
+	pc_loaded_close(&l);
+	assert_no_fd(&l);
+}
+
+/* After the tests above, the harness's own load still works. */
+static void test_harness_load_untouched(void **state)
+{
+	struct pc_stats *s;
+
+	(void)state;
+	assert_int_equal(prog_apply_text("block proto tcp to port 25\n"), 0);
+	s = stats_read();
+	assert_int_equal(s->nrules, 1);
+	free(s);
 }
 
 static void test_link_pin_name(void **state)
@@ -120,9 +229,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
+		cmocka_unit_test(test_older_map_layout_is_stale),
+		cmocka_unit_test(test_attach_only_after_incomplete_load),
+		cmocka_unit_test(test_harness_load_untouched),
 		cmocka_unit_test(test_link_pin_name),
+		cmocka_unit_test(test_loaded_init_holds_no_fd),
 	};
 
 	prog_seed_init();
-	return cmocka_run_group_tests(tests, make_pin_dir, remove_pin_dir);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

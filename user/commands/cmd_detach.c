@@ -34,8 +34,9 @@ static int detach_everything(const struct pc_cli *cli)
 	}
 	err = pc_open_pinned(&l, cli->pin_dir);
 	if (err == -ENOENT || err == -ESTALE) {
-		/* Incomplete: what was recorded can still be undone. */
-		l.maps.attach = pc_open_attach_map(cli->pin_dir);
+		/* Incomplete: what was recorded can still be undone, and
+		 * without a record the pins are still removed. */
+		pc_open_attach_only(&l, cli->pin_dir);
 		err = 0;
 	}
 	if (err) {

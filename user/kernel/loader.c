@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,9 +33,7 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 
 static void reset(struct pc_loaded *l)
 {
-	memset(l, 0, sizeof(*l));
-	memset(&l->maps, 0xff, sizeof(l->maps)); /* every descriptor -1 */
-	l->xdp_fd = l->tc_fd = -1;
+	*l = (struct pc_loaded)PC_LOADED_INIT;
 }
 
 static struct portcullis *open_skeleton(int *err)
@@ -85,13 +82,28 @@ static int each_map_pin(struct portcullis *skel, const char *pin_dir,
 	return 0;
 }
 
+/* A pin left by another build whose map has another layout (pc_totals
+ * before it counted by reason, say) must not be read with this build's
+ * structs: it counts as an incomplete set of pins. */
+static bool same_layout(const struct bpf_map *map, int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
+	       info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map);
+}
+
 static int reuse_pin(struct bpf_map *map, const char *path)
 {
 	int fd = bpf_obj_get(path), err;
 
 	if (fd < 0)
 		return -errno;
-	err = bpf_map__reuse_fd(map, fd); /* takes a duplicate */
+	/* bpf_map__reuse_fd takes a duplicate of fd */
+	err = same_layout(map, fd) ? bpf_map__reuse_fd(map, fd) : -ESTALE;
 	close(fd);
 	return err;
 }
@@ -159,16 +171,23 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int pc_open_attach_map(const char *pin_dir)
+int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir)
 {
-	struct portcullis *skel;
-	int err, fd = -1;
+	char path[4096];
+	int err;
 
-	skel = open_skeleton(&err);
-	if (skel && open_pin(pin_dir, bpf_map__name(skel->maps.pc_attach), &fd))
-		fd = -1;
-	portcullis__destroy(skel);
-	return fd;
+	reset(l);
+	l->skel = open_skeleton(&err);
+	if (!err)
+		err = pin_path(path, sizeof(path), pin_dir, bpf_map__name(l->skel->maps.pc_attach));
+	if (!err)
+		err = reuse_pin(l->skel->maps.pc_attach, path);
+	if (err) {
+		pc_loaded_close(l);
+		return err;
+	}
+	l->maps.attach = bpf_map__fd(l->skel->maps.pc_attach);
+	return 0;
 }
 
 __u32 pc_prog_id(int prog_fd)
@@ -243,8 +262,6 @@ void pc_loaded_close(struct pc_loaded *l)
 {
 	if (l->skel)
 		portcullis__destroy(l->skel); /* its maps, and its programs if loaded */
-	else if (l->maps.attach >= 0)
-		close(l->maps.attach); /* pc_open_attach_map's, opened alone */
 	if (!l->progs_in_skel) {
 		if (l->xdp_fd >= 0)
 			close(l->xdp_fd);

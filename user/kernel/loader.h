@@ -21,8 +21,10 @@ struct pc_loaded {
 	int tc_fd;  /* the tc (cls_bpf) program, for ingress and egress */
 };
 
-/* Nothing opened yet: pc_loaded_close() on it closes nothing. */
-#define PC_LOADED_INIT { .skel = NULL, .maps.attach = -1, .xdp_fd = -1, .tc_fd = -1 }
+/* Nothing opened: every descriptor -1, so that pc_loaded_close() on it
+ * closes nothing. The one definition of an empty struct pc_loaded. */
+#define PC_LOADED_INIT \
+	{ .skel = NULL, .progs_in_skel = false, .maps = PC_MAPS_NONE, .xdp_fd = -1, .tc_fd = -1 }
 
 /* Load the programs and maps into the kernel without pinning anything
  * (used by the BPF_PROG_TEST_RUN tests). Returns 0 or -errno. */
@@ -47,8 +49,12 @@ void pc_loaded_close(struct pc_loaded *l);
 /* Remove the pins of the programs and maps (links are the attach code's). */
 int pc_unpin_objects(const char *pin_dir);
 
-/* The pinned pc_attach map alone, for cleaning up an incomplete load. */
-int pc_open_attach_map(const char *pin_dir);
+/* An incomplete load, when pc_open_pinned() gave -ENOENT or -ESTALE:
+ * only the pinned pc_attach map, in l->maps.attach (every other
+ * descriptor -1), so that what was recorded can still be undone. 0, or
+ * -errno (-ENOENT: no such pin; l is then empty). Close with
+ * pc_loaded_close(), as any other load. */
+int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir);
 
 /* The kernel's id of a program. */
 __u32 pc_prog_id(int prog_fd);

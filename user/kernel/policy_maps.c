@@ -252,15 +252,84 @@ static int write_ports(const struct pc_maps *m, __u32 slot, const struct pc_comp
 	return 0;
 }
 
-int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
+static int write_rules(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c)
+{
+	static const struct pc_rule norule;
+	__u32 i, key;
+	int err = 0;
+
+	for (i = 0; !err && i < PC_MAX_RULES; i++) {
+		key = slot * PC_MAX_RULES + i;
+		err = update(m->rules, key, i < c->hdr.nrules ? &c->rules[i] : &norule);
+		if (!err)
+			err = percpu_zero(m->rule_counters, key, sizeof(struct pc_count));
+	}
+	return err;
+}
+
+/* Everything of c but its port items, into slot. */
+static int write_rules_and_sets(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c)
+{
+	static const struct pc_policy_hdr none;
+	static const struct pc_set noset;
+	__u32 i;
+	int err;
+
+	/* Mark the slot as being written: a reader that finds generation 0
+	 * knows the slot holds nothing usable. */
+	err = update(m->policy, slot, &none);
+	if (!err)
+		err = clear_prefixes(m->prefixes, slot);
+	if (!err)
+		err = write_prefixes(m->prefixes, slot, c);
+	if (!err)
+		err = write_rules(m, slot, c);
+	for (i = 0; !err && i < PC_MAX_SETS; i++)
+		err = update(m->sets, slot * PC_MAX_SETS + i, i < c->hdr.nsets ? &c->sets[i] : &noset);
+	for (i = 0; !err && i < c->hdr.nlist; i++)
+		err = update(m->list_prefixes, slot * PC_MAX_LIST_PREFIXES + i, &c->lists[i]);
+	return err;
+}
+
+/* The port items of c, each with its counter, and the port table, into
+ * slot; active and ah are the slot and header in force. */
+static int write_port_items(const struct pc_maps *m, __u32 slot, __u32 active,
+			    const struct pc_policy_hdr *ah, const struct pc_compiled *c)
 {
 	struct pc_port_item items[PC_MAX_PORT_ITEMS];
-	__u32 remap[PC_MAX_PORT_ITEMS];
-	struct pc_policy_hdr ah, other, hdr;
-	struct pc_rule norule = { 0 };
-	struct pc_set noset = { 0 };
-	struct pc_ctl ctl = { 0 };
-	__u32 active, slot, i;
+	__u32 remap[PC_MAX_PORT_ITEMS], i;
+	int err;
+
+	memcpy(items, c->items, c->hdr.nitems * sizeof(items[0]));
+	err = assign_counters(m, active, ah, items, c->hdr.nitems, remap);
+	for (i = 0; !err && i < c->hdr.nitems; i++)
+		err = update(m->port_items, slot * PC_MAX_PORT_ITEMS + i, &items[i]);
+	if (!err)
+		err = write_ports(m, slot, c, remap);
+	return err;
+}
+
+/* The header of the written slot, then the switch to it. */
+static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c,
+			__u64 generation)
+{
+	struct pc_policy_hdr hdr = c->hdr;
+	struct pc_ctl ctl = { .active = slot };
+	int err;
+
+	hdr.generation = generation;
+	hdr.applied_ns = pc_realtime_ns();
+	err = update(m->policy, slot, &hdr);
+	if (err)
+		return err;
+	/* The switch. */
+	return update(m->ctl, 0, &ctl);
+}
+
+int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
+{
+	struct pc_policy_hdr ah, other;
+	__u32 active, slot;
 	int err;
 
 	err = pc_maps_active(m, &active, &ah);
@@ -271,45 +340,13 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 	if (ah.generation && ah.digest == c->hdr.digest)
 		return PC_APPLY_UNCHANGED;
 	slot = !active;
-
-	/* Mark the slot as being written: a reader that finds generation 0
-	 * knows the slot holds nothing usable. */
-	memset(&hdr, 0, sizeof(hdr));
-	err = update(m->policy, slot, &hdr);
+	err = write_rules_and_sets(m, slot, c);
 	if (!err)
-		err = clear_prefixes(m->prefixes, slot);
-	if (!err)
-		err = write_prefixes(m->prefixes, slot, c);
-	for (i = 0; !err && i < PC_MAX_RULES; i++) {
-		err = update(m->rules, slot * PC_MAX_RULES + i, i < c->hdr.nrules ? &c->rules[i] : &norule);
-		if (!err)
-			err = percpu_zero(m->rule_counters, slot * PC_MAX_RULES + i, sizeof(struct pc_count));
-	}
-	for (i = 0; !err && i < PC_MAX_SETS; i++)
-		err = update(m->sets, slot * PC_MAX_SETS + i, i < c->hdr.nsets ? &c->sets[i] : &noset);
-	for (i = 0; !err && i < c->hdr.nlist; i++)
-		err = update(m->list_prefixes, slot * PC_MAX_LIST_PREFIXES + i, &c->lists[i]);
+		err = write_port_items(m, slot, active, &ah, c);
 	if (err)
 		return err;
-
-	memcpy(items, c->items, c->hdr.nitems * sizeof(items[0]));
-	err = assign_counters(m, active, &ah, items, c->hdr.nitems, remap);
-	for (i = 0; !err && i < c->hdr.nitems; i++)
-		err = update(m->port_items, slot * PC_MAX_PORT_ITEMS + i, &items[i]);
-	if (!err)
-		err = write_ports(m, slot, c, remap);
-	if (err)
-		return err;
-
-	hdr = c->hdr;
-	hdr.generation = (ah.generation > other.generation ? ah.generation : other.generation) + 1;
-	hdr.applied_ns = pc_realtime_ns();
-	err = update(m->policy, slot, &hdr);
-	if (err)
-		return err;
-	/* The switch. */
-	ctl.active = slot;
-	return update(m->ctl, 0, &ctl);
+	return put_in_force(m, slot, c,
+			    (ah.generation > other.generation ? ah.generation : other.generation) + 1);
 }
 
 /* ---- reading back ---- */
@@ -442,80 +479,147 @@ static int rule_ports(struct pc_rule_ast *r, __u32 i, const struct pc_port_item 
 	return 0;
 }
 
-int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out, unsigned flags)
-{
-	struct pc_prefix_list members[PC_MAX_SETS];
-	struct pc_port_item items[PC_MAX_PORT_ITEMS];
-	struct pc_set sets[PC_MAX_SETS];
-	int table_of[PC_MAX_SETS];
+/* What the maps hold for the slot in force, read before the policy is
+ * rebuilt from it. */
+struct slot_contents {
+	__u32 slot;
 	struct pc_policy_hdr hdr;
-	__u32 slot, i;
-	int err;
+	struct pc_set sets[PC_MAX_SETS];
+	struct pc_prefix_list members[PC_MAX_SETS]; /* of each set */
+	int table_of[PC_MAX_SETS];                  /* set -> table, or -1 */
+	struct pc_port_item items[PC_MAX_PORT_ITEMS];
+};
 
-	memset(out, 0, sizeof(*out));
-	memset(members, 0, sizeof(members));
-	err = pc_maps_active(m, &slot, &hdr);
-	if (err)
-		return err;
-	if (!hdr.generation)
-		return -ENOENT;
-	out->malformed = hdr.malformed;
-	for (i = 0; !err && i < hdr.nsets; i++)
-		err = lookup(m->sets, slot * PC_MAX_SETS + i, &sets[i]);
+static int read_slot(const struct pc_maps *m, struct slot_contents *sc, unsigned flags)
+{
+	__u32 i;
+	int err = 0;
+
+	for (i = 0; !err && i < sc->hdr.nsets; i++)
+		err = lookup(m->sets, sc->slot * PC_MAX_SETS + i, &sc->sets[i]);
 	if (!err)
-		err = read_items(m, slot, &hdr, items);
+		err = read_items(m, sc->slot, &sc->hdr, sc->items);
 	if (!err)
-		err = read_list_members(m, slot, sets, hdr.nsets, members);
+		err = read_list_members(m, sc->slot, sc->sets, sc->hdr.nsets, sc->members);
 	if (!err && (flags & PC_READ_TABLE_MEMBERS))
-		err = read_table_members(m, slot, sets, hdr.nsets, members);
-	if (err)
-		goto out;
+		err = read_table_members(m, sc->slot, sc->sets, sc->hdr.nsets, sc->members);
+	return err;
+}
 
-	out->tables = calloc(hdr.nsets ? hdr.nsets : 1, sizeof(*out->tables));
-	out->rules = calloc(hdr.nrules ? hdr.nrules : 1, sizeof(*out->rules));
-	if (!out->tables || !out->rules) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < hdr.nsets; i++) {
-		struct pc_table *t;
+/* The named tables, in set order; each takes its set's members. */
+static void tables_from_slot(struct pc_policy *out, struct slot_contents *sc)
+{
+	struct pc_table *t;
+	__u32 i;
 
-		table_of[i] = -1;
-		if (!(sets[i].flags & PC_SET_TABLE))
+	for (i = 0; i < sc->hdr.nsets; i++) {
+		sc->table_of[i] = -1;
+		if (!(sc->sets[i].flags & PC_SET_TABLE))
 			continue;
 		t = &out->tables[out->ntables];
-		table_of[i] = out->ntables++;
-		memcpy(t->name, sets[i].name, sizeof(t->name));
+		sc->table_of[i] = out->ntables++;
+		memcpy(t->name, sc->sets[i].name, sizeof(t->name));
 		t->name[PC_NAME_MAX] = '\0';
-		t->prefixes = members[i];
-		memset(&members[i], 0, sizeof(members[i]));
+		t->prefixes = sc->members[i];
+		memset(&sc->members[i], 0, sizeof(sc->members[i]));
 		t->used = true;
 	}
-	for (i = 0; !err && i < hdr.nrules; i++) {
-		struct pc_rule_ast *r = &out->rules[i];
-		struct pc_rule k;
+}
 
-		err = lookup(m->rules, slot * PC_MAX_RULES + i, &k);
-		if (err)
-			break;
-		out->nrules++;
-		r->action = k.action;
-		r->protos = k.protos;
-		r->log = k.flags & PC_RULE_LOG;
-		r->rate = k.rate;
-		r->rate_unit = k.rate_unit;
-		r->burst = k.burst;
-		err = set_to_spec(&r->src, k.src_set, k.src_neg, sets, table_of, members);
-		if (!err)
-			err = set_to_spec(&r->dst, k.dst_set, k.dst_neg, sets, table_of, members);
-		if (!err)
-			err = rule_ports(r, i, items, hdr.nitems);
+static int rule_from_slot(const struct pc_maps *m, const struct slot_contents *sc, __u32 i,
+			  struct pc_rule_ast *r)
+{
+	struct pc_rule k;
+	int err;
+
+	err = lookup(m->rules, sc->slot * PC_MAX_RULES + i, &k);
+	if (err)
+		return err;
+	r->action = k.action;
+	r->protos = k.protos;
+	r->log = k.flags & PC_RULE_LOG;
+	r->rate = k.rate;
+	r->rate_unit = k.rate_unit;
+	r->burst = k.burst;
+	err = set_to_spec(&r->src, k.src_set, k.src_neg, sc->sets, sc->table_of, sc->members);
+	if (!err)
+		err = set_to_spec(&r->dst, k.dst_set, k.dst_neg, sc->sets, sc->table_of, sc->members);
+	if (!err)
+		err = rule_ports(r, i, sc->items, sc->hdr.nitems);
+	return err;
+}
+
+static int policy_from_slot(const struct pc_maps *m, struct slot_contents *sc,
+			    struct pc_policy *out)
+{
+	__u32 i;
+	int err = 0;
+
+	out->malformed = sc->hdr.malformed;
+	out->tables = calloc(sc->hdr.nsets ? sc->hdr.nsets : 1, sizeof(*out->tables));
+	out->rules = calloc(sc->hdr.nrules ? sc->hdr.nrules : 1, sizeof(*out->rules));
+	if (!out->tables || !out->rules)
+		return -ENOMEM;
+	tables_from_slot(out, sc);
+	for (i = 0; !err && i < sc->hdr.nrules; i++) {
+		out->nrules++; /* counted first, so that pc_policy_free frees what it holds */
+		err = rule_from_slot(m, sc, i, &out->rules[i]);
 	}
-out:
+	return err;
+}
+
+int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out, unsigned flags)
+{
+	struct slot_contents *sc = calloc(1, sizeof(*sc));
+	int err, i;
+
+	memset(out, 0, sizeof(*out));
+	if (!sc)
+		return -ENOMEM;
+	err = pc_maps_active(m, &sc->slot, &sc->hdr);
+	if (!err && !sc->hdr.generation)
+		err = -ENOENT;
+	if (!err)
+		err = read_slot(m, sc, flags);
+	if (!err)
+		err = policy_from_slot(m, sc, out);
 	for (i = 0; i < PC_MAX_SETS; i++)
-		pc_prefix_list_free(&members[i]);
+		pc_prefix_list_free(&sc->members[i]);
+	free(sc);
 	if (err)
 		pc_policy_free(out);
+	return err;
+}
+
+/* The one place that turns reasons into the named totals. */
+static void totals_from_reasons(struct pc_totals *t, const struct pc_reason_totals *k)
+{
+	__u64 *by_verdict[PC_NVERDICT] = {
+		[PC_V_PASSED] = &t->passed,
+		[PC_V_DROPPED] = &t->dropped,
+		[PC_V_REJECTED] = &t->rejected,
+	};
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->packets = k->packets;
+	t->bytes = k->bytes;
+	for (r = 0; r < PC_NREASON; r++) {
+		t->by_reason[r] = k->by_reason[r];
+		*by_verdict[PC_REASON_VERDICT(r)] += k->by_reason[r];
+	}
+	t->malformed = k->by_reason[PC_R_PASS_MALFORMED] + k->by_reason[PC_R_DROP_MALFORMED];
+	t->fragments = k->by_reason[PC_R_PASS_FRAGMENT];
+	t->other = k->by_reason[PC_R_PASS_OTHER];
+}
+
+static int read_totals(const struct pc_maps *m, struct pc_totals *t)
+{
+	struct pc_reason_totals k;
+	int err = percpu_sum(m->totals, 0, (__u64 *)&k, sizeof(k));
+
+	if (!err)
+		totals_from_reasons(t, &k);
 	return err;
 }
 
@@ -528,7 +632,7 @@ int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out)
 	memset(out, 0, sizeof(*out));
 	err = pc_maps_active(m, &slot, &out->hdr);
 	if (!err)
-		err = percpu_sum(m->totals, 0, (__u64 *)&out->totals, sizeof(out->totals));
+		err = read_totals(m, &out->totals);
 	if (err || !out->hdr.generation)
 		return err;
 	err = read_items(m, slot, &out->hdr, items);

@@ -14,6 +14,15 @@ struct pc_maps {
 	int port_counters, port_index, rule_counters, totals, attach;
 };
 
+/* No map open: every descriptor -1. A new map is added here too. */
+#define PC_MAPS_NONE                                                           \
+	{                                                                      \
+		.ctl = -1, .policy = -1, .rules = -1, .sets = -1,              \
+		.list_prefixes = -1, .ports = -1, .port_items = -1,            \
+		.prefixes = -1, .port_counters = -1, .port_index = -1,         \
+		.rule_counters = -1, .totals = -1, .attach = -1,               \
+	}
+
 /* Put c in force as a new generation: written into the slot not in force,
  * then switched with one update of pc_ctl. On any failure the old policy
  * stays wholly in force. Returns 0, PC_APPLY_UNCHANGED when c is the policy
@@ -43,6 +52,20 @@ struct pc_port_stat {
 struct pc_rule_stat {
 	struct pc_rule rule;
 	struct pc_count count; /* summed over CPUs */
+};
+
+/* The totals as user space shows them, derived from the kernel's counts
+ * by reason (struct pc_reason_totals) in one place, pc_maps_read_stats. */
+struct pc_totals {
+	__u64 packets;
+	__u64 bytes;
+	__u64 passed;    /* passed + dropped + rejected == packets */
+	__u64 dropped;
+	__u64 rejected;
+	__u64 malformed; /* also counted under their verdict */
+	__u64 fragments; /* non-first fragments: no ports, passed */
+	__u64 other;     /* not TCP or UDP over IP: passed untouched */
+	__u64 by_reason[PC_NREASON]; /* packets, by enum pc_reason */
 };
 
 struct pc_stats {
