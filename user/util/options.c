@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
@@ -98,126 +99,125 @@ static int set_value(const char *who, const struct pc_option *o, void *config, c
 	return -1;
 }
 
-/* The option of that long name (len characters) or, with len 0, that short
- * name, and the set it belongs to. */
-static const struct pc_option *find(const struct pc_option_set *sets, size_t nsets,
-				    const char *name, size_t len, char short_name, void **config)
+/* The options of every set, flattened for getopt_long(3): long option i
+ * (and its short name, if any) is options[i] of configs[i]. */
+#define MAX_OPTIONS 64
+struct flat_options {
+	struct option longopts[MAX_OPTIONS + 2]; /* + --help + the end */
+	char shortopts[2 * MAX_OPTIONS + 4];
+	const struct pc_option *options[MAX_OPTIONS];
+	void *configs[MAX_OPTIONS];
+	int n;
+};
+
+/* getopt_long's value for long option i: above every short name. */
+#define LONG_VAL(i) (256 + (i))
+
+static int flatten(const struct pc_option_set *sets, size_t nsets, bool stop_at_operand,
+		   struct flat_options *f)
 {
 	const struct pc_option *o;
-	size_t s;
+	size_t s, len;
 
+	/* ':' first: a missing value is told apart from an unknown option;
+	 * '+': stop at the first operand (the command name). */
+	strcpy(f->shortopts, stop_at_operand ? "+:h" : ":h");
+	len = strlen(f->shortopts);
+	f->n = 0;
 	for (s = 0; s < nsets; s++) {
 		for (o = sets[s].options; o->name; o++) {
-			if (len ? strlen(o->name) == len && !strncmp(o->name, name, len) :
-				  o->short_name == short_name) {
-				*config = sets[s].config;
-				return o;
+			if (f->n == MAX_OPTIONS)
+				return -1;
+			f->longopts[f->n] = (struct option){ o->name, takes_value(o) ? required_argument :
+										no_argument,
+							     NULL, LONG_VAL(f->n) };
+			if (o->short_name) {
+				f->shortopts[len++] = o->short_name;
+				if (takes_value(o))
+					f->shortopts[len++] = ':';
 			}
+			f->options[f->n] = o;
+			f->configs[f->n++] = sets[s].config;
 		}
 	}
-	return NULL;
+	f->shortopts[len] = '\0';
+	f->longopts[f->n] = (struct option){ "help", no_argument, NULL, 'h' };
+	f->longopts[f->n + 1] = (struct option){ 0 };
+	return 0;
 }
 
-/* --name, --name=VALUE or --name VALUE, at argv[*i]. */
-static int parse_long(const char *who, const struct pc_option_set *sets, size_t nsets, int argc,
-		      char **argv, int *i, struct pc_parsed *out)
+/* The index of the option that getopt_long returned as val, or -1. */
+static int option_index(const struct flat_options *f, int val)
 {
-	const char *name = argv[*i] + 2, *eq = strchr(name, '='), *value = NULL;
-	size_t len = eq ? (size_t)(eq - name) : strlen(name);
-	const struct pc_option *o;
-	void *config;
+	int i;
 
-	if (len == 4 && !strncmp(name, "help", 4) && !eq) {
-		out->help = true;
-		return 0;
-	}
-	o = find(sets, nsets, name, len, 0, &config);
-	if (!o) {
-		fprintf(stderr, "%s: unknown option '--%.*s'\n", who, (int)len, name);
-		return -1;
-	}
-	if (!takes_value(o)) {
-		if (eq) {
-			fprintf(stderr, "%s: --%s takes no value\n", who, o->name);
-			return -1;
-		}
-	} else if (eq) {
-		value = eq + 1;
-	} else if (*i + 1 < argc) {
-		value = argv[++*i];
-	} else {
+	if (val >= LONG_VAL(0))
+		return val - LONG_VAL(0) < f->n ? val - LONG_VAL(0) : -1;
+	for (i = 0; i < f->n; i++)
+		if (val && f->options[i]->short_name == val)
+			return i;
+	return -1;
+}
+
+/* Say what getopt_long found wrong: c is '?' or ':', arg the word at fault. */
+static void report(const char *who, const struct flat_options *f, int c, const char *arg)
+{
+	int i = option_index(f, optopt);
+	const struct pc_option *o = i < 0 ? NULL : f->options[i];
+
+	if (c == ':' && o && optopt >= LONG_VAL(0)) {
 		fprintf(stderr, "%s: --%s needs a value: ", who, o->name);
 		print_metavar(stderr, o);
 		fputc('\n', stderr);
-		return -1;
+	} else if (c == ':') {
+		fprintf(stderr, "%s: -%c needs a value\n", who, optopt);
+	} else if (o && optopt >= LONG_VAL(0)) {
+		fprintf(stderr, "%s: --%s takes no value\n", who, o->name);
+	} else if (optopt) {
+		fprintf(stderr, "%s: unknown option '-%c'\n", who, optopt);
+	} else {
+		fprintf(stderr, "%s: unknown option '%.*s'\n", who, (int)strcspn(arg, "="), arg);
 	}
-	return set_value(who, o, config, value);
-}
-
-/* -x, or bundled flags -xy, at argv[*i]; the last one may take a value. */
-static int parse_short(const char *who, const struct pc_option_set *sets, size_t nsets, int argc,
-		       char **argv, int *i, struct pc_parsed *out)
-{
-	const char *p;
-	const struct pc_option *o;
-	void *config;
-
-	for (p = argv[*i] + 1; *p; p++) {
-		if (*p == 'h') {
-			out->help = true;
-			continue;
-		}
-		o = find(sets, nsets, NULL, 0, *p, &config);
-		if (!o) {
-			fprintf(stderr, "%s: unknown option '-%c'\n", who, *p);
-			return -1;
-		}
-		if (!takes_value(o)) {
-			set_value(who, o, config, NULL);
-			continue;
-		}
-		if (p[1])
-			return set_value(who, o, config, p + 1);
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "%s: -%c needs a value\n", who, *p);
-			return -1;
-		}
-		return set_value(who, o, config, argv[++*i]);
-	}
-	return 0;
 }
 
 int pc_options_parse(const char *who, const struct pc_option_set *sets, size_t nsets, int argc,
 		     char **argv, int from, bool stop_at_operand, struct pc_parsed *out)
 {
-	bool options_ended = false;
-	const char *arg;
-	int i, err;
+	/* getopt_long(3) permutes: options may follow operands, "--" ends
+	 * them. It sees argv[from - 1] as the program name; optind 0 starts
+	 * it afresh. */
+	char **args = argv + from - 1;
+	int nargs = argc - from + 1, c, i;
+	struct flat_options f;
 
 	out->noperands = 0;
 	out->next = argc;
 	out->help = false;
-	for (i = from; i < argc; i++) {
-		arg = argv[i];
-		if (options_ended || arg[0] != '-' || !arg[1]) {
-			if (stop_at_operand) {
-				out->next = i;
-				return 0;
-			}
-			out->operands[out->noperands++] = argv[i];
+	if (flatten(sets, nsets, stop_at_operand, &f)) {
+		fprintf(stderr, "%s: too many options\n", who);
+		return -1;
+	}
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(nargs, args, f.shortopts, f.longopts, NULL)) != -1) {
+		if (c == 'h') {
+			out->help = true;
 			continue;
 		}
-		if (!strcmp(arg, "--")) {
-			options_ended = true;
-			continue;
+		if (c == '?' || c == ':') {
+			report(who, &f, c, args[optind - 1]);
+			return -1;
 		}
-		if (arg[1] == '-')
-			err = parse_long(who, sets, nsets, argc, argv, &i, out);
-		else
-			err = parse_short(who, sets, nsets, argc, argv, &i, out);
-		if (err)
+		i = option_index(&f, c);
+		if (i < 0 || set_value(who, f.options[i], f.configs[i], optarg))
 			return -1;
 	}
+	if (stop_at_operand) {
+		out->next = optind + from - 1;
+		return 0;
+	}
+	for (i = optind; i < nargs; i++)
+		out->operands[out->noperands++] = args[i];
 	return 0;
 }
 

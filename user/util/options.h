@@ -2,8 +2,8 @@
 /*
  * Command-line options as data, after xdp-tools' lib/util/params.h: each
  * command declares a table of its options, each bound to a member of its
- * config struct. One parser reads them, and --help and the usage line are
- * printed from the same table.
+ * config struct. One parser, on top of getopt_long(3), reads them, and
+ * --help and the usage line are printed from the same table.
  *
  *	struct apply_config { bool check; };
  *	static const struct pc_option apply_options[] = {
