@@ -80,23 +80,13 @@ def table(count, path):
     print("SUB6=%s" % ipaddress.IPv6Address(sub6 + 0x25))
 
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def frame(kind, src, dst, dport, path):
     s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
-    # A SYN; its checksum is left zero: no program here verifies it.
+    # A SYN. Checksums are left zero: no program measured here checks them.
     tcp = struct.pack("!HHIIBBHHH", 40000, int(dport), 1, 0, 5 << 4, 0x02, 64240, 0, 0)
     if s.version == 4:
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0,
                          s.packed, d.packed)
-        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
         ethertype = 0x0800
     else:
         ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, s.packed, d.packed)
