@@ -144,7 +144,8 @@ demo: all
 	$(Q)examples/demo.sh
 
 # The benchmark (tests/bench/run, issue 6): never part of `make test`.
-# It writes docs/PERFORMANCE.md; BENCH_QUICK=1 makes a quick try.
+# It writes docs/PERFORMANCE.md; BENCH_QUICK=1 makes a quick try, written
+# to $(BUILD)/PERFORMANCE.md.
 BENCH_OBJS := $(BUILD)/bench/empty.bpf.o
 
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | deps
