@@ -66,7 +66,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps test test-unit test-prog test-e2e demo clean install
+.PHONY: all deps test test-unit test-prog test-e2e demo bench clean install
 
 all: $(BUILD)/portcullis
 
@@ -142,6 +142,21 @@ test-e2e: all
 
 demo: all
 	$(Q)examples/demo.sh
+
+# The benchmark (tests/bench/run, issue 6): never part of `make test`.
+# It writes docs/PERFORMANCE.md; BENCH_QUICK=1 makes a quick try, written
+# to $(BUILD)/PERFORMANCE.md.
+BENCH_OBJS := $(BUILD)/bench/empty.bpf.o
+
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+BENCH_COMMAND = sudo make bench$(if $(filter command line,$(origin BUILD)), BUILD=$(BUILD))$(if \
+                $(BENCH_QUICK), BENCH_QUICK=$(BENCH_QUICK))
+bench: deps all $(BENCH_OBJS)
+	$(Q)BUILD=$(BUILD) BENCH_COMMAND="$(BENCH_COMMAND)" tests/bench/run
 
 install: all
 	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis
