@@ -9,13 +9,18 @@
 #
 # Environment: BUILD (the build dir, default build; $BUILD/portcullis is
 # the command under test, made if missing), BENCH_SECONDS, BENCH_ROUNDS,
-# BENCH_GEN_CPU and BENCH_RCV_CPU (default 0 and 1).
+# BENCH_GEN_CPU, BENCH_THREADED=1 with BENCH_RCV_CPU (default 1).
 #
 # The generator (flood_gen.c, flood_xdp.bpf.c) runs an XDP_TX program with
 # BPF_PROG_TEST_RUN in live-frames mode in the sender namespace, pinned to
-# one core. The receiver's veth runs threaded NAPI, its kthread pinned to
-# the other core, so that what is measured is what the receiver keeps up
-# with. Drops are counted by each filter's own counters.
+# one core. By default the receiving veth's NAPI runs where a veth runs it,
+# in the generator's softirqs on the same core, so each rate is the sum of
+# both costs per frame and ratios between receivers are compressed towards
+# 1. BENCH_THREADED=1 runs the receiver as threaded NAPI on BENCH_RCV_CPU
+# instead: the rate is then what the receiver alone keeps up with, but it
+# is at the mercy of whatever else runs on that core (and the frames' pages
+# are freed on a remote CPU). Drops are counted by each filter's own
+# counters.
 #
 # Safety: everything lives in two namespaces pcflood-PID-{snd,rcv} (veths
 # pcfPIDs/pcfPIDr, nft tables and iptables rules inside them), the pin dir
@@ -46,6 +51,7 @@ GEN_CPU=${BENCH_GEN_CPU:-0}
 RCV_CPU=${BENCH_RCV_CPU:-1}
 # The count bound: no run sends more than this, whatever the rate.
 MAX_FRAMES=$((SECONDS_EACH * 50000000))
+[ "$MAX_FRAMES" -le 4000000000 ] || MAX_FRAMES=4000000000
 
 ID=$$
 SND=pcflood-$ID-snd
@@ -125,18 +131,25 @@ setup_network() {
 	RCV_MAC=$(ip -n "$RCV" -br link show "$RIF" | awk '{print $3}')
 	# Replies (the resets of the no-filter case) need no ARP.
 	ip -n "$RCV" neigh replace "$SND_IP" lladdr "$SND_MAC" dev "$RIF"
-	ip netns exec "$RCV" sh -c "echo 1 > /sys/class/net/$RIF/threaded" 2>/dev/null ||
-		log "no threaded NAPI on $RIF: the receiver shares the generator's core"
 }
 
-# The receiver's NAPI kthreads (they come and go with XDP programs) run on
-# RCV_CPU, away from the generator.
-pin_receiver() {
-	local pid
-	ip netns exec "$RCV" sh -c "echo 1 > /sys/class/net/$RIF/threaded" 2>/dev/null
-	for pid in $(ps -eo pid=,comm= | awk -v p="napi/$RIF-" 'index($2, p) == 1 { print $1 }'); do
-		taskset -p -c "$RCV_CPU" "$pid" >/dev/null 2>&1
-	done
+# With BENCH_THREADED=1, the receiver's NAPI runs threaded, its kthreads
+# (they come and go with the XDP programs) on RCV_CPU, away from the
+# generator. Otherwise (or on a kernel that cannot) the veth's NAPI runs in
+# the generator's softirqs, on its core. SHARED_CORE counts the floods that
+# ran so.
+SHARED_CORE=0
+place_receiver() {
+	local pid pinned=0
+	if [ "${BENCH_THREADED:-0}" = 1 ]; then
+		rcv sh -c "echo 1 > /sys/class/net/$RIF/threaded" 2>/dev/null
+		for pid in $(ps -eo pid=,comm= | awk -v p="napi/$RIF-" 'index($2, p) == 1 { print $1 }'); do
+			taskset -p -c "$RCV_CPU" "$pid" >/dev/null 2>&1 && pinned=1
+		done
+	else
+		rcv sh -c "echo 0 > /sys/class/net/$RIF/threaded" 2>/dev/null
+	fi
+	[ "$pinned" = 1 ] || SHARED_CORE=$((SHARED_CORE + 1))
 }
 
 # xdp_on VERDICT (pass, drop) or xdp_off: the receiver's plain XDP program.
@@ -146,9 +159,16 @@ xdp_off() { ip -n "$RCV" link set dev "$RIF" xdpdrv off; }
 rcv() { ip netns exec "$RCV" "$@"; }
 pc() { timeout 60 nsenter --net="/run/netns/$RCV" "$PC_BIN" -q "$@"; }
 
-# ethtool_stat IFACE NAME: one veth counter of the receiver.
+# ethtool_stat NS IFACE NAME: one veth counter (0 when the veth has none
+# yet: they appear with the first XDP frame).
 ethtool_stat() {
-	rcv ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2; found = 1 } END { if (!found) exit 1 }'
+	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { n = $2 } END { print n + 0 }'
+}
+# sender_offered: the frames the generator handed to the sender's veth,
+# the receiver's ring took them or not.
+sender_offered() {
+	echo $(($(ethtool_stat "$SND" "$SIF" tx_queue_0_xdp_xmit) +
+		$(ethtool_stat "$SND" "$SIF" tx_queue_0_xdp_xmit_errors)))
 }
 
 tcp_in_segs() {
@@ -205,7 +225,7 @@ ipt_count() { ipt_counter iptables; }
 ipt_down() { rcv iptables -w -t raw -D "${IPT_RULE[@]}"; xdp_off; }
 
 xdp_drop_up() { xdp_on drop; }
-xdp_drop_count() { ethtool_stat "$RIF" rx_queue_0_xdp_drops; }
+xdp_drop_count() { ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_drops; }
 xdp_drop_down() { xdp_off; }
 
 # No filter: what the stack takes in (each SYN gets a reset back).
@@ -226,7 +246,8 @@ declare -A LABEL=(
 
 # ---------------------------------------------------------------- measure
 
-# flood: runs the generator once; sets GEN_FRAMES and GEN_NS.
+# flood: runs the generator once; sets GEN_FRAMES (0: cut by the time
+# limit) and GEN_NS, the time it ran.
 flood() {
 	local out
 	"$WORK/flood_gen" --obj "$WORK/xdp_tx.o" --netns "/run/netns/$SND" --ifname "$SIF" \
@@ -249,14 +270,16 @@ flood() {
 # to RATES[CASE] (a space-separated list, one a round).
 declare -A RATES OFFERED
 measure() {
-	local c=$1 before after rate
+	local c=$1 before after rate rx0 rx1 tx0 tx1
 	if ! "${c}_up" >"$WORK/$c.up.log" 2>&1; then
 		log "$c: setup failed: $(cat "$WORK/$c.up.log")"
 		"${c}_down" >/dev/null 2>&1
 		return 1
 	fi
-	pin_receiver
+	place_receiver
 	sleep 0.3
+	rx0=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
+	tx0=$(sender_offered)
 	before=$("${c}_count")
 	if ! flood; then
 		log "$c: the generator failed: $(cat "$WORK/gen.out")"
@@ -265,6 +288,8 @@ measure() {
 	fi
 	sleep 0.3 # the receiver's ring drains
 	after=$("${c}_count")
+	rx1=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
+	tx1=$(sender_offered)
 	"${c}_down" >/dev/null 2>&1
 	if ! [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ ]]; then
 		log "$c: no counter ('$before', '$after')"
@@ -272,21 +297,45 @@ measure() {
 	fi
 	rate=$(((after - before) * 1000000000 / GEN_NS))
 	RATES[$c]="${RATES[$c]:-} $rate"
-	OFFERED[$c]="${OFFERED[$c]:-} $((GEN_FRAMES * 1000000000 / GEN_NS))"
-	log "$c: $((after - before)) drops in $((GEN_NS / 1000000)) ms: $rate/s (sent $GEN_FRAMES)"
+	OFFERED[$c]="${OFFERED[$c]:-} $(((tx1 - tx0) * 1000000000 / GEN_NS))"
+	log "$c: $((after - before)) drops in $((GEN_NS / 1000000)) ms: $rate/s" \
+		"(offered $((tx1 - tx0)), the receiver took $((rx1 - rx0)))"
 }
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # ---------------------------------------------------------------- report
 
+ns_per() { awk -v r="$1" 'BEGIN { if (r > 0) printf "%.0f", 1e9 / r; else print "n/a" }'; }
 mpps() { awk -v r="$1" 'BEGIN { printf "%.2f M", r / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
-# verdict GOT WANT: "holds" when the ratio GOT/BASE reaches WANT.
+# target GOT BASE WANT WHAT: the ratio GOT/BASE, and whether it reaches WANT.
 target() {
 	awk -v a="$1" -v b="$2" -v w="$3" -v what="$4" 'BEGIN {
 		if (b <= 0 || a == "") { printf "%s: n/a", what; exit }
 		printf "%s: %.2f× (%s)", what, a / b, (a / b >= w ? "holds" : "misses") }'
+}
+
+# rounds LIST: each round's rate in millions, "3.91 4.02 3.88".
+rounds() { tr ' ' '\n' <<<"$1" | grep . | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 / 1e6 }'; }
+
+receiver_note() {
+	local floods=$((ROUNDS * ${#CASES[@]}))
+	if [ "$SHARED_CORE" = 0 ]; then
+		echo "The receiving veth's NAPI ran threaded on CPU $RCV_CPU, so a rate is what"
+		echo "that receiver alone keeps up with; the generator offered"
+		echo "$(mpps "$(median "${OFFERED[*]}")") frames per second (median), and what the"
+		echo "receiver could not take was lost at the sender's veth."
+	elif [ "$SHARED_CORE" -ge "$floods" ]; then
+		echo "The receiving veth's NAPI ran, as a veth runs it, in the generator's softirqs"
+		echo "on the same core: each rate is one over the sum of the generator's and the"
+		echo "receiver's cost per frame, so the ratios are closer to 1 than the receivers'"
+		echo "own costs are (ns/frame shows the sums; differences between rows are the"
+		echo "receivers' differences). BENCH_THREADED=1 puts the receiver on its own core."
+	else
+		echo "The receiving veth's NAPI ran threaded on CPU $RCV_CPU in only"
+		echo "$((floods - SHARED_CORE)) of $floods floods: mixed rates, do not compare them."
+	fi
 }
 
 report() {
@@ -297,32 +346,33 @@ report() {
 	nft=${MED[nft_netdev]:-}
 	echo "## The real path: a TCP/25 SYN flood over veth"
 	echo
-	echo "Drops per second, the median of $ROUNDS round(s) of ${SECONDS_EACH} s for each receiver,"
-	echo "all with the same flood: one XDP_TX program in BPF_PROG_TEST_RUN live-frames mode"
-	echo "(batch 64) on CPU $GEN_CPU, sending one IPv4 TCP SYN from $SND_IP to $RCV_IP port 25;"
-	echo "the receiving veth's threaded NAPI on CPU $RCV_CPU. The generator offered"
-	echo "$(mpps "$(median "${OFFERED[*]}")") frames per second (median); what a receiver cannot"
-	echo "take is lost at the sender's veth. Other work on the machine makes absolute figures"
-	echo "noisy: compare the ratios within this run."
+	echo "Drops per second, the median of $ROUNDS round(s) of ${SECONDS_EACH} s for each receiver"
+	echo "(rounds interleaved), all with the same flood: an XDP_TX program in"
+	echo "BPF_PROG_TEST_RUN live-frames mode (batch 64) pinned to CPU $GEN_CPU, sending one"
+	echo "IPv4 TCP SYN from $SND_IP to $RCV_IP port 25, as fast as the receiver takes it."
+	receiver_note
+	echo "Other work on the machine makes absolute figures noisy: compare the ratios"
+	echo "within this run."
 	echo
-	echo "| receiver | drops/s | × XDP_DROP | × nftables netdev | SPEC target |"
-	echo "|---|---|---|---|---|"
+	echo "| receiver | drops/s | ns/frame | × XDP_DROP | × nftables netdev | rounds (M/s) | SPEC target |"
+	echo "|---|---|---|---|---|---|---|"
 	for c in "${CASES[@]}"; do
 		med=${MED[$c]}
 		target_col=
-		if [ "$c" = pc_xdp ] && [ -n "$med" ]; then
+		if [ "$c" = pc_xdp ]; then
 			target_col="$(target "$med" "$limit" 0.9 "≥ 0.9× XDP_DROP"); $(target "$med" "$nft" 2 "≥ 2× nftables netdev")"
 		fi
 		if [ -z "$med" ]; then
-			echo "| ${LABEL[$c]} | failed | | | $target_col |"
+			echo "| ${LABEL[$c]} | failed | | | | | $target_col |"
 		else
-			echo "| ${LABEL[$c]} | $(mpps "$med") | $(ratio "$med" "$limit") | $(ratio "$med" "$nft") | $target_col |"
+			echo "| ${LABEL[$c]} | $(mpps "$med") | $(ns_per "$med") | $(ratio "$med" "$limit") | $(ratio "$med" "$nft") |" \
+				"$(rounds "${RATES[$c]}") | $target_col |"
 		fi
 	done
 	echo
-	echo "Counters: portcullis \`stats --json\` totals.dropped; nft rule counters;"
+	echo "Counters: portcullis \`stats --json\` totals.dropped; the nft rule counters;"
 	echo "\`$(rcv iptables -V 2>/dev/null)\` \`-L -v -x\`; the veth's rx_queue_0_xdp_drops"
-	echo "for XDP_DROP; TcpInSegs for no filter. Every round: ${RATES[*]:+see stderr}."
+	echo "for XDP_DROP; TcpInSegs for no filter (every SYN gets a reset back)."
 }
 
 # ---------------------------------------------------------------- main
