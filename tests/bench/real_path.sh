@@ -250,12 +250,15 @@ declare -A LABEL=(
 # limit) and GEN_NS, the time it ran.
 flood() {
 	local out
-	"$WORK/flood_gen" --obj "$WORK/xdp_tx.o" --netns "/run/netns/$SND" --ifname "$SIF" \
-		--dst-mac "$RCV_MAC" --src "$SND_IP" --dst "$RCV_IP" \
-		--seconds "$SECONDS_EACH" --max-frames "$MAX_FRAMES" >"$WORK/gen.out" &
+	# taskset execs the generator: GEN_PID is the generator itself.
+	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/xdp_tx.o" \
+		--netns "/run/netns/$SND" --ifname "$SIF" --dst-mac "$RCV_MAC" \
+		--src "$SND_IP" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
+		--max-frames "$MAX_FRAMES" >"$WORK/gen.out" 2>&1 </dev/null &
 	GEN_PID=$!
-	taskset -p -c "$GEN_CPU" "$GEN_PID" >/dev/null 2>&1
-	timeout $((SECONDS_EACH * 3 + 10)) tail --pid="$GEN_PID" -f /dev/null
+	# It stops itself after SECONDS_EACH; this is the bound if it does not.
+	timeout $((SECONDS_EACH * 3 + 10)) tail --pid="$GEN_PID" -f /dev/null ||
+		kill -KILL "$GEN_PID" 2>/dev/null
 	wait "$GEN_PID" || {
 		GEN_PID=
 		return 1
