@@ -117,7 +117,8 @@ build_tools() {
 # ---------------------------------------------------------------- network
 
 setup_network() {
-	ip netns add "$SND" && ip netns add "$RCV" || die "ip netns add"
+	ip netns add "$SND" || die "ip netns add $SND"
+	ip netns add "$RCV" || die "ip netns add $RCV"
 	ip link add name "$SIF" netns "$SND" type veth peer name "$RIF" netns "$RCV" ||
 		die "ip link add veth"
 	ip -n "$SND" link set lo up
@@ -172,6 +173,7 @@ sender_offered() {
 }
 
 tcp_in_segs() {
+	# shellcheck disable=SC2016 # awk's own $1
 	rcv awk '$1 == "Tcp:" && $2 !~ /^[0-9]/ { for (i = 2; i <= NF; i++) col[$i] = i; next }
 		$1 == "Tcp:" { print $col["InSegs"] }' /proc/net/snmp
 }
@@ -207,6 +209,12 @@ pc_xdp_up() { pc attach "$RIF" --hook xdp; }
 pc_xdp_count() { pc_dropped; }
 pc_xdp_down() { pc detach --all; }
 
+# The ISP example: the source is a subscriber, not a business customer,
+# so the business table is looked up before rule 3 drops the SYN.
+pc_isp_up() { pc attach "$RIF" --hook xdp --rules "$ROOT/examples/isp.rules"; }
+pc_isp_count() { pc_dropped; }
+pc_isp_down() { pc detach --all; }
+
 pc_tc_up() { xdp_on pass && pc attach "$RIF" --hook tc-ingress; }
 pc_tc_count() { pc_dropped; }
 pc_tc_down() { pc detach --all; xdp_off; }
@@ -233,9 +241,10 @@ stack_up() { xdp_on pass; }
 stack_count() { tcp_in_segs; }
 stack_down() { xdp_off; }
 
-CASES=(pc_xdp pc_tc nft_netdev nft_inet ipt xdp_drop stack)
+CASES=(pc_xdp pc_isp pc_tc nft_netdev nft_inet ipt xdp_drop stack)
 declare -A LABEL=(
 	[pc_xdp]="portcullis XDP (native, default policy)"
+	[pc_isp]="portcullis XDP (native, examples/isp.rules)"
 	[pc_tc]="portcullis tc-ingress (+ XDP_PASS)"
 	[nft_netdev]="nftables netdev ingress \`tcp dport 25 drop\` (+ XDP_PASS)"
 	[nft_inet]="nftables inet prerouting \`tcp dport 25 drop\` (+ XDP_PASS)"
