@@ -1,0 +1,399 @@
+#!/bin/bash
+# The real path: a TCP/25 SYN flood over a veth pair, into a receiver where
+# a filter drops it, for each receiver configuration in turn, with the same
+# flood and the same duration, in one run. Prints a markdown section on
+# stdout (progress goes to stderr).
+#
+#   sudo tests/bench/real_path.sh            # 3 rounds of 4 s per receiver
+#   BENCH_QUICK=1 tests/bench/real_path.sh   # 1 round of 1 s, to develop
+#
+# Environment: BUILD (the build dir, default build; $BUILD/portcullis is
+# the command under test, made if missing), BENCH_SECONDS, BENCH_ROUNDS,
+# BENCH_GEN_CPU, BENCH_THREADED=1 with BENCH_RCV_CPU (default 1).
+#
+# The generator (flood_gen.c, flood_xdp.bpf.c) runs an XDP_TX program with
+# BPF_PROG_TEST_RUN in live-frames mode in the sender namespace, pinned to
+# one core. By default the receiving veth's NAPI runs where a veth runs it,
+# in the generator's softirqs on the same core, so each rate is the sum of
+# both costs per frame and ratios between receivers are compressed towards
+# 1. BENCH_THREADED=1 runs the receiver as threaded NAPI on BENCH_RCV_CPU
+# instead: the rate is then what the receiver alone keeps up with, but it
+# is at the mercy of whatever else runs on that core (and the frames' pages
+# are freed on a remote CPU). Drops are counted by each filter's own
+# counters.
+#
+# Safety: everything lives in two namespaces pcflood-PID-{snd,rcv} (veths
+# pcfPIDs/pcfPIDr, nft tables and iptables rules inside them), the pin dir
+# /sys/fs/bpf/pcflood-PID and a temp dir; addresses are from 100.64.0.0/10
+# and 203.0.113.0/24. A trap removes all of it, even on failure.
+# It never runs from make test.
+
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PY=/usr/bin/python3
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+case ${BUILD:-build} in
+/*) BUILD_DIR=${BUILD} ;;
+*) BUILD_DIR=$ROOT/${BUILD:-build} ;;
+esac
+PC_BIN=$BUILD_DIR/portcullis
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	SECONDS_EACH=${BENCH_SECONDS:-1}
+	ROUNDS=${BENCH_ROUNDS:-1}
+else
+	SECONDS_EACH=${BENCH_SECONDS:-4}
+	ROUNDS=${BENCH_ROUNDS:-3}
+fi
+GEN_CPU=${BENCH_GEN_CPU:-0}
+RCV_CPU=${BENCH_RCV_CPU:-1}
+# The count bound: no run sends more than this, whatever the rate.
+MAX_FRAMES=$((SECONDS_EACH * 50000000))
+[ "$MAX_FRAMES" -le 4000000000 ] || MAX_FRAMES=4000000000
+
+ID=$$
+SND=pcflood-$ID-snd
+RCV=pcflood-$ID-rcv
+SIF=pcf${ID}s
+RIF=pcf${ID}r
+SND_IP=100.64.0.2
+RCV_IP=203.0.113.1
+export PORTCULLIS_PIN_DIR=/sys/fs/bpf/pcflood-$ID
+WORK=
+
+log() { printf 'real_path: %s\n' "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+# ---------------------------------------------------------------- cleanup
+
+GEN_PID=
+cleanup() {
+	trap - EXIT INT TERM HUP
+	if [ -n "$GEN_PID" ]; then
+		kill -TERM "$GEN_PID" 2>/dev/null
+		wait "$GEN_PID" 2>/dev/null
+	fi
+	if [ -e "/run/netns/$RCV" ] && [ -x "$PC_BIN" ]; then
+		timeout 30 nsenter --net="/run/netns/$RCV" "$PC_BIN" -q detach --all >/dev/null 2>&1
+	fi
+	rm -rf "$PORTCULLIS_PIN_DIR" 2>/dev/null
+	# Deleting the namespaces takes the veths with them, and their XDP
+	# programs, nft tables and iptables rules.
+	ip netns del "$SND" 2>/dev/null
+	ip netns del "$RCV" 2>/dev/null
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---------------------------------------------------------------- build
+
+build_tools() {
+	local v mult
+	WORK=$(mktemp -d "/tmp/pcflood-$ID.XXXXXX") || die "mktemp"
+	if [ ! -x "$PC_BIN" ]; then
+		log "building $PC_BIN"
+		make -C "$ROOT" BUILD="$BUILD_DIR" >&2 || die "make failed"
+	fi
+	mult=$(gcc -print-multiarch)
+	for v in TX PASS DROP; do
+		clang -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+			-I"/usr/include/$mult" -DFLOOD_VERDICT="XDP_$v" \
+			-c "$HERE/flood_xdp.bpf.c" -o "$WORK/xdp_${v,,}.o" ||
+			die "clang flood_xdp.bpf.c"
+	done
+	# shellcheck disable=SC2046
+	gcc -O2 -Wall -Wextra -Werror -o "$WORK/flood_gen" "$HERE/flood_gen.c" \
+		$(pkg-config --cflags --libs libbpf) || die "gcc flood_gen.c"
+}
+
+# ---------------------------------------------------------------- network
+
+setup_network() {
+	ip netns add "$SND" || die "ip netns add $SND"
+	ip netns add "$RCV" || die "ip netns add $RCV"
+	ip link add name "$SIF" netns "$SND" type veth peer name "$RIF" netns "$RCV" ||
+		die "ip link add veth"
+	ip -n "$SND" link set lo up
+	ip -n "$RCV" link set lo up
+	ip -n "$SND" link set "$SIF" up
+	ip -n "$RCV" link set "$RIF" up
+	ip -n "$SND" addr add "$SND_IP/10" dev "$SIF"
+	ip -n "$RCV" addr add "$RCV_IP/24" dev "$RIF"
+	ip -n "$RCV" route add 100.64.0.0/10 dev "$RIF"
+	SND_MAC=$(ip -n "$SND" -br link show "$SIF" | awk '{print $3}')
+	RCV_MAC=$(ip -n "$RCV" -br link show "$RIF" | awk '{print $3}')
+	# Replies (the resets of the no-filter case) need no ARP.
+	ip -n "$RCV" neigh replace "$SND_IP" lladdr "$SND_MAC" dev "$RIF"
+}
+
+# With BENCH_THREADED=1, the receiver's NAPI runs threaded, its kthreads
+# (they come and go with the XDP programs) on RCV_CPU, away from the
+# generator. Otherwise (or on a kernel that cannot) the veth's NAPI runs in
+# the generator's softirqs, on its core. SHARED_CORE counts the floods that
+# ran so.
+SHARED_CORE=0
+place_receiver() {
+	local pid pinned=0
+	if [ "${BENCH_THREADED:-0}" = 1 ]; then
+		rcv sh -c "echo 1 > /sys/class/net/$RIF/threaded" 2>/dev/null
+		for pid in $(ps -eo pid=,comm= | awk -v p="napi/$RIF-" 'index($2, p) == 1 { print $1 }'); do
+			taskset -p -c "$RCV_CPU" "$pid" >/dev/null 2>&1 && pinned=1
+		done
+	else
+		rcv sh -c "echo 0 > /sys/class/net/$RIF/threaded" 2>/dev/null
+	fi
+	[ "$pinned" = 1 ] || SHARED_CORE=$((SHARED_CORE + 1))
+}
+
+# xdp_on VERDICT (pass, drop) or xdp_off: the receiver's plain XDP program.
+xdp_on() { ip -n "$RCV" link set dev "$RIF" xdpdrv obj "$WORK/xdp_$1.o" sec xdp; }
+xdp_off() { ip -n "$RCV" link set dev "$RIF" xdpdrv off; }
+
+rcv() { ip netns exec "$RCV" "$@"; }
+pc() { timeout 60 nsenter --net="/run/netns/$RCV" "$PC_BIN" -q "$@"; }
+
+# ethtool_stat NS IFACE NAME: one veth counter (0 when the veth has none
+# yet: they appear with the first XDP frame).
+ethtool_stat() {
+	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { n = $2 } END { print n + 0 }'
+}
+# sender_offered: the frames the generator handed to the sender's veth,
+# the receiver's ring took them or not.
+sender_offered() {
+	echo $(($(ethtool_stat "$SND" "$SIF" tx_queue_0_xdp_xmit) +
+		$(ethtool_stat "$SND" "$SIF" tx_queue_0_xdp_xmit_errors)))
+}
+
+tcp_in_segs() {
+	# shellcheck disable=SC2016 # awk's own $1
+	rcv awk '$1 == "Tcp:" && $2 !~ /^[0-9]/ { for (i = 2; i <= NF; i++) col[$i] = i; next }
+		$1 == "Tcp:" { print $col["InSegs"] }' /proc/net/snmp
+}
+
+# ---------------------------------------------------------------- cases
+#
+# Each receiver is three functions: CASE_up, CASE_count (its own counter
+# of drops, a number) and CASE_down.
+
+NFT_NETDEV="table netdev pcflood {
+	chain ingress {
+		type filter hook ingress device \"$RIF\" priority 0;
+		tcp dport 25 counter drop
+	}
+}"
+NFT_INET="table inet pcflood {
+	chain prerouting {
+		type filter hook prerouting priority 0;
+		tcp dport 25 counter drop
+	}
+}"
+nft_counter() { rcv nft list chain "$1" pcflood "$2" | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
+ipt_counter() {
+	rcv "$1" -w -t raw -L PREROUTING -v -x -n | awk 'NR == 3 { print $1 }'
+}
+pc_dropped() {
+	pc stats --json >"$WORK/stats.json" &&
+		$PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["dropped"])' \
+			"$WORK/stats.json"
+}
+
+pc_xdp_up() { pc attach "$RIF" --hook xdp; }
+pc_xdp_count() { pc_dropped; }
+pc_xdp_down() { pc detach --all; }
+
+# The ISP example: the source is a subscriber, not a business customer,
+# so the business table is looked up before rule 3 drops the SYN.
+pc_isp_up() { pc attach "$RIF" --hook xdp --rules "$ROOT/examples/isp.rules"; }
+pc_isp_count() { pc_dropped; }
+pc_isp_down() { pc detach --all; }
+
+pc_tc_up() { xdp_on pass && pc attach "$RIF" --hook tc-ingress; }
+pc_tc_count() { pc_dropped; }
+pc_tc_down() { pc detach --all; xdp_off; }
+
+nft_netdev_up() { xdp_on pass && rcv nft -f - <<<"$NFT_NETDEV"; }
+nft_netdev_count() { nft_counter netdev ingress; }
+nft_netdev_down() { rcv nft delete table netdev pcflood; xdp_off; }
+
+nft_inet_up() { xdp_on pass && rcv nft -f - <<<"$NFT_INET"; }
+nft_inet_count() { nft_counter inet prerouting; }
+nft_inet_down() { rcv nft delete table inet pcflood; xdp_off; }
+
+IPT_RULE=(PREROUTING -p tcp --dport 25 -j DROP)
+ipt_up() { xdp_on pass && rcv iptables -w -t raw -A "${IPT_RULE[@]}"; }
+ipt_count() { ipt_counter iptables; }
+ipt_down() { rcv iptables -w -t raw -D "${IPT_RULE[@]}"; xdp_off; }
+
+xdp_drop_up() { xdp_on drop; }
+xdp_drop_count() { ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_drops; }
+xdp_drop_down() { xdp_off; }
+
+# No filter: what the stack takes in (each SYN gets a reset back).
+stack_up() { xdp_on pass; }
+stack_count() { tcp_in_segs; }
+stack_down() { xdp_off; }
+
+CASES=(pc_xdp pc_isp pc_tc nft_netdev nft_inet ipt xdp_drop stack)
+declare -A LABEL=(
+	[pc_xdp]="portcullis XDP (native, default policy)"
+	[pc_isp]="portcullis XDP (native, examples/isp.rules)"
+	[pc_tc]="portcullis tc-ingress (+ XDP_PASS)"
+	[nft_netdev]="nftables netdev ingress \`tcp dport 25 drop\` (+ XDP_PASS)"
+	[nft_inet]="nftables inet prerouting \`tcp dport 25 drop\` (+ XDP_PASS)"
+	[ipt]="iptables raw PREROUTING \`--dport 25 -j DROP\` (+ XDP_PASS)"
+	[xdp_drop]="empty XDP program returning XDP_DROP (the limit)"
+	[stack]="no filter, XDP_PASS only (TCP segments the stack takes in)"
+)
+
+# ---------------------------------------------------------------- measure
+
+# flood: runs the generator once; sets GEN_FRAMES (0: cut by the time
+# limit) and GEN_NS, the time it ran.
+flood() {
+	local out
+	# taskset execs the generator: GEN_PID is the generator itself.
+	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/xdp_tx.o" \
+		--netns "/run/netns/$SND" --ifname "$SIF" --dst-mac "$RCV_MAC" \
+		--src "$SND_IP" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
+		--max-frames "$MAX_FRAMES" >"$WORK/gen.out" 2>&1 </dev/null &
+	GEN_PID=$!
+	# It stops itself after SECONDS_EACH; this is the bound if it does not.
+	timeout $((SECONDS_EACH * 3 + 10)) tail --pid="$GEN_PID" -f /dev/null ||
+		kill -KILL "$GEN_PID" 2>/dev/null
+	wait "$GEN_PID" || {
+		GEN_PID=
+		return 1
+	}
+	GEN_PID=
+	out=$(cat "$WORK/gen.out")
+	read -r _ GEN_FRAMES _ GEN_NS <<<"$out"
+	[[ "$GEN_FRAMES" =~ ^[0-9]+$ && "$GEN_NS" =~ ^[0-9]+$ && "$GEN_NS" -gt 0 ]]
+}
+
+# measure CASE: one flood into that receiver; appends drops per second
+# to RATES[CASE] (a space-separated list, one a round).
+declare -A RATES OFFERED
+measure() {
+	local c=$1 before after rate rx0 rx1 tx0 tx1
+	if ! "${c}_up" >"$WORK/$c.up.log" 2>&1; then
+		log "$c: setup failed: $(cat "$WORK/$c.up.log")"
+		"${c}_down" >/dev/null 2>&1
+		return 1
+	fi
+	place_receiver
+	sleep 0.3
+	rx0=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
+	tx0=$(sender_offered)
+	before=$("${c}_count")
+	if ! flood; then
+		log "$c: the generator failed: $(cat "$WORK/gen.out")"
+		"${c}_down" >/dev/null 2>&1
+		return 1
+	fi
+	sleep 0.3 # the receiver's ring drains
+	after=$("${c}_count")
+	rx1=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
+	tx1=$(sender_offered)
+	"${c}_down" >/dev/null 2>&1
+	if ! [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ ]]; then
+		log "$c: no counter ('$before', '$after')"
+		return 1
+	fi
+	rate=$(((after - before) * 1000000000 / GEN_NS))
+	RATES[$c]="${RATES[$c]:-} $rate"
+	OFFERED[$c]="${OFFERED[$c]:-} $(((tx1 - tx0) * 1000000000 / GEN_NS))"
+	log "$c: $((after - before)) drops in $((GEN_NS / 1000000)) ms: $rate/s" \
+		"(offered $((tx1 - tx0)), the receiver took $((rx1 - rx0)))"
+}
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# ---------------------------------------------------------------- report
+
+ns_per() { awk -v r="$1" 'BEGIN { if (r > 0) printf "%.0f", 1e9 / r; else print "n/a" }'; }
+mpps() { awk -v r="$1" 'BEGIN { printf "%.2f M", r / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
+# target GOT BASE WANT WHAT: the ratio GOT/BASE, and whether it reaches WANT.
+target() {
+	awk -v a="$1" -v b="$2" -v w="$3" -v what="$4" 'BEGIN {
+		if (b <= 0 || a == "") { printf "%s: n/a", what; exit }
+		printf "%s: %.2f× (%s)", what, a / b, (a / b >= w ? "holds" : "misses") }'
+}
+
+# rounds LIST: each round's rate in millions, "3.91 4.02 3.88".
+rounds() { tr ' ' '\n' <<<"$1" | grep . | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 / 1e6 }'; }
+
+receiver_note() {
+	local floods=$((ROUNDS * ${#CASES[@]}))
+	if [ "$SHARED_CORE" = 0 ]; then
+		echo "The receiving veth's NAPI ran threaded on CPU $RCV_CPU, so a rate is what"
+		echo "that receiver alone keeps up with; the generator offered"
+		echo "$(mpps "$(median "${OFFERED[*]}")") frames per second (median), and what the"
+		echo "receiver could not take was lost at the sender's veth."
+	elif [ "$SHARED_CORE" -ge "$floods" ]; then
+		echo "The receiving veth's NAPI ran, as a veth runs it, in the generator's softirqs"
+		echo "on the same core: each rate is one over the sum of the generator's and the"
+		echo "receiver's cost per frame, so the ratios are closer to 1 than the receivers'"
+		echo "own costs are (ns/frame shows the sums; differences between rows are the"
+		echo "receivers' differences). BENCH_THREADED=1 puts the receiver on its own core."
+	else
+		echo "The receiving veth's NAPI ran threaded on CPU $RCV_CPU in only"
+		echo "$((floods - SHARED_CORE)) of $floods floods: mixed rates, do not compare them."
+	fi
+}
+
+report() {
+	local c med limit nft target_col
+	declare -A MED
+	for c in "${CASES[@]}"; do MED[$c]=$(median "${RATES[$c]:-}"); done
+	limit=${MED[xdp_drop]:-}
+	nft=${MED[nft_netdev]:-}
+	echo "## The real path: a TCP/25 SYN flood over veth"
+	echo
+	echo "Drops per second, the median of $ROUNDS round(s) of ${SECONDS_EACH} s for each receiver"
+	echo "(rounds interleaved), all with the same flood: an XDP_TX program in"
+	echo "BPF_PROG_TEST_RUN live-frames mode (batch 64) pinned to CPU $GEN_CPU, sending one"
+	echo "IPv4 TCP SYN from $SND_IP to $RCV_IP port 25, as fast as the receiver takes it."
+	receiver_note
+	echo "Other work on the machine makes absolute figures noisy: compare the ratios"
+	echo "within this run."
+	echo
+	echo "| receiver | drops/s | ns/frame | × XDP_DROP | × nftables netdev | rounds (M/s) | SPEC target |"
+	echo "|---|---|---|---|---|---|---|"
+	for c in "${CASES[@]}"; do
+		med=${MED[$c]}
+		target_col=
+		if [ "$c" = pc_xdp ]; then
+			target_col="$(target "$med" "$limit" 0.9 "≥ 0.9× XDP_DROP"); $(target "$med" "$nft" 2 "≥ 2× nftables netdev")"
+		fi
+		if [ -z "$med" ]; then
+			echo "| ${LABEL[$c]} | failed | | | | | $target_col |"
+		else
+			echo "| ${LABEL[$c]} | $(mpps "$med") | $(ns_per "$med") | $(ratio "$med" "$limit") | $(ratio "$med" "$nft") |" \
+				"$(rounds "${RATES[$c]}") | $target_col |"
+		fi
+	done
+	echo
+	echo "Counters: portcullis \`stats --json\` totals.dropped; the nft rule counters;"
+	echo "\`$(rcv iptables -V 2>/dev/null)\` \`-L -v -x\`; the veth's rx_queue_0_xdp_drops"
+	echo "for XDP_DROP; TcpInSegs for no filter (every SYN gets a reset back)."
+}
+
+# ---------------------------------------------------------------- main
+
+[ "$(id -u)" = 0 ] || die "needs root"
+build_tools
+setup_network
+log "$ROUNDS round(s) of ${SECONDS_EACH} s for each of ${#CASES[@]} receivers"
+for ((round = 1; round <= ROUNDS; round++)); do
+	for c in "${CASES[@]}"; do measure "$c"; done
+done
+report
