@@ -125,7 +125,7 @@ static int write_prefixes(int fd, const struct pc_compiled *c)
 	for (; !err && i < c->nprefixes; i++) {
 		struct pc_lpm_key key = trie_key(&c->prefixes[i]);
 
-		if (bpf_map_update_elem(fd, &key, &c->prefixes[i].val, BPF_NOEXIST))
+		if (bpf_map_update_elem(fd, &key, &c->prefixes[i].val, BPF_ANY))
 			err = -errno;
 	}
 	return err;
