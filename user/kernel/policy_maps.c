@@ -91,21 +91,29 @@ static struct pc_lpm_key trie_key(const struct pc_prefix_entry *e)
 	return key;
 }
 
-/* One batch of entries (bpf_map_update_batch, 5.6): a syscall per batch,
- * not per prefix. *done: how many went in. */
+/* Tries are written and read in batches (bpf_map_update_batch and
+ * bpf_map_lookup_batch, 5.6): a syscall per batch, not per prefix. */
 #define TRIE_BATCH 4096
+static struct pc_lpm_key batch_keys[TRIE_BATCH];
+static struct pc_lpm_val batch_vals[TRIE_BATCH];
+
+/* A kernel without batches for LPM tries says so with one of these. */
+static bool no_batches(int err)
+{
+	return err == -EOPNOTSUPP || err == -524 /* ENOTSUPP, the kernel's own */;
+}
+
+/* One batch of entries; *done: how many went in. */
 static int write_batch(int fd, const struct pc_prefix_entry *e, __u32 n, __u32 *done)
 {
-	static struct pc_lpm_key keys[TRIE_BATCH];
-	static struct pc_lpm_val vals[TRIE_BATCH];
 	__u32 i;
 
 	for (i = 0; i < n; i++) {
-		keys[i] = trie_key(&e[i]);
-		vals[i] = e[i].val;
+		batch_keys[i] = trie_key(&e[i]);
+		batch_vals[i] = e[i].val;
 	}
 	*done = n;
-	return bpf_map_update_batch(fd, keys, vals, done, NULL) ? -errno : 0;
+	return bpf_map_update_batch(fd, batch_keys, batch_vals, done, NULL) ? -errno : 0;
 }
 
 static int write_prefixes(int fd, const struct pc_compiled *c)
@@ -119,9 +127,8 @@ static int write_prefixes(int fd, const struct pc_compiled *c)
 		err = write_batch(fd, &c->prefixes[i], n, &done);
 		i += done;
 	}
-	/* A kernel without batches for LPM tries: one update at a time. */
-	if (err == -EOPNOTSUPP || err == -524 /* ENOTSUPP, the kernel's own */)
-		err = 0;
+	if (no_batches(err))
+		err = 0; /* then one update at a time */
 	for (; !err && i < c->nprefixes; i++) {
 		struct pc_lpm_key key = trie_key(&c->prefixes[i]);
 
@@ -492,24 +499,57 @@ static int add_to_tables(const struct pc_lpm_key *key, const struct pc_lpm_val *
 	return 0;
 }
 
-/* The prefixes of each table, from the prefix trie of one slot. */
-static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
-			      __u32 nsets, struct pc_prefix_list *members)
+/* Every entry of the trie into the members of the tables, in batches. */
+static int read_trie_batched(int fd, const struct pc_set *sets, __u32 nsets,
+			     struct pc_prefix_list *members)
+{
+	struct pc_lpm_key cursor;
+	void *in = NULL;
+	int err, e = 0;
+	__u32 n, i;
+
+	do {
+		n = TRIE_BATCH;
+		err = bpf_map_lookup_batch(fd, in, &cursor, batch_keys, batch_vals, &n, NULL) ? -errno : 0;
+		for (i = 0; !e && (!err || err == -ENOENT) && i < n; i++)
+			e = add_to_tables(&batch_keys[i], &batch_vals[i], sets, nsets, members);
+		in = &cursor;
+	} while (!err && !e);
+	if (e)
+		return e;
+	return err == -ENOENT ? 0 : err; /* -ENOENT: the last batch was read */
+}
+
+/* The same, one entry at a time. */
+static int read_trie_walk(int fd, const struct pc_set *sets, __u32 nsets,
+			  struct pc_prefix_list *members)
 {
 	struct pc_lpm_key key;
 	struct pc_lpm_val val;
 	void *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &val))
+			err = add_to_tables(&key, &val, sets, nsets, members);
+	}
+	return err;
+}
+
+/* The prefixes of each table, from the prefix trie of one slot. */
+static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
+			      __u32 nsets, struct pc_prefix_list *members)
+{
 	int fd, err;
 	__u32 s;
 
 	err = open_trie(m, slot, &fd);
 	if (err)
 		return err;
-	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &val))
-			err = add_to_tables(&key, &val, sets, nsets, members);
-	}
+	err = read_trie_batched(fd, sets, nsets, members);
+	if (no_batches(err))
+		err = read_trie_walk(fd, sets, nsets, members);
 	close(fd);
 	/* A table used in both directions was seen twice. */
 	for (s = 0; !err && s < nsets; s++)
