@@ -15,12 +15,15 @@
 #include "parse.h"
 
 /* Prefix membership: the rules whose address set, for this direction,
- * holds the address. The only place that knows how sets are stored. */
-static __always_inline __u64 pc_addr_rules(struct pc_lpm_key *key, __u8 dir, const void *addr,
-					    const void *end)
+ * holds the address, in the generation's trie (NULL: no trie, no sets).
+ * The only place that knows how sets are stored. */
+static __always_inline __u64 pc_addr_rules(void *trie, struct pc_lpm_key *key, __u8 dir,
+					    const void *addr, const void *end)
 {
 	struct pc_lpm_val *val;
 
+	if (!trie)
+		return 0;
 	/* The parser checked these bounds; the check is repeated because the
 	 * verifier may no longer know which family this path is. */
 	key->dir = dir;
@@ -33,7 +36,7 @@ static __always_inline __u64 pc_addr_rules(struct pc_lpm_key *key, __u8 dir, con
 			return 0;
 		__builtin_memcpy(key->addr, addr, 16);
 	}
-	val = bpf_map_lookup_elem(&pc_prefixes, key);
+	val = bpf_map_lookup_elem(trie, key);
 	return val ? val->rules : 0;
 }
 
@@ -92,21 +95,22 @@ static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u
 					     const struct pc_pkt *pkt, __u32 slot)
 {
 	struct pc_lpm_key key;
+	void *trie;
 
 	/* A rule whose addresses are all of one family applies to it alone. */
 	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
 	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
 		return cand; /* no candidate names addresses: no prefix lookup */
+	trie = bpf_map_lookup_elem(&pc_prefixes, &slot);
 	__builtin_memset(&key, 0, sizeof(key));
 	key.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128);
-	key.slot = slot;
 	key.family = pkt->family;
 	if (cand & ~hdr->src_any)
 		cand &= hdr->src_any |
-			(pc_addr_rules(&key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
+			(pc_addr_rules(trie, &key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
 	if (cand & ~hdr->dst_any)
 		cand &= hdr->dst_any |
-			(pc_addr_rules(&key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
+			(pc_addr_rules(trie, &key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
 	return cand;
 }
 

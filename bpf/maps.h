@@ -62,13 +62,27 @@ struct {
 	__type(value, struct pc_port_item);
 } pc_port_items SEC(".maps");
 
-/* Address -> rules whose set holds it, for every slot and direction. */
-struct {
+/* The template of a generation's prefix trie: address -> rules whose set
+ * holds it, for both directions. User space makes one for each apply,
+ * sized for its policy (an inner map's max_entries may differ from the
+ * template's), so that the switch is one update and the release of the
+ * generation before is one delete, not a walk of its entries. */
+struct pc_prefix_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, PC_SLOTS * PC_MAX_PREFIXES);
+	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct pc_lpm_key);
-	__type(value, struct pc_lpm_val);
+	/* sizes, not types: no variable of this struct emits their BTF */
+	__uint(key_size, sizeof(struct pc_lpm_key));
+	__uint(value_size, sizeof(struct pc_lpm_val));
+};
+
+/* Slot -> its generation's trie (ARRAY_OF_MAPS: Linux 4.12); empty until
+ * a policy is written there, and again once its generation is gone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PC_SLOTS);
+	__type(key, __u32);
+	__array(values, struct pc_prefix_trie);
 } pc_prefixes SEC(".maps");
 
 /* Counters by port item; they outlive generations. */

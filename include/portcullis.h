@@ -101,7 +101,7 @@ struct pc_policy_hdr {
 	__u32 nrules;
 	__u32 nsets;
 	__u32 nitems;       /* port items in pc_port_items[slot] */
-	__u32 nprefixes;    /* entries in pc_prefixes for this slot */
+	__u32 nprefixes;    /* entries in the prefix trie of this slot */
 	__u32 nlist;        /* entries in pc_list_prefixes for this slot */
 	__u32 pad0;
 	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */
@@ -172,14 +172,14 @@ struct pc_port_key {
 	__u16 pad2;
 };
 
-/* pc_prefixes: one LPM trie for every slot, direction and family. The
- * prefix length counts the 32 bits of slot/dir/family/pad first. */
+/* pc_prefixes[slot]: the LPM trie of one generation, for both directions
+ * and families; a new generation gets a new trie, sized for it. The prefix
+ * length counts the 32 bits of dir/family/pad first. */
 struct pc_lpm_key {
 	__u32 prefixlen;
-	__u8 slot;
 	__u8 dir;      /* enum pc_dir */
 	__u8 family;   /* PC_FAMILY_V4 or PC_FAMILY_V6 */
-	__u8 pad;
+	__u8 pad[2];
 	__u8 addr[16]; /* network order; IPv4 uses the first 4 bytes */
 };
 #define PC_LPM_KEY_BITS 32 /* bits of pc_lpm_key before addr */

@@ -117,23 +117,41 @@ static void test_missing_map_pin_is_stale(void **state)
 	assert_int_equal(dir_entries(pin_dir), 0);
 }
 
-/* A pin left by an older build, whose map has another layout (pc_totals
- * before it counted by reason: 8 counters), is not read as this build's. */
-static void test_older_map_layout_is_stale(void **state)
+/* A pinned load whose pin called name is replaced by a map of another
+ * layout, as an older build left it: not read as this build's. */
+static void older_layout_is_stale(const char *name, enum bpf_map_type type, __u32 key_size,
+				  __u32 value_size, __u32 max_entries, __u32 flags)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
 	struct pc_loaded l;
 	char path[128];
 	int fd;
 
-	(void)state;
-	pinned_load_without("pc_totals", path, sizeof(path));
-	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "pc_totals", 4, 8 * 8, 1, NULL);
+	pinned_load_without(name, path, sizeof(path));
+	fd = bpf_map_create(type, name, key_size, value_size, max_entries, &opts);
 	assert_true(fd >= 0);
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
 	close(fd);
 	assert_int_equal(pc_open_pinned(&l, pin_dir), -ESTALE);
 	assert_int_equal(pc_unpin_objects(pin_dir), 0);
 	assert_int_equal(dir_entries(pin_dir), 0);
+}
+
+/* pc_totals before it counted by reason: 8 counters. */
+static void test_older_map_layout_is_stale(void **state)
+{
+	(void)state;
+	older_layout_is_stale("pc_totals", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 * 8, 1, 0);
+}
+
+/* pc_prefixes before each generation had a trie of its own: one LPM trie
+ * for both slots, keyed with the slot. */
+static void test_older_prefix_trie_is_stale(void **state)
+{
+	(void)state;
+	older_layout_is_stale("pc_prefixes", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pc_lpm_key),
+			      sizeof(struct pc_lpm_val), PC_SLOTS * PC_MAX_PREFIXES,
+			      BPF_F_NO_PREALLOC);
 }
 
 static bool fd_open(int fd)
@@ -230,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
 		cmocka_unit_test(test_older_map_layout_is_stale),
+		cmocka_unit_test(test_older_prefix_trie_is_stale),
 		cmocka_unit_test(test_attach_only_after_incomplete_load),
 		cmocka_unit_test(test_harness_load_untouched),
 		cmocka_unit_test(test_link_pin_name),

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 #include "commands.h"
 #include "rules_file.h"
 
@@ -23,16 +24,17 @@ static void describe(char *buf, size_t size, const struct pc_policy *p, const st
 		 c->nprefixes, pc_plural(c->nprefixes, "y", "ies"));
 }
 
-/* Put the compiled policy from file in force, and say what happened. */
+/* Put the compiled policy from file in force with its prefix trie, and
+ * say what happened. */
 static int apply_locked(const struct pc_loaded *l, const char *file, const struct pc_policy *p,
-			const struct pc_compiled *c)
+			const struct pc_compiled *c, int trie)
 {
 	struct pc_policy_hdr hdr;
 	char what[128];
 	int err, applied;
 	__u32 slot;
 
-	applied = pc_maps_apply(&l->maps, c);
+	applied = pc_maps_apply_trie(&l->maps, c, trie);
 	if (applied < 0) {
 		pr_warn("apply %s: %s; the policy in force is unchanged\n", file, strerror(-applied));
 		return PC_EXIT_FAIL;
@@ -52,15 +54,38 @@ static int apply_locked(const struct pc_loaded *l, const char *file, const struc
 	return PC_EXIT_OK;
 }
 
+/* The prefix trie is filled first, without the lock: that is the slow
+ * part, and nobody sees the trie until it is put in force. The lock is
+ * held only to write the rest and switch, so that stats is not held up. */
+static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file,
+				      const struct pc_policy *p, const struct pc_compiled *c)
+{
+	struct pc_loaded l = PC_LOADED_INIT;
+	int trie, lock, ret, err;
+
+	err = pc_trie_build(c, &trie);
+	if (err) {
+		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
+			strerror(-err));
+		return PC_EXIT_FAIL;
+	}
+	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
+	if (!ret) {
+		ret = apply_locked(&l, file, p, c, trie);
+		pc_close_locked(&l, lock);
+	}
+	close(trie);
+	return ret;
+}
+
 static int run_apply(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct apply_config *cfg = config;
 	struct pc_compiled compiled = { 0 };
 	struct pc_policy policy = { 0 };
-	struct pc_loaded l = PC_LOADED_INIT;
 	const char *file = pc_rules_file_name(argv[0]);
 	char what[128];
-	int lock, ret;
+	int ret;
 
 	if (!cfg->check && pc_require_privileges())
 		return PC_EXIT_FAIL;
@@ -71,11 +96,7 @@ static int run_apply(const struct pc_cli *cli, const void *config, int argc, cha
 		describe(what, sizeof(what), &policy, &compiled);
 		printf("%s: OK: %s\n", file, what);
 	} else {
-		ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
-		if (!ret) {
-			ret = apply_locked(&l, file, &policy, &compiled);
-			pc_close_locked(&l, lock);
-		}
+		ret = apply_unlocked_then_locked(cli, file, &policy, &compiled);
 	}
 	pc_compiled_free(&compiled);
 	pc_policy_free(&policy);

@@ -114,19 +114,35 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 	return PC_EXIT_OK;
 }
 
+/* Open the pins without waiting for the lock: reading needs none (the
+ * slot in force is consistent), and an apply holds it while it switches.
+ * Only when the pins cannot be opened so (nothing loaded, or an attach or
+ * a detach at work) is the lock taken, to wait for them and say why. */
+static int open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
+{
+	int lock, ret;
+
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	if (!pc_open_pinned(l, cli->pin_dir))
+		return PC_EXIT_OK;
+	ret = pc_open_locked(cli, l, LOCK_SH, &lock);
+	if (!ret)
+		pc_pin_dir_unlock(lock);
+	return ret;
+}
+
 static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct stats_config *cfg = config;
 	struct pc_loaded l = PC_LOADED_INIT;
-	int lock, ret;
+	int ret;
 
 	if (cfg->count && !cfg->watch)
 		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
-	ret = pc_open_locked(cli, &l, LOCK_SH, &lock);
+	ret = open_for_reading(cli, &l);
 	if (ret)
 		return ret;
-	/* Reading needs no lock: the slot in force is consistent. */
-	pc_pin_dir_unlock(lock);
 	ret = snapshots(cli, cfg, &l);
 	pc_loaded_close(&l);
 	return ret;

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "growable_array.h"
@@ -76,49 +79,81 @@ int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *h
 	return lookup(m->policy, *slot, hdr);
 }
 
-/* Remove every prefix of one slot. Keys are gathered first: deleting while
- * walking an LPM trie would restart the walk. */
-static int clear_prefixes(int fd, __u8 slot)
+static struct pc_lpm_key trie_key(const struct pc_prefix_entry *e)
 {
-	struct {
-		struct pc_lpm_key *v;
-		size_t n, cap;
-	} keys = { 0 };
-	struct pc_lpm_key key;
-	void *prev = NULL;
-	int err = 0;
-	size_t i;
+	struct pc_lpm_key key = {
+		.prefixlen = PC_LPM_KEY_BITS + e->prefix.len,
+		.dir = e->dir,
+		.family = e->prefix.family,
+	};
 
-	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
-		if (key.slot == slot && pc_array_push(&keys, key))
-			err = -ENOMEM;
-		prev = &key;
+	memcpy(key.addr, e->prefix.addr, sizeof(key.addr));
+	return key;
+}
+
+/* Tries are written and read in batches (bpf_map_update_batch and
+ * bpf_map_lookup_batch, 5.6): a syscall per batch, not per prefix. */
+#define TRIE_BATCH 4096
+static struct pc_lpm_key batch_keys[TRIE_BATCH];
+static struct pc_lpm_val batch_vals[TRIE_BATCH];
+
+/* A kernel without batches for LPM tries says so with one of these. */
+static bool no_batches(int err)
+{
+	return err == -EOPNOTSUPP || err == -524 /* ENOTSUPP, the kernel's own */;
+}
+
+/* One batch of entries; *done: how many went in. */
+static int write_batch(int fd, const struct pc_prefix_entry *e, __u32 n, __u32 *done)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		batch_keys[i] = trie_key(&e[i]);
+		batch_vals[i] = e[i].val;
 	}
-	for (i = 0; !err && i < keys.n; i++)
-		if (bpf_map_delete_elem(fd, &keys.v[i]) && errno != ENOENT)
+	*done = n;
+	return bpf_map_update_batch(fd, batch_keys, batch_vals, done, NULL) ? -errno : 0;
+}
+
+static int write_prefixes(int fd, const struct pc_compiled *c)
+{
+	size_t i = 0;
+	__u32 n, done;
+	int err = 0;
+
+	while (!err && i < c->nprefixes) {
+		n = c->nprefixes - i < TRIE_BATCH ? c->nprefixes - i : TRIE_BATCH;
+		err = write_batch(fd, &c->prefixes[i], n, &done);
+		i += done;
+	}
+	if (no_batches(err))
+		err = 0; /* then one update at a time */
+	for (; !err && i < c->nprefixes; i++) {
+		struct pc_lpm_key key = trie_key(&c->prefixes[i]);
+
+		if (bpf_map_update_elem(fd, &key, &c->prefixes[i].val, BPF_ANY))
 			err = -errno;
-	free(keys.v);
+	}
 	return err;
 }
 
-static int write_prefixes(int fd, __u8 slot, const struct pc_compiled *c)
+int pc_trie_build(const struct pc_compiled *c, int *fd)
 {
-	size_t i;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	__u32 n = c->nprefixes ? c->nprefixes : 1; /* an empty trie has room for one */
+	int err;
 
-	for (i = 0; i < c->nprefixes; i++) {
-		const struct pc_prefix_entry *e = &c->prefixes[i];
-		struct pc_lpm_key key = {
-			.prefixlen = PC_LPM_KEY_BITS + e->prefix.len,
-			.slot = slot,
-			.dir = e->dir,
-			.family = e->prefix.family,
-		};
-
-		memcpy(key.addr, e->prefix.addr, sizeof(key.addr));
-		if (bpf_map_update_elem(fd, &key, &e->val, BPF_ANY))
-			return -errno;
+	*fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "pc_trie", sizeof(struct pc_lpm_key),
+			     sizeof(struct pc_lpm_val), n, &opts);
+	if (*fd < 0)
+		return -errno;
+	err = write_prefixes(*fd, c);
+	if (err) {
+		close(*fd);
+		*fd = -1;
 	}
-	return 0;
+	return err;
 }
 
 static struct pc_port_key item_key(const struct pc_port_item *it)
@@ -279,10 +314,6 @@ static int write_rules_and_sets(const struct pc_maps *m, __u32 slot, const struc
 	 * knows the slot holds nothing usable. */
 	err = update(m->policy, slot, &none);
 	if (!err)
-		err = clear_prefixes(m->prefixes, slot);
-	if (!err)
-		err = write_prefixes(m->prefixes, slot, c);
-	if (!err)
 		err = write_rules(m, slot, c);
 	for (i = 0; !err && i < PC_MAX_SETS; i++)
 		err = update(m->sets, slot * PC_MAX_SETS + i, i < c->hdr.nsets ? &c->sets[i] : &noset);
@@ -326,10 +357,27 @@ static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_com
 	return update(m->ctl, 0, &ctl);
 }
 
-int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
+/* Wait until no program still runs with what it read before now: every
+ * program runs inside an RCU read-side section, and MEMBARRIER_CMD_GLOBAL
+ * is a synchronize_rcu(). -errno where it cannot be had (nohz_full). */
+static int wait_for_programs(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) ? -errno : 0;
+}
+
+/* Release the trie of the generation before the one now in force, slot
+ * old, once no program can still be reading it. Best effort: a trie left
+ * behind goes when the next apply replaces it. */
+static void release_trie(const struct pc_maps *m, __u32 old)
+{
+	if (!wait_for_programs())
+		bpf_map_delete_elem(m->prefixes, &old);
+}
+
+int pc_maps_apply_trie(const struct pc_maps *m, const struct pc_compiled *c, int trie_fd)
 {
 	struct pc_policy_hdr ah, other;
-	__u32 active, slot;
+	__u32 active, slot, fd = trie_fd;
 	int err;
 
 	err = pc_maps_active(m, &active, &ah);
@@ -343,10 +391,25 @@ int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 	err = write_rules_and_sets(m, slot, c);
 	if (!err)
 		err = write_port_items(m, slot, active, &ah, c);
+	if (!err)
+		err = update(m->prefixes, slot, &fd);
+	if (!err)
+		err = put_in_force(m, slot, c,
+				   (ah.generation > other.generation ? ah.generation : other.generation) + 1);
+	if (!err)
+		release_trie(m, active);
+	return err;
+}
+
+int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
+{
+	int fd, err = pc_trie_build(c, &fd);
+
 	if (err)
 		return err;
-	return put_in_force(m, slot, c,
-			    (ah.generation > other.generation ? ah.generation : other.generation) + 1);
+	err = pc_maps_apply_trie(m, c, fd);
+	close(fd);
+	return err;
 }
 
 /* ---- reading back ---- */
@@ -409,36 +472,89 @@ static int read_list_members(const struct pc_maps *m, __u32 slot, const struct p
 	return 0;
 }
 
-/* The prefixes of each table, from the prefix trie of one slot. */
-static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
-			      __u32 nsets, struct pc_prefix_list *members)
+/* The trie of one slot: pc_prefixes gives its id. */
+static int open_trie(const struct pc_maps *m, __u32 slot, int *fd)
+{
+	__u32 id;
+	int err = lookup(m->prefixes, slot, &id);
+
+	if (err)
+		return err;
+	*fd = bpf_map_get_fd_by_id(id);
+	return *fd < 0 ? -errno : 0;
+}
+
+/* Add the prefix of key to the members of every table its entry lists. */
+static int add_to_tables(const struct pc_lpm_key *key, const struct pc_lpm_val *val,
+			 const struct pc_set *sets, __u32 nsets, struct pc_prefix_list *members)
+{
+	struct pc_prefix pfx = { .family = key->family, .len = key->prefixlen - PC_LPM_KEY_BITS };
+	__u32 s;
+
+	memcpy(pfx.addr, key->addr, sizeof(pfx.addr));
+	for (s = 0; s < nsets; s++)
+		if ((sets[s].flags & PC_SET_TABLE) && (val->sets[s / 64] & (1ULL << (s % 64))) &&
+		    pc_prefix_list_add(&members[s], &pfx))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Every entry of the trie into the members of the tables, in batches. */
+static int read_trie_batched(int fd, const struct pc_set *sets, __u32 nsets,
+			     struct pc_prefix_list *members)
+{
+	struct pc_lpm_key cursor;
+	void *in = NULL;
+	int err, e = 0;
+	__u32 n, i;
+
+	do {
+		n = TRIE_BATCH;
+		err = bpf_map_lookup_batch(fd, in, &cursor, batch_keys, batch_vals, &n, NULL) ? -errno : 0;
+		for (i = 0; !e && (!err || err == -ENOENT) && i < n; i++)
+			e = add_to_tables(&batch_keys[i], &batch_vals[i], sets, nsets, members);
+		in = &cursor;
+	} while (!err && !e);
+	if (e)
+		return e;
+	return err == -ENOENT ? 0 : err; /* -ENOENT: the last batch was read */
+}
+
+/* The same, one entry at a time. */
+static int read_trie_walk(int fd, const struct pc_set *sets, __u32 nsets,
+			  struct pc_prefix_list *members)
 {
 	struct pc_lpm_key key;
 	struct pc_lpm_val val;
 	void *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &val))
+			err = add_to_tables(&key, &val, sets, nsets, members);
+	}
+	return err;
+}
+
+/* The prefixes of each table, from the prefix trie of one slot. */
+static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
+			      __u32 nsets, struct pc_prefix_list *members)
+{
+	int fd, err;
 	__u32 s;
 
-	while (!bpf_map_get_next_key(m->prefixes, prev, &key)) {
-		prev = &key;
-		if (key.slot != slot || bpf_map_lookup_elem(m->prefixes, &key, &val))
-			continue;
-		for (s = 0; s < nsets; s++) {
-			if (!(sets[s].flags & PC_SET_TABLE))
-				continue;
-			struct pc_prefix pfx = { .family = key.family,
-						 .len = key.prefixlen - PC_LPM_KEY_BITS };
-
-			if (!(val.sets[s / 64] & (1ULL << (s % 64))))
-				continue;
-			memcpy(pfx.addr, key.addr, sizeof(pfx.addr));
-			if (pc_prefix_list_add(&members[s], &pfx))
-				return -ENOMEM;
-		}
-	}
+	err = open_trie(m, slot, &fd);
+	if (err)
+		return err;
+	err = read_trie_batched(fd, sets, nsets, members);
+	if (no_batches(err))
+		err = read_trie_walk(fd, sets, nsets, members);
+	close(fd);
 	/* A table used in both directions was seen twice. */
-	for (s = 0; s < nsets; s++)
+	for (s = 0; !err && s < nsets; s++)
 		pc_prefix_list_sort_unique(&members[s]);
-	return 0;
+	return err;
 }
 
 static int set_to_spec(struct pc_addr_spec *spec, __u16 set, __u8 neg, const struct pc_set *sets,

@@ -30,6 +30,13 @@ struct pc_maps {
 #define PC_APPLY_UNCHANGED 1
 int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
 
+/* The same in two steps, so that the slow one needs no lock: a new prefix
+ * trie filled with c's prefixes, in no slot yet (a descriptor for the
+ * caller to close), then pc_maps_apply_trie() to put c in force with it.
+ * The generation before the one in force loses its trie then. */
+int pc_trie_build(const struct pc_compiled *c, int *fd);
+int pc_maps_apply_trie(const struct pc_maps *m, const struct pc_compiled *c, int trie_fd);
+
 /* The generation in force and its slot; generation 0: no policy yet. */
 int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr);
 
