@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The one classifier that every hook runs: parse, decide by the policy in
  * force, count. The cost does not grow with the number of rules: a port
- * lookup yields the candidate rules as a bit mask, at most one prefix
- * lookup per direction narrows it, and the lowest bit left decides.
+ * lookup yields the candidate rules as a bit mask, at most one walk of the
+ * address index per direction narrows it, and the lowest bit left
+ * decides.
  * Every verdict carries a reason (enum pc_reason); one function,
  * pc_account(), counts the frame under its reason and gives the verdict
  * that the hook acts on. */
@@ -14,30 +15,133 @@
 #include "maps.h"
 #include "parse.h"
 
-/* Prefix membership: the rules whose address set, for this direction,
- * holds the address, in the generation's trie (NULL: no trie, no sets).
- * The only place that knows how sets are stored. */
-static __always_inline __u64 pc_addr_rules(void *trie, struct pc_lpm_key *key, __u8 dir,
-					    const void *addr, const void *end)
+/* w bits of the address from bit pos, 0 the most significant, past the
+ * end 0: as user/rules/addr_index.c reads them. */
+static __always_inline __u32 pc_take(__u64 hi, __u64 lo, __u32 pos, __u32 w)
 {
-	struct pc_lpm_val *val;
+	__u64 v;
 
-	if (!trie)
+	if (pos >= 128)
 		return 0;
+	if (pos == 0)
+		v = hi;
+	else if (pos < 64)
+		v = hi << pos | lo >> (64 - pos);
+	else
+		v = lo << (pos - 64);
+	return v >> (64 - w);
+}
+
+/* BPF has no population count instruction. */
+static __always_inline __u32 pc_popcount(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (x * 0x0101010101010101ULL) >> 56;
+}
+
+/* Entry i of a bank of arrays (pc_node_banks, pc_leaf_banks). */
+static __always_inline void *pc_bank_entry(void *banks, __u32 slot, __u32 i, __u32 bank_bits,
+					   __u32 per_value)
+{
+	__u32 key = slot * PC_MAX_BANKS + (i >> bank_bits);
+	void *bank = bpf_map_lookup_elem(banks, &key);
+
+	if (!bank)
+		return NULL;
+	key = (i & ((1 << bank_bits) - 1)) / per_value;
+	return bpf_map_lookup_elem(bank, &key);
+}
+
+/* The class of an address (hi, lo: as addr_index.c numbers it) of family
+ * index f in the address index of slot: a root entry, then a node per 6
+ * bits until a leaf. A global function (5.6), so that the verifier walks
+ * its loop once, not once for every way of parsing a packet. The only
+ * place that knows how sets are stored. */
+__noinline int pc_index_class(__u32 slot, __u32 f, __u64 hi, __u64 lo)
+{
+	struct pc_policy_hdr *hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	const struct pc_index_root *r;
+	__u32 pos, p, e, key, depth;
+	struct pc_block *blk;
+	struct pc_node *node;
+	__u64 upto;
+
+	if (!hdr || f > 1)
+		return 0;
+	r = &hdr->index[f];
+	if (!r->used || ((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
+		return 0; /* outside the bits every prefix starts with */
+	pos = r->skip;
+	p = pc_take(hi, lo, pos, PC_ROOT_BITS);
+	key = ((slot & 1) * 2 + f) * PC_ROOT_BLOCKS + p / PC_BLOCK;
+	blk = bpf_map_lookup_elem(&pc_roots, &key);
+	if (!blk)
+		return 0;
+	e = blk->e[p % PC_BLOCK];
+	pos += PC_ROOT_BITS;
+	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
+		node = pc_bank_entry(&pc_node_banks, slot, e & ~PC_ENTRY_NODE, PC_NODE_BANK_BITS, 1);
+		if (!node)
+			return 0;
+		p = pc_take(hi, lo, pos, PC_NODE_BITS);
+		pos += PC_NODE_BITS;
+		upto = (2ULL << p) - 1; /* bits 0..p */
+		if (!((node->vector >> p) & 1)) {
+			e = node->first_leaf + pc_popcount(node->leafvec & upto) - 1;
+			blk = pc_bank_entry(&pc_leaf_banks, slot, e, PC_LEAF_BANK_BITS, PC_BLOCK);
+			return blk ? blk->e[e % PC_BLOCK] : 0;
+		}
+		e = PC_ENTRY_NODE | (node->first_node + pc_popcount(node->vector & upto) - 1);
+	}
+	return e & PC_ENTRY_NODE ? 0 : e;
+}
+
+/* The address at addr as pc_index_class() takes it. */
+static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *addr, __u64 *hi,
+					__u64 *lo)
+{
 	/* The parser checked these bounds; the check is repeated because the
 	 * verifier may no longer know which family this path is. */
-	key->dir = dir;
-	if (key->family == PC_FAMILY_V4) {
-		if (addr + 4 > end)
-			return 0;
-		__builtin_memcpy(key->addr, addr, 4);
+	if (pkt->family == PC_FAMILY_V6) {
+		__u64 a[2];
+
+		if (addr + 16 > pkt->end)
+			return -1;
+		__builtin_memcpy(a, addr, 16);
+		*hi = bpf_be64_to_cpu(a[0]);
+		*lo = bpf_be64_to_cpu(a[1]);
 	} else {
-		if (addr + 16 > end)
-			return 0;
-		__builtin_memcpy(key->addr, addr, 16);
+		__u32 a;
+
+		if (addr + 4 > pkt->end)
+			return -1;
+		__builtin_memcpy(&a, addr, 4);
+		*hi = (__u64)bpf_ntohl(a) << 32;
+		*lo = 0;
 	}
-	val = bpf_map_lookup_elem(trie, key);
-	return val ? val->rules : 0;
+	return 0;
+}
+
+/* The rules whose set, in direction dir, holds the address. */
+static __always_inline __u64 pc_addr_rules(const struct pc_policy_hdr *hdr, __u32 slot,
+					    const struct pc_pkt *pkt, const void *addr, __u8 dir)
+{
+	struct pc_addr_class *c;
+	__u64 hi, lo;
+	__u32 key;
+
+	if (!hdr->index[pkt->family == PC_FAMILY_V6].used || pc_addr_bits(pkt, addr, &hi, &lo))
+		return 0;
+	key = pc_index_class(slot, pkt->family == PC_FAMILY_V6, hi, lo);
+	if (!key)
+		return 0;
+	key += slot * PC_MAX_CLASSES;
+	c = bpf_map_lookup_elem(&pc_classes, &key);
+	if (!c)
+		return 0;
+	return dir == PC_DIR_SRC ? c->src : c->dst;
 }
 
 /* Index of the lowest set bit of a non-zero mask: the first rule. */
@@ -94,23 +198,14 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
-	struct pc_lpm_key key;
-	void *trie;
-
 	/* A rule whose addresses are all of one family applies to it alone. */
 	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
-	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
-		return cand; /* no candidate names addresses: no prefix lookup */
-	trie = bpf_map_lookup_elem(&pc_prefixes, &slot);
-	__builtin_memset(&key, 0, sizeof(key));
-	key.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128);
-	key.family = pkt->family;
 	if (cand & ~hdr->src_any)
 		cand &= hdr->src_any |
-			(pc_addr_rules(trie, &key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
+			(pc_addr_rules(hdr, slot, pkt, pkt->saddr, PC_DIR_SRC) ^ hdr->src_neg);
 	if (cand & ~hdr->dst_any)
 		cand &= hdr->dst_any |
-			(pc_addr_rules(trie, &key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
+			(pc_addr_rules(hdr, slot, pkt, pkt->daddr, PC_DIR_DST) ^ hdr->dst_neg);
 	return cand;
 }
 

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The address index: see addr_index.h and include/portcullis.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addr_index.h"
+#include "growable_array.h"
+
+/* A prefix entry as the builder sees it: the address as a 128-bit number,
+ * IPv4 in the top 32 bits, and the rules it adds in each direction. */
+struct item {
+	__u64 hi, lo;
+	__u64 src, dst;
+	__u8 len;
+};
+
+/* One child of the region being built: the rules of the entries that
+ * cover it whole, and the entries longer than the region that lie inside
+ * it, items[first, last), which make it a node. */
+struct child {
+	__u64 src, dst;
+	size_t first, last;
+};
+
+static __u64 load_be(const __u8 *p, int n)
+{
+	__u64 v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void addr_bits(__u8 family, const __u8 *addr, __u64 *hi, __u64 *lo)
+{
+	if (family == PC_FAMILY_V4) {
+		*hi = load_be(addr, 4) << 32;
+		*lo = 0;
+	} else {
+		*hi = load_be(addr, 8);
+		*lo = load_be(addr + 8, 8);
+	}
+}
+
+/* The top n bits of a 128-bit number, as masks of hi and lo. */
+static void top_bits(unsigned n, __u64 *mask_hi, __u64 *mask_lo)
+{
+	*mask_hi = n == 0 ? 0 : n >= 64 ? ~0ULL : ~0ULL << (64 - n);
+	*mask_lo = n <= 64 ? 0 : n >= 128 ? ~0ULL : ~0ULL << (128 - n);
+}
+
+/* w bits (1..16) from bit pos, 0 being the most significant; bits past
+ * the end read as 0. bpf/classify.h reads them the same way. */
+static unsigned take(__u64 hi, __u64 lo, unsigned pos, unsigned w)
+{
+	__u64 v;
+
+	if (pos >= 128)
+		return 0;
+	if (pos == 0)
+		v = hi;
+	else if (pos < 64)
+		v = hi << pos | lo >> (64 - pos);
+	else
+		v = lo << (pos - 64);
+	return v >> (64 - w);
+}
+
+static unsigned popcount(__u64 x)
+{
+	return __builtin_popcountll(x);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->len - y->len;
+}
+
+/* ---- classes ---- */
+
+static size_t class_hash(__u64 src, __u64 dst, size_t size)
+{
+	__u64 h = (src ^ (dst * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+
+	return (h ^ (h >> 31)) & (size - 1);
+}
+
+/* The class of a pair of rule masks, made when new; -E2BIG past
+ * PC_MAX_CLASSES. The hash holds class + 1, 0 being empty. */
+static int intern(struct pc_addr_index *ix, __u64 src, __u64 dst, __u32 *cls)
+{
+	size_t h = class_hash(src, dst, ix->class_hash_size);
+	struct pc_addr_class c = { .src = src, .dst = dst };
+
+	for (;; h = (h + 1) & (ix->class_hash_size - 1)) {
+		__u32 k = ix->class_hash[h];
+
+		if (!k)
+			break;
+		if (ix->classes[k - 1].src == src && ix->classes[k - 1].dst == dst) {
+			*cls = k - 1;
+			return 0;
+		}
+	}
+	if (ix->nclasses == PC_MAX_CLASSES)
+		return -E2BIG;
+	if (pc_array_reserve((void **)&ix->classes, &ix->classes_cap, ix->nclasses + 1,
+			     sizeof(c)))
+		return -ENOMEM;
+	*cls = ix->nclasses;
+	ix->classes[ix->nclasses++] = c;
+	ix->class_hash[h] = *cls + 1;
+	return 0;
+}
+
+/* ---- building ---- */
+
+/* The 1 << w children of the region at bit depth of the items given (all
+ * inside the region, sorted, none shorter than depth), starting from the
+ * rules that cover the whole region. Sorted by address then length, the
+ * entries longer than a child that lie inside it come after every entry
+ * that covers it, and next to each other. */
+static void split(const struct item *it, size_t n, unsigned depth, unsigned w, __u64 src,
+		  __u64 dst, struct child *c)
+{
+	size_t i, q, nc = (size_t)1 << w;
+
+	for (q = 0; q < nc; q++)
+		c[q] = (struct child){ .src = src, .dst = dst };
+	for (i = 0; i < n; i++) {
+		size_t p = take(it[i].hi, it[i].lo, depth, w);
+
+		if (it[i].len <= depth + w) {
+			size_t span = (size_t)1 << (depth + w - it[i].len);
+
+			for (q = p & ~(span - 1); q < (p & ~(span - 1)) + span; q++) {
+				c[q].src |= it[i].src;
+				c[q].dst |= it[i].dst;
+			}
+		} else {
+			if (c[p].first == c[p].last)
+				c[p].first = i;
+			c[p].last = i + 1;
+		}
+	}
+}
+
+static bool is_node(const struct child *c)
+{
+	return c->last > c->first;
+}
+
+static int alloc_nodes(struct pc_addr_index *ix, size_t k, size_t *first)
+{
+	if (ix->nnodes + k > (size_t)PC_MAX_BANKS << PC_NODE_BANK_BITS)
+		return -E2BIG;
+	if (pc_array_reserve((void **)&ix->nodes, &ix->nodes_cap, ix->nnodes + k,
+			     sizeof(*ix->nodes)))
+		return -ENOMEM;
+	*first = ix->nnodes;
+	memset(&ix->nodes[ix->nnodes], 0, k * sizeof(*ix->nodes));
+	ix->nnodes += k;
+	return 0;
+}
+
+static int push_leaf(struct pc_addr_index *ix, __u32 cls)
+{
+	if (ix->nleaves == (size_t)PC_MAX_BANKS << PC_LEAF_BANK_BITS)
+		return -E2BIG;
+	if (pc_array_reserve((void **)&ix->leaves, &ix->leaves_cap, ix->nleaves + 1,
+			     sizeof(*ix->leaves)))
+		return -ENOMEM;
+	ix->leaves[ix->nleaves++] = cls;
+	return 0;
+}
+
+/* Node self, for the region at bit depth holding items it[0, n). Its
+ * children nodes are allocated together, its leaves written together,
+ * before any child is built. */
+static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n, unsigned depth,
+		      __u64 src, __u64 dst, size_t self)
+{
+	struct child c[1 << PC_NODE_BITS];
+	struct pc_node node = { .first_leaf = ix->nleaves };
+	size_t p, k = 0, first = 0;
+	__u32 cls, prev = 0;
+	bool leaf_seen = false;
+	int err;
+
+	split(it, n, depth, PC_NODE_BITS, src, dst, c);
+	for (p = 0; p < 1 << PC_NODE_BITS; p++) {
+		if (is_node(&c[p])) {
+			node.vector |= 1ULL << p;
+			k++;
+			continue;
+		}
+		err = intern(ix, c[p].src, c[p].dst, &cls);
+		if (err)
+			return err;
+		if (!leaf_seen || cls != prev) {
+			node.leafvec |= 1ULL << p;
+			err = push_leaf(ix, cls);
+			if (err)
+				return err;
+		}
+		prev = cls;
+		leaf_seen = true;
+	}
+	err = alloc_nodes(ix, k, &first);
+	if (err)
+		return err;
+	node.first_node = first;
+	ix->nodes[self] = node;
+	for (p = 0; !err && p < 1 << PC_NODE_BITS; p++)
+		if (is_node(&c[p]))
+			err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
+					 depth + PC_NODE_BITS, c[p].src, c[p].dst, first++);
+	return err;
+}
+
+/* The bits every item starts with, as many as the root allows. */
+static void find_skip(struct pc_index_root *r, const struct item *it, size_t n, unsigned width)
+{
+	__u64 d_hi = it[0].hi ^ it[n - 1].hi, d_lo = it[0].lo ^ it[n - 1].lo;
+	unsigned skip = d_hi ? __builtin_clzll(d_hi) : d_lo ? 64 + __builtin_clzll(d_lo) : 128;
+	size_t i;
+
+	/* Sorted, the first and the last differ where any two do. */
+	for (i = 0; i < n; i++)
+		if (it[i].len < skip)
+			skip = it[i].len;
+	if (skip > width - PC_ROOT_BITS)
+		skip = width - PC_ROOT_BITS;
+	r->skip = skip;
+	r->used = 1;
+	top_bits(skip, &r->mask_hi, &r->mask_lo);
+	r->hi = it[0].hi & r->mask_hi;
+	r->lo = it[0].lo & r->mask_lo;
+}
+
+static int build_family(struct pc_addr_index *ix, int f, const struct item *it, size_t n,
+			unsigned width)
+{
+	struct pc_index_root *r = &ix->root[f];
+	struct child *c;
+	size_t p, node;
+	__u32 e;
+	int err = 0;
+
+	if (!n)
+		return 0; /* unused: every entry reads class 0 */
+	find_skip(r, it, n, width);
+	c = malloc(sizeof(*c) << PC_ROOT_BITS);
+	if (!c)
+		return -ENOMEM;
+	split(it, n, r->skip, PC_ROOT_BITS, 0, 0, c);
+	for (p = 0; !err && p < 1 << PC_ROOT_BITS; p++) {
+		if (is_node(&c[p])) {
+			err = alloc_nodes(ix, 1, &node);
+			if (!err)
+				err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
+						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
+			e = PC_ENTRY_NODE | node;
+		} else {
+			err = intern(ix, c[p].src, c[p].dst, &e);
+		}
+		ix->roots[f][p / PC_BLOCK].e[p % PC_BLOCK] = e;
+	}
+	free(c);
+	return err;
+}
+
+/* The entries of one family as items, sorted, with the host bits of
+ * every address cleared. */
+static int family_items(const struct pc_prefix_entry *e, size_t n, __u8 family,
+			struct item **out, size_t *count)
+{
+	struct item *it = malloc((n ? n : 1) * sizeof(*it));
+	size_t i, k = 0;
+
+	*out = it;
+	if (!it)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct item *x = &it[k];
+		__u64 mask_hi, mask_lo;
+
+		if (e[i].prefix.family != family)
+			continue;
+		addr_bits(family, e[i].prefix.addr, &x->hi, &x->lo);
+		top_bits(e[i].prefix.len, &mask_hi, &mask_lo);
+		x->hi &= mask_hi;
+		x->lo &= mask_lo;
+		x->len = e[i].prefix.len;
+		x->src = e[i].dir == PC_DIR_SRC ? e[i].val.rules : 0;
+		x->dst = e[i].dir == PC_DIR_DST ? e[i].val.rules : 0;
+		k++;
+	}
+	qsort(it, k, sizeof(*it), item_cmp);
+	*count = k;
+	return 0;
+}
+
+int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n)
+{
+	static const __u8 families[2] = { PC_FAMILY_V4, PC_FAMILY_V6 };
+	__u32 none;
+	int f, err;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->class_hash_size = 2 * PC_MAX_CLASSES;
+	ix->class_hash = calloc(ix->class_hash_size, sizeof(*ix->class_hash));
+	err = ix->class_hash ? intern(ix, 0, 0, &none) : -ENOMEM; /* class 0 */
+	for (f = 0; !err && f < 2; f++) {
+		struct item *it = NULL;
+		size_t k;
+
+		err = family_items(e, n, families[f], &it, &k);
+		if (!err)
+			err = build_family(ix, f, it, k, f ? 128 : 32);
+		free(it);
+	}
+	if (err)
+		pc_index_free(ix);
+	return err;
+}
+
+void pc_index_free(struct pc_addr_index *ix)
+{
+	free(ix->nodes);
+	free(ix->leaves);
+	free(ix->classes);
+	free(ix->class_hash);
+	memset(ix, 0, sizeof(*ix));
+}
+
+size_t pc_index_node_banks(const struct pc_addr_index *ix)
+{
+	return (ix->nnodes + (1 << PC_NODE_BANK_BITS) - 1) >> PC_NODE_BANK_BITS;
+}
+
+size_t pc_index_leaf_banks(const struct pc_addr_index *ix)
+{
+	return (ix->nleaves + (1 << PC_LEAF_BANK_BITS) - 1) >> PC_LEAF_BANK_BITS;
+}
+
+/* ---- the walk, as the kernel does it ---- */
+
+__u32 pc_index_lookup(const struct pc_addr_index *ix, __u8 family, const __u8 *addr)
+{
+	int f = pc_family_index(family);
+	const struct pc_index_root *r = &ix->root[f];
+	unsigned pos = r->skip, p, k, depth;
+	__u64 hi, lo, upto;
+	__u32 e;
+
+	if (!r->used)
+		return 0;
+	addr_bits(family, addr, &hi, &lo);
+	if (((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
+		return 0;
+	p = take(hi, lo, pos, PC_ROOT_BITS);
+	e = ix->roots[f][p / PC_BLOCK].e[p % PC_BLOCK];
+	pos += PC_ROOT_BITS;
+	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
+		const struct pc_node *node = &ix->nodes[e & ~PC_ENTRY_NODE];
+
+		k = take(hi, lo, pos, PC_NODE_BITS);
+		pos += PC_NODE_BITS;
+		upto = (2ULL << k) - 1; /* bits 0..k */
+		if (!(node->vector >> k & 1))
+			return ix->leaves[node->first_leaf + popcount(node->leafvec & upto) - 1];
+		e = PC_ENTRY_NODE | (node->first_node + popcount(node->vector & upto) - 1);
+	}
+	return e & PC_ENTRY_NODE ? 0 : e;
+}
