@@ -41,31 +41,29 @@ static __always_inline __u32 pc_popcount(__u64 x)
 	return (x * 0x0101010101010101ULL) >> 56;
 }
 
-/* Entry i of a bank of arrays (pc_node_banks, pc_leaf_banks). */
-static __always_inline void *pc_bank_entry(void *banks, __u32 slot, __u32 i, __u32 bank_bits,
-					   __u32 per_value)
+/* Bank i of a slot's banks (pc_node_banks, pc_leaf_banks). */
+static __always_inline void *pc_bank(void *banks, __u32 slot, __u32 i)
 {
-	__u32 key = slot * PC_MAX_BANKS + (i >> bank_bits);
-	void *bank = bpf_map_lookup_elem(banks, &key);
+	__u32 key = slot * PC_MAX_BANKS + i;
 
-	if (!bank)
-		return NULL;
-	key = (i & ((1 << bank_bits) - 1)) / per_value;
-	return bpf_map_lookup_elem(bank, &key);
+	return bpf_map_lookup_elem(banks, &key);
 }
 
-/* The class of an address (hi, lo: as addr_index.c numbers it) of family
- * index f in the address index of slot: a root entry, then a node per 6
- * bits until a leaf. A global function (5.6), so that the verifier walks
- * its loop once, not once for every way of parsing a packet. The only
- * place that knows how sets are stored. */
-__noinline int pc_index_class(__u32 slot, __u32 f, __u64 hi, __u64 lo)
+/* The leaf, plus 1, of an address (hi, lo: as addr_index.c numbers it)
+ * of family index f in the address index of slot; 0 when it is in no
+ * set. A root entry, then a node per 6 bits until a leaf: each step one
+ * dependent read, the bank's looked up only when it changes. A global
+ * function (5.6), so that the verifier walks its loop once, not once for
+ * every way of parsing a packet. The only place that knows how sets are
+ * stored, with pc_addr_rules(). */
+__noinline int pc_index_leaf(__u32 slot, __u32 f, __u64 hi, __u64 lo)
 {
 	struct pc_policy_hdr *hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	__u32 pos, p, e, key, depth, bank_no;
 	const struct pc_index_root *r;
-	__u32 pos, p, e, key, depth;
 	struct pc_block *blk;
 	struct pc_node *node;
+	void *bank;
 	__u64 upto;
 
 	if (!hdr || f > 1)
@@ -80,25 +78,32 @@ __noinline int pc_index_class(__u32 slot, __u32 f, __u64 hi, __u64 lo)
 	if (!blk)
 		return 0;
 	e = blk->e[p % PC_BLOCK];
+	if (!(e & PC_ENTRY_NODE))
+		return e + 1;
 	pos += PC_ROOT_BITS;
-	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
-		node = pc_bank_entry(&pc_node_banks, slot, e & ~PC_ENTRY_NODE, PC_NODE_BANK_BITS, 1);
+	e &= ~PC_ENTRY_NODE;
+	bank_no = e >> PC_NODE_BANK_BITS;
+	bank = pc_bank(&pc_node_banks, slot, bank_no);
+	for (depth = 0; bank && depth < PC_INDEX_DEPTH; depth++) {
+		key = e & ((1 << PC_NODE_BANK_BITS) - 1);
+		node = bpf_map_lookup_elem(bank, &key);
 		if (!node)
 			return 0;
 		p = pc_take(hi, lo, pos, PC_NODE_BITS);
 		pos += PC_NODE_BITS;
 		upto = (2ULL << p) - 1; /* bits 0..p */
-		if (!((node->vector >> p) & 1)) {
-			e = node->first_leaf + pc_popcount(node->leafvec & upto) - 1;
-			blk = pc_bank_entry(&pc_leaf_banks, slot, e, PC_LEAF_BANK_BITS, PC_BLOCK);
-			return blk ? blk->e[e % PC_BLOCK] : 0;
+		if (!((node->vector >> p) & 1))
+			return node->first_leaf + pc_popcount(node->leafvec & upto);
+		e = node->first_node + pc_popcount(node->vector & upto) - 1;
+		if (e >> PC_NODE_BANK_BITS != bank_no) {
+			bank_no = e >> PC_NODE_BANK_BITS;
+			bank = pc_bank(&pc_node_banks, slot, bank_no);
 		}
-		e = PC_ENTRY_NODE | (node->first_node + pc_popcount(node->vector & upto) - 1);
 	}
-	return e & PC_ENTRY_NODE ? 0 : e;
+	return 0;
 }
 
-/* The address at addr as pc_index_class() takes it. */
+/* The address at addr as pc_index_leaf() takes it. */
 static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *addr, __u64 *hi,
 					__u64 *lo)
 {
@@ -128,20 +133,25 @@ static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *ad
 static __always_inline __u64 pc_addr_rules(const struct pc_policy_hdr *hdr, __u32 slot,
 					    const struct pc_pkt *pkt, const void *addr, __u8 dir)
 {
-	struct pc_addr_class *c;
+	__u32 f = pkt->family == PC_FAMILY_V6, key;
+	struct pc_leaf *leaf;
 	__u64 hi, lo;
-	__u32 key;
+	void *bank;
+	int i;
 
-	if (!hdr->index[pkt->family == PC_FAMILY_V6].used || pc_addr_bits(pkt, addr, &hi, &lo))
+	if (!hdr->index[f].used || pc_addr_bits(pkt, addr, &hi, &lo))
 		return 0;
-	key = pc_index_class(slot, pkt->family == PC_FAMILY_V6, hi, lo);
-	if (!key)
+	i = pc_index_leaf(slot, f, hi, lo) - 1;
+	if (i < 0)
 		return 0;
-	key += slot * PC_MAX_CLASSES;
-	c = bpf_map_lookup_elem(&pc_classes, &key);
-	if (!c)
+	bank = pc_bank(&pc_leaf_banks, slot, (__u32)i >> PC_LEAF_BANK_BITS);
+	if (!bank)
 		return 0;
-	return dir == PC_DIR_SRC ? c->src : c->dst;
+	key = i & ((1 << PC_LEAF_BANK_BITS) - 1);
+	leaf = bpf_map_lookup_elem(bank, &key);
+	if (!leaf)
+		return 0;
+	return dir == PC_DIR_SRC ? leaf->src : leaf->dst;
 }
 
 /* Index of the lowest set bit of a non-zero mask: the first rule. */

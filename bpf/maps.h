@@ -63,7 +63,7 @@ struct {
 } pc_port_items SEC(".maps");
 
 /* The address index (include/portcullis.h, "The address index"). The
- * roots and the classes of both slots are fixed arrays; the nodes and the
+ * roots of both slots are a fixed array; the nodes and the
  * leaves of a generation are banks that user space makes for it, sized
  * as the template (so that the verifier inlines every lookup), put in
  * the slot's range of the outer array, and deletes when the generation
@@ -76,14 +76,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pc_block);
 } pc_roots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PC_SLOTS * PC_MAX_CLASSES);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct pc_addr_class);
-} pc_classes SEC(".maps");
 
 /* Templates give sizes, not types: no variable of these structs emits
  * the value types' BTF. */
@@ -104,13 +96,12 @@ struct {
 	__array(values, struct pc_node_bank);
 } pc_node_banks SEC(".maps");
 
-/* A bank of leaves: 1 << PC_LEAF_BANK_BITS of them, PC_BLOCK a value. */
 struct pc_leaf_bank {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, (1 << PC_LEAF_BANK_BITS) / PC_BLOCK);
+	__uint(max_entries, 1 << PC_LEAF_BANK_BITS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct pc_block));
+	__uint(value_size, sizeof(struct pc_leaf));
 };
 
 struct {

@@ -86,27 +86,26 @@ enum pc_dir {
  *
  * - Every prefix of the family starts with the same skip bits (struct
  *   pc_index_root, in the generation's header); an address that does not
- *   is in no set. The 16 bits after them index the root (pc_roots).
- * - A root or leaf entry is a class (an index into pc_classes, the pair of
- *   rule masks that holds for every address under it), or, with
- *   PC_ENTRY_NODE set, a node: the next 6 bits choose one of its 64
- *   children. vector marks the children that are nodes, which lie
- *   contiguous from first_node; leafvec marks where a run of equal leaves
- *   starts, the runs lying contiguous from first_leaf. A child's index is
- *   the count of marks up to it, so that no node stores empty slots.
+ *   is in no set. The PC_ROOT_BITS after them index the root (pc_roots).
+ * - A root entry is a leaf's index, or, with PC_ENTRY_NODE set, a node's:
+ *   the next 6 bits choose one of the node's 64 children. vector marks
+ *   the children that are nodes, which lie contiguous from first_node;
+ *   leafvec marks where a run of equal leaves starts, the runs lying
+ *   contiguous from first_leaf. A child's index is the count of marks up
+ *   to it, so that no node stores empty slots.
+ * - A leaf holds the rules for every address under it.
  * - Nodes and leaves are kept in banks (pc_node_banks, pc_leaf_banks: an
  *   array of fixed-size arrays per slot), so that a generation takes the
  *   memory it needs and its release is one delete per bank. */
-#define PC_ROOT_BITS      16
+#define PC_ROOT_BITS      20
 #define PC_NODE_BITS      6
 #define PC_ENTRY_NODE     0x80000000u
 #define PC_INDEX_DEPTH    ((128 - PC_ROOT_BITS + PC_NODE_BITS - 1) / PC_NODE_BITS)
-#define PC_BLOCK          16 /* __u32 entries per array value: no 8-byte rounding */
+#define PC_BLOCK          16 /* root entries in an array value */
 #define PC_ROOT_BLOCKS    ((1 << PC_ROOT_BITS) / PC_BLOCK)
 #define PC_NODE_BANK_BITS 14 /* nodes per bank: 16384, 384 KiB */
-#define PC_LEAF_BANK_BITS 16 /* leaves per bank: 65536, 256 KiB */
-#define PC_MAX_BANKS      1024 /* of each kind, per slot */
-#define PC_MAX_CLASSES    65536
+#define PC_LEAF_BANK_BITS 14 /* leaves per bank: 16384, 256 KiB */
+#define PC_MAX_BANKS      2048 /* of each kind, per slot */
 
 struct pc_index_root {
 	__u64 hi, lo;           /* the skip bits, an address in host order, */
@@ -115,7 +114,8 @@ struct pc_index_root {
 	__u32 used;             /* 0: the family has no prefix, no index */
 };
 
-/* pc_roots[(slot * 2 + family index) * PC_ROOT_BLOCKS + i]: 16 entries. */
+/* pc_roots[(slot * 2 + family index) * PC_ROOT_BLOCKS + i]: 16 entries,
+ * one value, so that an entry takes 4 bytes, not 8. */
 struct pc_block {
 	__u32 e[PC_BLOCK];
 };
@@ -127,10 +127,9 @@ struct pc_node {
 	__u32 first_node;
 };
 
-/* pc_classes[slot * PC_MAX_CLASSES + i]; class 0 is "in no set". */
-struct pc_addr_class {
-	__u64 src; /* rules whose source set holds the address */
-	__u64 dst; /* rules whose destination set holds it */
+struct pc_leaf {
+	__u64 src; /* rules whose source set holds the addresses */
+	__u64 dst; /* rules whose destination set holds them */
 };
 
 /* pc_members[slot]: one generation's table members, read only by user

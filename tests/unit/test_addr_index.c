@@ -54,9 +54,9 @@ static bool contains(const struct pc_prefix *p, __u8 family, const __u8 *addr)
 }
 
 /* What the index must answer, by a scan of every entry. */
-static struct pc_addr_class expected(const struct entries *es, __u8 family, const __u8 *addr)
+static struct pc_leaf expected(const struct entries *es, __u8 family, const __u8 *addr)
 {
-	struct pc_addr_class c = { 0 };
+	struct pc_leaf c = { 0 };
 	size_t i;
 
 	for (i = 0; i < es->n; i++) {
@@ -75,17 +75,15 @@ static unsigned checked;
 static void check_addr(const struct pc_addr_index *ix, const struct entries *es, __u8 family,
 		       const __u8 *addr)
 {
-	struct pc_addr_class want = expected(es, family, addr);
-	__u32 cls = pc_index_lookup(ix, family, addr);
+	struct pc_leaf want = expected(es, family, addr);
+	const struct pc_leaf *got = pc_index_lookup(ix, family, addr);
 	char text[64];
 
-	assert_true(cls < ix->nclasses);
-	if (ix->classes[cls].src != want.src || ix->classes[cls].dst != want.dst) {
+	if (got->src != want.src || got->dst != want.dst) {
 		inet_ntop(family == PC_FAMILY_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
 		fail_msg("%s: index says src %#llx dst %#llx, entries say src %#llx dst %#llx", text,
-			 (unsigned long long)ix->classes[cls].src,
-			 (unsigned long long)ix->classes[cls].dst, (unsigned long long)want.src,
-			 (unsigned long long)want.dst);
+			 (unsigned long long)got->src, (unsigned long long)got->dst,
+			 (unsigned long long)want.src, (unsigned long long)want.dst);
 	}
 	checked++;
 }
@@ -149,10 +147,10 @@ static void test_empty(void **state)
 	__u8 addr[16] = { 198, 51, 100, 1 };
 
 	assert_int_equal(pc_index_build(&ix, NULL, 0), 0);
-	assert_int_equal(ix.nclasses, 1);
 	assert_int_equal(ix.nnodes, 0);
-	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V4, addr), 0);
-	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V6, addr), 0);
+	assert_int_equal(ix.nleaves, 0);
+	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V4, addr)->src, 0);
+	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V6, addr)->dst, 0);
 	pc_index_free(&ix);
 	check_all(&es, 100, 1);
 }
@@ -201,15 +199,15 @@ static void test_deep_skip(void **state)
 
 	add(&es, PC_DIR_SRC, "2001:db8:1:2:3:4:5:6/128", 0x1);
 	assert_int_equal(pc_index_build(&ix, es.v, es.n), 0);
-	assert_int_equal(ix.root[1].skip, 112);
+	assert_int_equal(ix.root[1].skip, 128 - PC_ROOT_BITS);
 	assert_int_equal(ix.root[0].used, 0);
 	pc_index_free(&ix);
 	add(&es, PC_DIR_SRC, "2001:db8:1:2:3:4:5:700/120", 0x2);
 	add(&es, PC_DIR_SRC, "198.51.100.7/32", 0x4);
 	add(&es, PC_DIR_SRC, "198.51.100.0/24", 0x8);
 	assert_int_equal(pc_index_build(&ix, es.v, es.n), 0);
-	assert_int_equal(ix.root[0].skip, 16);
-	assert_int_equal(ix.root[1].skip, 112);
+	assert_int_equal(ix.root[0].skip, 32 - PC_ROOT_BITS);
+	assert_int_equal(ix.root[1].skip, 128 - PC_ROOT_BITS);
 	pc_index_free(&ix);
 	check_all(&es, 20000, 4);
 	free(es.v);
@@ -271,19 +269,22 @@ static void test_sparse_random(void **state)
 	free(es.v);
 }
 
-/* Leaves of equal class next to each other are stored once. */
+/* Leaves that are equal and next to each other are stored once: a /32
+ * alone under the root takes a root leaf on each side of its node (the
+ * root positions around it are one run each), and in each node one leaf
+ * for the run before it and one after. */
 static void test_leaves_compressed(void **state)
 {
 	struct entries es = { 0 };
 	struct pc_addr_index ix;
 
 	add(&es, PC_DIR_SRC, "100.64.0.1/32", 0x1);
+	add(&es, PC_DIR_SRC, "100.0.0.0/8", 0x2);
 	assert_int_equal(pc_index_build(&ix, es.v, es.n), 0);
-	/* skip 16 (100.64), then one node per level down to the /32:
-	 * bits 32..38 of the third and fourth byte */
-	assert_int_equal(ix.root[0].skip, 16);
-	assert_int_equal(ix.nclasses, 2);
-	assert_true(ix.nleaves <= 2 * ix.nnodes + 1);
+	assert_int_equal(ix.root[0].skip, 8);
+	/* bits 8..28 in the root, then 28..34: one node */
+	assert_int_equal(ix.nnodes, 1);
+	assert_int_equal(ix.nleaves, 2 + 3);
 	pc_index_free(&ix);
 	free(es.v);
 }

@@ -10,7 +10,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "generation.h"
-#include "growable_array.h"
 
 /* An array map lays its values out 8-byte aligned. */
 static size_t stride_of(size_t value_size)
@@ -47,10 +46,9 @@ static int new_array(const char *name, size_t value_size, __u32 n, __u32 flags, 
 	return 0;
 }
 
-/* n banks of per_bank entries of size bytes each, from the entries
- * v[0, total), per_value of them in a map value. */
+/* Banks of per_bank entries of size bytes each, from v[0, total). */
 static int load_banks(const char *name, const void *v, size_t total, size_t size,
-		      size_t per_bank, size_t per_value, int **fds, size_t *n)
+		      size_t per_bank, int **fds, size_t *n)
 {
 	size_t banks = (total + per_bank - 1) / per_bank, b;
 	int err = 0;
@@ -61,9 +59,8 @@ static int load_banks(const char *name, const void *v, size_t total, size_t size
 	for (b = 0; !err && b < banks; b++) {
 		size_t count = total - b * per_bank < per_bank ? total - b * per_bank : per_bank;
 
-		err = new_array(name, size * per_value, per_bank / per_value, 0,
-				(const char *)v + b * per_bank * size,
-				(count + per_value - 1) / per_value, &(*fds)[b]);
+		err = new_array(name, size, per_bank, 0, (const char *)v + b * per_bank * size,
+				count, &(*fds)[b]);
 		if (!err)
 			(*n)++;
 	}
@@ -127,28 +124,19 @@ static int load_members(const struct pc_compiled *c, struct pc_generation *g)
 int pc_generation_build(const struct pc_compiled *c, struct pc_generation *g)
 {
 	struct pc_addr_index *ix = &g->ix;
-	size_t padded;
 	int err;
 
 	*g = (struct pc_generation)PC_GENERATION_INIT;
 	err = pc_index_build(ix, c->prefixes, c->nprefixes);
-	if (err)
-		return err;
-	/* Leaves go in whole blocks: the last one padded with zeros. */
-	padded = (ix->nleaves + PC_BLOCK - 1) / PC_BLOCK * PC_BLOCK;
-	err = pc_array_reserve((void **)&ix->leaves, &ix->leaves_cap, padded ? padded : 1,
-			       sizeof(*ix->leaves)) ? -ENOMEM : 0;
-	if (!err) {
-		memset(ix->leaves + ix->nleaves, 0, (padded - ix->nleaves) * sizeof(*ix->leaves));
+	if (!err)
 		err = load_banks("pc_nodes", ix->nodes, ix->nnodes, sizeof(*ix->nodes),
-				 1 << PC_NODE_BANK_BITS, 1, &g->node_banks, &g->nnode_banks);
-	}
+				 1 << PC_NODE_BANK_BITS, &g->node_banks, &g->nnode_banks);
 	if (!err)
 		err = load_banks("pc_leaves", ix->leaves, ix->nleaves, sizeof(*ix->leaves),
-				 1 << PC_LEAF_BANK_BITS, PC_BLOCK, &g->leaf_banks, &g->nleaf_banks);
+				 1 << PC_LEAF_BANK_BITS, &g->leaf_banks, &g->nleaf_banks);
 	if (!err)
 		err = load_members(c, g);
-	/* What stays in user space is the roots and the classes. */
+	/* What stays in user space is the roots. */
 	free(ix->nodes);
 	free(ix->leaves);
 	ix->nodes = NULL;
@@ -174,7 +162,7 @@ void pc_generation_free(struct pc_generation *g)
 	*g = (struct pc_generation)PC_GENERATION_INIT;
 }
 
-/* Copy count values into slot's part of a fixed mmapable array. */
+/* Copy len bytes to offset in a fixed mmapable array of map_len bytes. */
 static int write_fixed(int fd, size_t map_len, size_t offset, const void *v, size_t len)
 {
 	char *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -206,14 +194,10 @@ static int put_banks(int outer, __u32 slot, const int *fds, size_t n, __u32 had)
 int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_generation *g,
 		      struct pc_policy_hdr *hdr)
 {
-	const size_t roots = sizeof(g->ix.roots), classes = sizeof(struct pc_addr_class);
+	const size_t roots = 2 * PC_ROOT_BLOCKS * sizeof(struct pc_block);
 	int err;
 
 	err = write_fixed(m->roots, PC_SLOTS * roots, slot * roots, g->ix.roots, roots);
-	if (!err)
-		err = write_fixed(m->classes, (size_t)PC_SLOTS * PC_MAX_CLASSES * classes,
-				  (size_t)slot * PC_MAX_CLASSES * classes, g->ix.classes,
-				  g->ix.nclasses * classes);
 	if (!err)
 		err = put_banks(m->node_banks, slot, g->node_banks, g->nnode_banks, hdr->node_banks);
 	if (!err)

@@ -13,8 +13,8 @@
 #include "policy_maps.h"
 
 struct pc_generation {
-	struct pc_addr_index ix; /* the roots and classes to write; nodes and
-				  * leaves are in the banks already */
+	struct pc_addr_index ix; /* the roots to write; nodes and leaves are
+				  * in the banks already */
 	int *node_banks;
 	size_t nnode_banks;
 	int *leaf_banks;
@@ -30,7 +30,7 @@ struct pc_generation {
 int pc_generation_build(const struct pc_compiled *c, struct pc_generation *g);
 void pc_generation_free(struct pc_generation *g);
 
-/* Put g in slot, which no program reads: its roots and classes, its banks
+/* Put g in slot, which no program reads: its roots, its banks
  * and its members, and the header fields that describe them (hdr). The
  * banks the slot held beyond g's are deleted. */
 int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_generation *g,

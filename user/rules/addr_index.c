@@ -84,43 +84,6 @@ static int item_cmp(const void *a, const void *b)
 	return x->len - y->len;
 }
 
-/* ---- classes ---- */
-
-static size_t class_hash(__u64 src, __u64 dst, size_t size)
-{
-	__u64 h = (src ^ (dst * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
-
-	return (h ^ (h >> 31)) & (size - 1);
-}
-
-/* The class of a pair of rule masks, made when new; -E2BIG past
- * PC_MAX_CLASSES. The hash holds class + 1, 0 being empty. */
-static int intern(struct pc_addr_index *ix, __u64 src, __u64 dst, __u32 *cls)
-{
-	size_t h = class_hash(src, dst, ix->class_hash_size);
-	struct pc_addr_class c = { .src = src, .dst = dst };
-
-	for (;; h = (h + 1) & (ix->class_hash_size - 1)) {
-		__u32 k = ix->class_hash[h];
-
-		if (!k)
-			break;
-		if (ix->classes[k - 1].src == src && ix->classes[k - 1].dst == dst) {
-			*cls = k - 1;
-			return 0;
-		}
-	}
-	if (ix->nclasses == PC_MAX_CLASSES)
-		return -E2BIG;
-	if (pc_array_reserve((void **)&ix->classes, &ix->classes_cap, ix->nclasses + 1,
-			     sizeof(c)))
-		return -ENOMEM;
-	*cls = ix->nclasses;
-	ix->classes[ix->nclasses++] = c;
-	ix->class_hash[h] = *cls + 1;
-	return 0;
-}
-
 /* ---- building ---- */
 
 /* The 1 << w children of the region at bit depth of the items given (all
@@ -171,15 +134,24 @@ static int alloc_nodes(struct pc_addr_index *ix, size_t k, size_t *first)
 	return 0;
 }
 
-static int push_leaf(struct pc_addr_index *ix, __u32 cls)
+static int push_leaf(struct pc_addr_index *ix, const struct child *c)
 {
 	if (ix->nleaves == (size_t)PC_MAX_BANKS << PC_LEAF_BANK_BITS)
 		return -E2BIG;
 	if (pc_array_reserve((void **)&ix->leaves, &ix->leaves_cap, ix->nleaves + 1,
 			     sizeof(*ix->leaves)))
 		return -ENOMEM;
-	ix->leaves[ix->nleaves++] = cls;
+	ix->leaves[ix->nleaves].src = c->src;
+	ix->leaves[ix->nleaves].dst = c->dst;
+	ix->nleaves++;
 	return 0;
+}
+
+/* Does child c hold what the last leaf holds? Then it shares it. */
+static bool same_as_last_leaf(const struct pc_addr_index *ix, const struct child *c)
+{
+	return ix->nleaves && ix->leaves[ix->nleaves - 1].src == c->src &&
+	       ix->leaves[ix->nleaves - 1].dst == c->dst;
 }
 
 /* Node self, for the region at bit depth holding items it[0, n). Its
@@ -190,9 +162,7 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 {
 	struct child c[1 << PC_NODE_BITS];
 	struct pc_node node = { .first_leaf = ix->nleaves };
-	size_t p, k = 0, first = 0;
-	__u32 cls, prev = 0;
-	bool leaf_seen = false;
+	size_t p, k = 0, first = 0, nleaves = ix->nleaves;
 	int err;
 
 	split(it, n, depth, PC_NODE_BITS, src, dst, c);
@@ -202,17 +172,13 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 			k++;
 			continue;
 		}
-		err = intern(ix, c[p].src, c[p].dst, &cls);
+		/* A run of equal leaves, within this node, is one leaf. */
+		if (ix->nleaves > nleaves && same_as_last_leaf(ix, &c[p]))
+			continue;
+		node.leafvec |= 1ULL << p;
+		err = push_leaf(ix, &c[p]);
 		if (err)
 			return err;
-		if (!leaf_seen || cls != prev) {
-			node.leafvec |= 1ULL << p;
-			err = push_leaf(ix, cls);
-			if (err)
-				return err;
-		}
-		prev = cls;
-		leaf_seen = true;
 	}
 	err = alloc_nodes(ix, k, &first);
 	if (err)
@@ -250,13 +216,14 @@ static int build_family(struct pc_addr_index *ix, int f, const struct item *it, 
 			unsigned width)
 {
 	struct pc_index_root *r = &ix->root[f];
+	bool after_leaf = false;
 	struct child *c;
 	size_t p, node;
-	__u32 e;
+	__u32 e = 0;
 	int err = 0;
 
 	if (!n)
-		return 0; /* unused: every entry reads class 0 */
+		return 0; /* unused: no address of the family is in a set */
 	find_skip(r, it, n, width);
 	c = malloc(sizeof(*c) << PC_ROOT_BITS);
 	if (!c)
@@ -269,10 +236,14 @@ static int build_family(struct pc_addr_index *ix, int f, const struct item *it, 
 				err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
 						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
 			e = PC_ENTRY_NODE | node;
-		} else {
-			err = intern(ix, c[p].src, c[p].dst, &e);
+			after_leaf = false;
+		} else if (!after_leaf || !same_as_last_leaf(ix, &c[p])) {
+			/* next to each other, root leaves that are equal are one */
+			err = push_leaf(ix, &c[p]);
+			e = ix->nleaves - 1;
+			after_leaf = true;
 		}
-		ix->roots[f][p / PC_BLOCK].e[p % PC_BLOCK] = e;
+		ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK] = e;
 	}
 	free(c);
 	return err;
@@ -312,13 +283,11 @@ static int family_items(const struct pc_prefix_entry *e, size_t n, __u8 family,
 int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n)
 {
 	static const __u8 families[2] = { PC_FAMILY_V4, PC_FAMILY_V6 };
-	__u32 none;
 	int f, err;
 
 	memset(ix, 0, sizeof(*ix));
-	ix->class_hash_size = 2 * PC_MAX_CLASSES;
-	ix->class_hash = calloc(ix->class_hash_size, sizeof(*ix->class_hash));
-	err = ix->class_hash ? intern(ix, 0, 0, &none) : -ENOMEM; /* class 0 */
+	ix->roots = calloc(2 * PC_ROOT_BLOCKS, sizeof(*ix->roots));
+	err = ix->roots ? 0 : -ENOMEM;
 	for (f = 0; !err && f < 2; f++) {
 		struct item *it = NULL;
 		size_t k;
@@ -337,8 +306,7 @@ void pc_index_free(struct pc_addr_index *ix)
 {
 	free(ix->nodes);
 	free(ix->leaves);
-	free(ix->classes);
-	free(ix->class_hash);
+	free(ix->roots);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -354,8 +322,10 @@ size_t pc_index_leaf_banks(const struct pc_addr_index *ix)
 
 /* ---- the walk, as the kernel does it ---- */
 
-__u32 pc_index_lookup(const struct pc_addr_index *ix, __u8 family, const __u8 *addr)
+const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
+					    const __u8 *addr)
 {
+	static const struct pc_leaf none;
 	int f = pc_family_index(family);
 	const struct pc_index_root *r = &ix->root[f];
 	unsigned pos = r->skip, p, k, depth;
@@ -363,12 +333,12 @@ __u32 pc_index_lookup(const struct pc_addr_index *ix, __u8 family, const __u8 *a
 	__u32 e;
 
 	if (!r->used)
-		return 0;
+		return &none;
 	addr_bits(family, addr, &hi, &lo);
 	if (((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
-		return 0;
+		return &none;
 	p = take(hi, lo, pos, PC_ROOT_BITS);
-	e = ix->roots[f][p / PC_BLOCK].e[p % PC_BLOCK];
+	e = ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK];
 	pos += PC_ROOT_BITS;
 	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
 		const struct pc_node *node = &ix->nodes[e & ~PC_ENTRY_NODE];
@@ -377,8 +347,8 @@ __u32 pc_index_lookup(const struct pc_addr_index *ix, __u8 family, const __u8 *a
 		pos += PC_NODE_BITS;
 		upto = (2ULL << k) - 1; /* bits 0..k */
 		if (!(node->vector >> k & 1))
-			return ix->leaves[node->first_leaf + popcount(node->leafvec & upto) - 1];
+			return &ix->leaves[node->first_leaf + popcount(node->leafvec & upto) - 1];
 		e = PC_ENTRY_NODE | (node->first_node + popcount(node->vector & upto) - 1);
 	}
-	return e & PC_ENTRY_NODE ? 0 : e;
+	return e & PC_ENTRY_NODE ? &none : &ix->leaves[e];
 }

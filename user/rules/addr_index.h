@@ -14,15 +14,11 @@
 
 struct pc_addr_index {
 	struct pc_index_root root[2];         /* IPv4, IPv6: for the header */
-	struct pc_block roots[2][PC_ROOT_BLOCKS];
+	struct pc_block *roots;               /* [2 * PC_ROOT_BLOCKS], IPv4 first */
 	struct pc_node *nodes;
 	size_t nnodes, nodes_cap;
-	__u32 *leaves;
+	struct pc_leaf *leaves;
 	size_t nleaves, leaves_cap;
-	struct pc_addr_class *classes;
-	size_t nclasses, classes_cap;
-	__u32 *class_hash; /* open addressing over classes, for interning */
-	size_t class_hash_size;
 };
 
 /* 0 for IPv4, 1 for IPv6: the index of a family in the arrays above. */
@@ -32,12 +28,14 @@ static inline int pc_family_index(__u8 family)
 }
 
 /* Build the index of n entries (sorted or not, any direction). 0, -ENOMEM,
- * or -E2BIG when it would exceed PC_MAX_BANKS or PC_MAX_CLASSES. */
+ * or -E2BIG when it would exceed PC_MAX_BANKS. */
 int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n);
 void pc_index_free(struct pc_addr_index *ix);
 
-/* The class of an address (network order) of the given family. */
-__u32 pc_index_lookup(const struct pc_addr_index *ix, __u8 family, const __u8 *addr);
+/* The rules whose sets hold an address (network order) of the given
+ * family, in each direction. */
+const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
+					    const __u8 *addr);
 
 /* How many banks the nodes and the leaves fill. */
 size_t pc_index_node_banks(const struct pc_addr_index *ix);
