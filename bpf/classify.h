@@ -32,6 +32,15 @@ static __always_inline __u32 pc_take(__u64 hi, __u64 lo, __u32 pos, __u32 w)
 	return v >> (64 - w);
 }
 
+/* Is the address (hi, lo) inside the prefix (phi, plo)/len, len >= 1? */
+static __always_inline int pc_in_prefix(__u64 hi, __u64 lo, __u64 phi, __u64 plo, __u32 len)
+{
+	__u64 mask_hi = len >= 64 ? ~0ULL : ~0ULL << (64 - len);
+	__u64 mask_lo = len <= 64 ? 0 : ~0ULL << (128 - len);
+
+	return !(((hi ^ phi) & mask_hi) | ((lo ^ plo) & mask_lo));
+}
+
 /* BPF has no population count instruction. */
 static __always_inline __u32 pc_popcount(__u64 x)
 {
@@ -51,8 +60,9 @@ static __always_inline void *pc_bank(void *banks, __u32 slot, __u32 i)
 
 /* The leaf, plus 1, of an address (hi, lo: as addr_index.c numbers it)
  * of family index f in the address index of slot; 0 when it is in no
- * set. A root entry, then a node per 6 bits until a leaf: each step one
- * dependent read, the bank's looked up only when it changes. A global
+ * set. A root entry, then a node per 6 bits until a leaf or a lone node:
+ * each step one dependent read, the bank's looked up only when it
+ * changes. A global
  * function (5.6), so that the verifier walks its loop once, not once for
  * every way of parsing a packet. The only place that knows how sets are
  * stored, with pc_addr_rules(). */
@@ -89,6 +99,10 @@ __noinline int pc_index_leaf(__u32 slot, __u32 f, __u64 hi, __u64 lo)
 		node = bpf_map_lookup_elem(bank, &key);
 		if (!node)
 			return 0;
+		if (node->first_node & PC_NODE_LONE)
+			return node->first_leaf + 1 +
+			       pc_in_prefix(hi, lo, node->vector, node->leafvec,
+					    node->first_node & 0xff);
 		p = pc_take(hi, lo, pos, PC_NODE_BITS);
 		pos += PC_NODE_BITS;
 		upto = (2ULL << p) - 1; /* bits 0..p */

@@ -93,6 +93,11 @@ enum pc_dir {
  *   leafvec marks where a run of equal leaves starts, the runs lying
  *   contiguous from first_leaf. A child's index is the count of marks up
  *   to it, so that no node stores empty slots.
+ * - A node whose region holds a single longer prefix is a lone node
+ *   instead: PC_NODE_LONE in first_node, with the prefix's length below
+ *   it, and the prefix itself in vector (its top 64 bits) and leafvec;
+ *   an address inside the prefix takes leaf first_leaf + 1, any other
+ *   first_leaf. So a relay's /128 costs one step, not one per 6 bits.
  * - A leaf holds the rules for every address under it.
  * - Nodes and leaves are kept in banks (pc_node_banks, pc_leaf_banks: an
  *   array of fixed-size arrays per slot), so that a generation takes the
@@ -100,6 +105,7 @@ enum pc_dir {
 #define PC_ROOT_BITS      20
 #define PC_NODE_BITS      6
 #define PC_ENTRY_NODE     0x80000000u
+#define PC_NODE_LONE      0x80000000u
 #define PC_INDEX_DEPTH    ((128 - PC_ROOT_BITS + PC_NODE_BITS - 1) / PC_NODE_BITS)
 #define PC_BLOCK          16 /* root entries in an array value */
 #define PC_ROOT_BLOCKS    ((1 << PC_ROOT_BITS) / PC_BLOCK)

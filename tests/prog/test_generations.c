@@ -78,20 +78,23 @@ static void apply_and_check(const char *text, __u32 members)
 	assert_int_equal(inner_map(m->members, !slot), -ENOENT);
 }
 
-/* A table of n random IPv6 addresses, which takes several banks. */
+/* A table of n pairs of neighbouring addresses in 100.64.0.0/10: each
+ * pair one node of the address index (a lone address would be a lone
+ * node), so that the nodes take more than one bank. */
 static char *big_policy(unsigned n)
 {
-	size_t size = 64 + n * 48;
+	size_t size = 64 + n * 40;
 	char *text = malloc(size), *p = text;
-	unsigned i;
+	unsigned i, a;
 
 	assert_non_null(text);
 	p += sprintf(p, "table <big> {");
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s 2001:db8:%x:%x:%x:%x:%x:%x", i ? "," : "", (unsigned)random() & 0xffff,
-			     (unsigned)random() & 0xffff, (unsigned)random() & 0xffff,
-			     (unsigned)random() & 0xffff, (unsigned)random() & 0xffff,
-			     (unsigned)random() & 0xffff);
+	for (i = 0; i < n; i++) {
+		a = (100u << 24 | 64u << 16) + ((i * 2654435761u) & 0x3fffff & ~3u);
+		p += sprintf(p, "%s %u.%u.%u.%u, %u.%u.%u.%u", i ? "," : "", a >> 24, a >> 16 & 255,
+			     a >> 8 & 255, a & 255, a >> 24, a >> 16 & 255, a >> 8 & 255,
+			     (a & 255) + 1);
+	}
 	sprintf(p, " }\nblock proto tcp from <big> to port 25\n");
 	return text;
 }
@@ -99,7 +102,7 @@ static char *big_policy(unsigned n)
 static void test_older_generation_released(void **state)
 {
 	struct pc_policy_hdr hdr;
-	char *big = big_policy(3000);
+	char *big = big_policy(20000);
 	__u32 slot;
 
 	(void)state;
@@ -110,11 +113,11 @@ static void test_older_generation_released(void **state)
 			"block proto tcp from <b> to port 25\n"
 			"pass proto tcp to <b> port 587\n",
 			2); /* two prefixes, in both directions, listed once */
-	apply_and_check(big, 3000);
+	apply_and_check(big, 40000);
 	assert_int_equal(pc_maps_active(&prog_loaded.maps, &slot, &hdr), 0);
 	assert_true(hdr.node_banks > 1);
 	apply_and_check("block proto tcp to port 25\n", 0);
-	apply_and_check(big, 3000);
+	apply_and_check(big, 40000);
 	apply_and_check("table <a> { 192.0.2.0/24, 198.51.100.7, 2001:db8::/32 }\n"
 			"block proto tcp from <a> to port 25\n",
 			3);

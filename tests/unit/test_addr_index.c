@@ -269,23 +269,34 @@ static void test_sparse_random(void **state)
 	free(es.v);
 }
 
-/* Leaves that are equal and next to each other are stored once: a /32
- * alone under the root takes a root leaf on each side of its node (the
- * root positions around it are one run each), and in each node one leaf
- * for the run before it and one after. */
+/* Leaves that are equal and next to each other are stored once, and a
+ * prefix alone under a root entry is one lone node, however long. */
 static void test_leaves_compressed(void **state)
 {
 	struct entries es = { 0 };
 	struct pc_addr_index ix;
 
-	add(&es, PC_DIR_SRC, "100.64.0.1/32", 0x1);
 	add(&es, PC_DIR_SRC, "100.0.0.0/8", 0x2);
+	add(&es, PC_DIR_SRC, "100.64.0.1/32", 0x1);
 	assert_int_equal(pc_index_build(&ix, es.v, es.n), 0);
 	assert_int_equal(ix.root[0].skip, 8);
-	/* bits 8..28 in the root, then 28..34: one node */
+	/* the root leaves before and after it (a run each), then a lone
+	 * node with its two leaves */
 	assert_int_equal(ix.nnodes, 1);
+	assert_true(ix.nodes[0].first_node & PC_NODE_LONE);
+	assert_int_equal(ix.nleaves, 2 + 2);
+	pc_index_free(&ix);
+	/* Two prefixes under one root entry: a real node, bits 28..34,
+	 * with three runs of leaves: before, the two /32s, after. */
+	add(&es, PC_DIR_SRC, "100.64.0.2/32", 0x1);
+	assert_int_equal(pc_index_build(&ix, es.v, es.n), 0);
+	assert_int_equal(ix.nnodes, 1);
+	assert_false(ix.nodes[0].first_node & PC_NODE_LONE);
 	assert_int_equal(ix.nleaves, 2 + 3);
 	pc_index_free(&ix);
+	add(&es, PC_DIR_DST, "2001:db8:25::25/128", 0x4);
+	add(&es, PC_DIR_DST, "2001:db8:25::/48", 0x8);
+	check_all(&es, 20000, 9);
 	free(es.v);
 }
 

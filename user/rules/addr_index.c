@@ -154,6 +154,27 @@ static bool same_as_last_leaf(const struct pc_addr_index *ix, const struct child
 	       ix->leaves[ix->nleaves - 1].dst == c->dst;
 }
 
+/* Node self for a region whose only entry longer than it is it: two
+ * leaves, the region's rules and those of the prefix. */
+static int build_lone(struct pc_addr_index *ix, const struct item *it, __u64 src, __u64 dst,
+		      size_t self)
+{
+	struct child outside = { .src = src, .dst = dst };
+	struct child inside = { .src = src | it->src, .dst = dst | it->dst };
+	struct pc_node node = {
+		.vector = it->hi,
+		.leafvec = it->lo,
+		.first_leaf = ix->nleaves,
+		.first_node = PC_NODE_LONE | it->len,
+	};
+	int err = push_leaf(ix, &outside);
+
+	if (!err)
+		err = push_leaf(ix, &inside);
+	ix->nodes[self] = node;
+	return err;
+}
+
 /* Node self, for the region at bit depth holding items it[0, n). Its
  * children nodes are allocated together, its leaves written together,
  * before any child is built. */
@@ -165,6 +186,8 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 	size_t p, k = 0, first = 0, nleaves = ix->nleaves;
 	int err;
 
+	if (n == 1)
+		return build_lone(ix, it, src, dst, self);
 	split(it, n, depth, PC_NODE_BITS, src, dst, c);
 	for (p = 0; p < 1 << PC_NODE_BITS; p++) {
 		if (is_node(&c[p])) {
@@ -342,7 +365,14 @@ const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 famil
 	pos += PC_ROOT_BITS;
 	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
 		const struct pc_node *node = &ix->nodes[e & ~PC_ENTRY_NODE];
+		__u64 mask_hi, mask_lo;
 
+		if (node->first_node & PC_NODE_LONE) {
+			top_bits(node->first_node & 0xff, &mask_hi, &mask_lo);
+			return &ix->leaves[node->first_leaf +
+					   !(((hi ^ node->vector) & mask_hi) |
+					     ((lo ^ node->leafvec) & mask_lo))];
+		}
 		k = take(hi, lo, pos, PC_NODE_BITS);
 		pos += PC_NODE_BITS;
 		upto = (2ULL << k) - 1; /* bits 0..k */
