@@ -15,21 +15,16 @@
 #include "maps.h"
 #include "parse.h"
 
-/* w bits of the address from bit pos, 0 the most significant, past the
- * end 0: as user/rules/addr_index.c reads them. */
+/* w bits of the address from bit pos (below 128), 0 the most
+ * significant, past the end 0: as user/rules/addr_index.c reads them.
+ * Without a branch, so that the verifier need not follow one per step. */
 static __always_inline __u32 pc_take(__u64 hi, __u64 lo, __u32 pos, __u32 w)
 {
-	__u64 v;
+	__u64 second = -(__u64)((pos >> 6) & 1); /* all ones from bit 64 on */
+	__u64 a = (lo & second) | (hi & ~second), b = lo & ~second;
+	__u32 sh = pos & 63;
 
-	if (pos >= 128)
-		return 0;
-	if (pos == 0)
-		v = hi;
-	else if (pos < 64)
-		v = hi << pos | lo >> (64 - pos);
-	else
-		v = lo << (pos - 64);
-	return v >> (64 - w);
+	return ((a << sh) | ((b >> 1) >> (63 - sh))) >> (64 - w);
 }
 
 /* Is the address (hi, lo) inside the prefix (phi, plo)/len, len >= 1? */
@@ -50,74 +45,111 @@ static __always_inline __u32 pc_popcount(__u64 x)
 	return (x * 0x0101010101010101ULL) >> 56;
 }
 
-/* Bank i of a slot's banks (pc_node_banks, pc_leaf_banks). */
-static __always_inline void *pc_bank(void *banks, __u32 slot, __u32 i)
+/* Entry i of the address index of slot, through the bank that *bank_no
+ * names (looked up again only when i lies in another one). */
+static __always_inline union pc_entry *pc_index_entry(__u32 slot, __u32 i, void **bank,
+						      __u32 *bank_no)
 {
-	__u32 key = slot * PC_MAX_BANKS + i;
+	__u32 key;
 
-	return bpf_map_lookup_elem(banks, &key);
+	if (!*bank || i >> PC_BANK_BITS != *bank_no) {
+		*bank_no = i >> PC_BANK_BITS;
+		key = slot * PC_MAX_BANKS + *bank_no;
+		*bank = bpf_map_lookup_elem(&pc_index_banks, &key);
+		if (!*bank)
+			return NULL;
+	}
+	key = i & ((1 << PC_BANK_BITS) - 1);
+	return bpf_map_lookup_elem(*bank, &key);
 }
 
-/* The leaf, plus 1, of an address (hi, lo: as addr_index.c numbers it)
- * of family index f in the address index of slot; 0 when it is in no
- * set. A root entry, then a node per 6 bits until a leaf or a lone node:
- * each step one dependent read, the bank's looked up only when it
- * changes. A global
- * function (5.6), so that the verifier walks its loop once, not once for
- * every way of parsing a packet. The only place that knows how sets are
- * stored, with pc_addr_rules(). */
-__noinline int pc_index_leaf(__u32 slot, __u32 f, __u64 hi, __u64 lo)
+/* The rules whose set in direction dir holds an address (hi, lo: as
+ * addr_index.c numbers it) of family index f, by the address index of
+ * slot: a root entry, then a node per 6 bits until a leaf or a lone node,
+ * each step one dependent read. The only place that knows how sets are
+ * stored. */
+static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32 slot, __u32 f,
+					     __u64 hi, __u64 lo, int dir)
 {
-	struct pc_policy_hdr *hdr = bpf_map_lookup_elem(&pc_policy, &slot);
-	__u32 pos, p, e, key, depth, bank_no;
-	const struct pc_index_root *r;
+	__u32 pos, p, e, key, depth, bank_no = 0;
+	union pc_entry *x;
 	struct pc_block *blk;
-	struct pc_node *node;
-	void *bank;
+	void *bank = NULL;
 	__u64 upto;
 
-	if (!hdr || f > 1)
-		return 0;
-	r = &hdr->index[f];
 	if (!r->used || ((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
 		return 0; /* outside the bits every prefix starts with */
 	pos = r->skip;
 	p = pc_take(hi, lo, pos, PC_ROOT_BITS);
-	key = ((slot & 1) * 2 + f) * PC_ROOT_BLOCKS + p / PC_BLOCK;
+	key = (slot * 2 + f) * PC_ROOT_BLOCKS + p / PC_BLOCK;
 	blk = bpf_map_lookup_elem(&pc_roots, &key);
 	if (!blk)
 		return 0;
 	e = blk->e[p % PC_BLOCK];
-	if (!(e & PC_ENTRY_NODE))
-		return e + 1;
+	if (e == PC_ENTRY_EMPTY)
+		return 0;
 	pos += PC_ROOT_BITS;
-	e &= ~PC_ENTRY_NODE;
-	bank_no = e >> PC_NODE_BANK_BITS;
-	bank = pc_bank(&pc_node_banks, slot, bank_no);
-	for (depth = 0; bank && depth < PC_INDEX_DEPTH; depth++) {
-		key = e & ((1 << PC_NODE_BANK_BITS) - 1);
-		node = bpf_map_lookup_elem(bank, &key);
-		if (!node)
+	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
+		x = pc_index_entry(slot, e & ~PC_ENTRY_NODE, &bank, &bank_no);
+		if (!x)
 			return 0;
-		if (node->first_node & PC_NODE_LONE)
-			return node->first_leaf + 1 +
-			       pc_in_prefix(hi, lo, node->vector, node->leafvec,
-					    node->first_node & 0xff);
+		if (x->node.first_node & PC_NODE_LONE) {
+			e = x->node.first_leaf + pc_in_prefix(hi, lo, x->node.vector, x->node.leafvec,
+							      x->node.first_node & 0xff);
+			break;
+		}
 		p = pc_take(hi, lo, pos, PC_NODE_BITS);
 		pos += PC_NODE_BITS;
 		upto = (2ULL << p) - 1; /* bits 0..p */
-		if (!((node->vector >> p) & 1))
-			return node->first_leaf + pc_popcount(node->leafvec & upto);
-		e = node->first_node + pc_popcount(node->vector & upto) - 1;
-		if (e >> PC_NODE_BANK_BITS != bank_no) {
-			bank_no = e >> PC_NODE_BANK_BITS;
-			bank = pc_bank(&pc_node_banks, slot, bank_no);
+		if (!((x->node.vector >> p) & 1)) {
+			e = x->node.first_leaf + pc_popcount(x->node.leafvec & upto) - 1;
+			break;
 		}
+		e = PC_ENTRY_NODE | (x->node.first_node + pc_popcount(x->node.vector & upto) - 1);
 	}
+	if (e & PC_ENTRY_NODE)
+		return 0;
+	x = pc_index_entry(slot, e, &bank, &bank_no);
+	if (!x)
+		return 0;
+	return dir == PC_DIR_SRC ? x->leaf.src : x->leaf.dst;
+}
+
+/* The addresses of a packet, in and out of pc_index_walk(). */
+struct pc_walk {
+	__u64 hi[2], lo[2]; /* by enum pc_dir, as addr_index.c numbers them */
+	__u64 rules[2];     /* out: the rules whose set holds each */
+	__u32 slot;
+	__u32 f;            /* family index: 0 IPv4, 1 IPv6 */
+	__u32 dirs;         /* bit dir set: find rules[dir] */
+	__u32 pad;
+};
+
+/* Both directions' rules, in one call. A global function (5.6; a pointer
+ * argument, 5.12), so that the verifier walks the index once, not once for
+ * every way of parsing a packet. */
+__noinline int pc_index_walk(struct pc_walk *w)
+{
+	struct pc_policy_hdr *hdr;
+	__u32 slot, f;
+
+	if (!w) /* the verifier's rule for a global function's pointers */
+		return 0;
+	slot = w->slot & 1;
+	f = w->f & 1;
+	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	if (!hdr)
+		return 0;
+	if (w->dirs & (1 << PC_DIR_SRC))
+		w->rules[PC_DIR_SRC] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_SRC],
+						      w->lo[PC_DIR_SRC], PC_DIR_SRC);
+	if (w->dirs & (1 << PC_DIR_DST))
+		w->rules[PC_DIR_DST] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_DST],
+						      w->lo[PC_DIR_DST], PC_DIR_DST);
 	return 0;
 }
 
-/* The address at addr as pc_index_leaf() takes it. */
+/* The address at addr as pc_index_walk() takes it. */
 static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *addr, __u64 *hi,
 					__u64 *lo)
 {
@@ -141,31 +173,6 @@ static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *ad
 		*lo = 0;
 	}
 	return 0;
-}
-
-/* The rules whose set, in direction dir, holds the address. */
-static __always_inline __u64 pc_addr_rules(const struct pc_policy_hdr *hdr, __u32 slot,
-					    const struct pc_pkt *pkt, const void *addr, __u8 dir)
-{
-	__u32 f = pkt->family == PC_FAMILY_V6, key;
-	struct pc_leaf *leaf;
-	__u64 hi, lo;
-	void *bank;
-	int i;
-
-	if (!hdr->index[f].used || pc_addr_bits(pkt, addr, &hi, &lo))
-		return 0;
-	i = pc_index_leaf(slot, f, hi, lo) - 1;
-	if (i < 0)
-		return 0;
-	bank = pc_bank(&pc_leaf_banks, slot, (__u32)i >> PC_LEAF_BANK_BITS);
-	if (!bank)
-		return 0;
-	key = i & ((1 << PC_LEAF_BANK_BITS) - 1);
-	leaf = bpf_map_lookup_elem(bank, &key);
-	if (!leaf)
-		return 0;
-	return dir == PC_DIR_SRC ? leaf->src : leaf->dst;
 }
 
 /* Index of the lowest set bit of a non-zero mask: the first rule. */
@@ -222,14 +229,20 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
+	struct pc_walk w = { .slot = slot, .f = pkt->family == PC_FAMILY_V6 };
+
 	/* A rule whose addresses are all of one family applies to it alone. */
-	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
+	cand &= w.f ? hdr->v6_rules : hdr->v4_rules;
+	if ((cand & ~hdr->src_any) && !pc_addr_bits(pkt, pkt->saddr, &w.hi[0], &w.lo[0]))
+		w.dirs |= 1 << PC_DIR_SRC;
+	if ((cand & ~hdr->dst_any) && !pc_addr_bits(pkt, pkt->daddr, &w.hi[1], &w.lo[1]))
+		w.dirs |= 1 << PC_DIR_DST;
+	if (w.dirs && hdr->index[w.f].used)
+		pc_index_walk(&w);
 	if (cand & ~hdr->src_any)
-		cand &= hdr->src_any |
-			(pc_addr_rules(hdr, slot, pkt, pkt->saddr, PC_DIR_SRC) ^ hdr->src_neg);
+		cand &= hdr->src_any | (w.rules[PC_DIR_SRC] ^ hdr->src_neg);
 	if (cand & ~hdr->dst_any)
-		cand &= hdr->dst_any |
-			(pc_addr_rules(hdr, slot, pkt, pkt->daddr, PC_DIR_DST) ^ hdr->dst_neg);
+		cand &= hdr->dst_any | (w.rules[PC_DIR_DST] ^ hdr->dst_neg);
 	return cand;
 }
 

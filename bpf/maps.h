@@ -63,8 +63,8 @@ struct {
 } pc_port_items SEC(".maps");
 
 /* The address index (include/portcullis.h, "The address index"). The
- * roots of both slots are a fixed array; the nodes and the
- * leaves of a generation are banks that user space makes for it, sized
+ * roots of both slots are a fixed array; the nodes and leaves of a
+ * generation are in banks that user space makes for it, sized
  * as the template (so that the verifier inlines every lookup), put in
  * the slot's range of the outer array, and deletes when the generation
  * goes. Every array is mmapable (5.5), so that user space writes a bank
@@ -79,37 +79,22 @@ struct {
 
 /* Templates give sizes, not types: no variable of these structs emits
  * the value types' BTF. */
-struct pc_node_bank {
+struct pc_index_bank {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1 << PC_NODE_BANK_BITS);
+	__uint(max_entries, 1 << PC_BANK_BITS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct pc_node));
+	__uint(value_size, sizeof(union pc_entry));
 };
 
-/* slot * PC_MAX_BANKS + i -> bank i of the slot's nodes (ARRAY_OF_MAPS:
+/* slot * PC_MAX_BANKS + i -> bank i of the slot's index (ARRAY_OF_MAPS:
  * Linux 4.12). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, PC_SLOTS * PC_MAX_BANKS);
 	__type(key, __u32);
-	__array(values, struct pc_node_bank);
-} pc_node_banks SEC(".maps");
-
-struct pc_leaf_bank {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1 << PC_LEAF_BANK_BITS);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct pc_leaf));
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, PC_SLOTS * PC_MAX_BANKS);
-	__type(key, __u32);
-	__array(values, struct pc_leaf_bank);
-} pc_leaf_banks SEC(".maps");
+	__array(values, struct pc_index_bank);
+} pc_index_banks SEC(".maps");
 
 /* The table members of a generation, for `rules`: never read here, so
  * that each generation's array may be sized for it (BPF_F_INNER_MAP,

@@ -87,7 +87,8 @@ enum pc_dir {
  * - Every prefix of the family starts with the same skip bits (struct
  *   pc_index_root, in the generation's header); an address that does not
  *   is in no set. The PC_ROOT_BITS after them index the root (pc_roots).
- * - A root entry is a leaf's index, or, with PC_ENTRY_NODE set, a node's:
+ * - A root entry is a leaf's index, PC_ENTRY_EMPTY where no set holds
+ *   its addresses, or, with PC_ENTRY_NODE set, a node's index:
  *   the next 6 bits choose one of the node's 64 children. vector marks
  *   the children that are nodes, which lie contiguous from first_node;
  *   leafvec marks where a run of equal leaves starts, the runs lying
@@ -99,19 +100,21 @@ enum pc_dir {
  *   an address inside the prefix takes leaf first_leaf + 1, any other
  *   first_leaf. So a relay's /128 costs one step, not one per 6 bits.
  * - A leaf holds the rules for every address under it.
- * - Nodes and leaves are kept in banks (pc_node_banks, pc_leaf_banks: an
- *   array of fixed-size arrays per slot), so that a generation takes the
- *   memory it needs and its release is one delete per bank. */
+ * - Nodes and leaves are entries of one array, a node's leaves and
+ *   children written next to each other, kept in banks (pc_index_banks:
+ *   an array of fixed-size arrays per slot), so that a generation takes
+ *   the memory it needs, its release is one delete per bank, and a walk
+ *   seldom leaves the bank it is in. */
 #define PC_ROOT_BITS      20
 #define PC_NODE_BITS      6
 #define PC_ENTRY_NODE     0x80000000u
+#define PC_ENTRY_EMPTY    0x7fffffffu /* a root entry in no set: no leaf */
 #define PC_NODE_LONE      0x80000000u
 #define PC_INDEX_DEPTH    ((128 - PC_ROOT_BITS + PC_NODE_BITS - 1) / PC_NODE_BITS)
 #define PC_BLOCK          16 /* root entries in an array value */
 #define PC_ROOT_BLOCKS    ((1 << PC_ROOT_BITS) / PC_BLOCK)
-#define PC_NODE_BANK_BITS 14 /* nodes per bank: 16384, 384 KiB */
-#define PC_LEAF_BANK_BITS 14 /* leaves per bank: 16384, 256 KiB */
-#define PC_MAX_BANKS      2048 /* of each kind, per slot */
+#define PC_BANK_BITS      14 /* entries per bank: 16384, 384 KiB */
+#define PC_MAX_BANKS      4096 /* per slot */
 
 struct pc_index_root {
 	__u64 hi, lo;           /* the skip bits, an address in host order, */
@@ -136,6 +139,12 @@ struct pc_node {
 struct pc_leaf {
 	__u64 src; /* rules whose source set holds the addresses */
 	__u64 dst; /* rules whose destination set holds them */
+};
+
+/* An entry of the index, as the banks hold it. */
+union pc_entry {
+	struct pc_node node;
+	struct pc_leaf leaf;
 };
 
 /* pc_members[slot]: one generation's table members, read only by user
@@ -171,8 +180,8 @@ struct pc_policy_hdr {
 	__u32 nitems;       /* port items in pc_port_items[slot] */
 	__u32 nprefixes;    /* prefix entries of this slot, both directions */
 	__u32 nmembers;     /* entries in pc_members[slot] */
-	__u32 node_banks;   /* banks of pc_node_banks this slot fills */
-	__u32 leaf_banks;   /* and of pc_leaf_banks */
+	__u32 banks;        /* banks of pc_index_banks this slot fills */
+	__u32 pad0;
 	__u32 nlist;        /* entries in pc_list_prefixes for this slot */
 	struct pc_index_root index[2]; /* IPv4, IPv6: see pc_roots */
 	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */

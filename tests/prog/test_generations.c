@@ -67,20 +67,18 @@ static void apply_and_check(const char *text, __u32 members)
 	assert_int_equal(prog_apply_text(text), 0);
 	assert_int_equal(pc_maps_active(m, &slot, &hdr), 0);
 	assert_int_equal(hdr.nmembers, members);
-	assert_int_equal(banks_in_slot(m->node_banks, slot), hdr.node_banks);
-	assert_int_equal(banks_in_slot(m->leaf_banks, slot), hdr.leaf_banks);
+	assert_int_equal(banks_in_slot(m->index_banks, slot), hdr.banks);
 	fd = inner_map(m->members, slot);
 	assert_true(fd >= 0);
 	assert_int_equal(max_entries(fd), members ? members : 1);
 	close(fd);
-	assert_int_equal(banks_in_slot(m->node_banks, !slot), 0);
-	assert_int_equal(banks_in_slot(m->leaf_banks, !slot), 0);
+	assert_int_equal(banks_in_slot(m->index_banks, !slot), 0);
 	assert_int_equal(inner_map(m->members, !slot), -ENOENT);
 }
 
 /* A table of n pairs of neighbouring addresses in 100.64.0.0/10: each
- * pair one node of the address index (a lone address would be a lone
- * node), so that the nodes take more than one bank. */
+ * pair a node of the address index and its leaves, so that they take
+ * more than one bank. */
 static char *big_policy(unsigned n)
 {
 	size_t size = 64 + n * 40;
@@ -115,7 +113,7 @@ static void test_older_generation_released(void **state)
 			2); /* two prefixes, in both directions, listed once */
 	apply_and_check(big, 40000);
 	assert_int_equal(pc_maps_active(&prog_loaded.maps, &slot, &hdr), 0);
-	assert_true(hdr.node_banks > 1);
+	assert_true(hdr.banks > 1);
 	apply_and_check("block proto tcp to port 25\n", 0);
 	apply_and_check(big, 40000);
 	apply_and_check("table <a> { 192.0.2.0/24, 198.51.100.7, 2001:db8::/32 }\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A generation's address index and table members in the kernel: see
  * generation.h. Every map here is an mmapable array (5.5), written with
- * memcpy: a bank of 16384 nodes costs two syscalls, not 16384. */
+ * memcpy: a bank of 16384 entries costs two syscalls, not 16384. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +46,10 @@ static int new_array(const char *name, size_t value_size, __u32 n, __u32 flags, 
 	return 0;
 }
 
-/* Banks of per_bank entries of size bytes each, from v[0, total). */
-static int load_banks(const char *name, const void *v, size_t total, size_t size,
-		      size_t per_bank, int **fds, size_t *n)
+/* The banks of the index entries v[0, total). */
+static int load_banks(const union pc_entry *v, size_t total, int **fds, size_t *n)
 {
+	const size_t per_bank = 1 << PC_BANK_BITS;
 	size_t banks = (total + per_bank - 1) / per_bank, b;
 	int err = 0;
 
@@ -59,8 +59,8 @@ static int load_banks(const char *name, const void *v, size_t total, size_t size
 	for (b = 0; !err && b < banks; b++) {
 		size_t count = total - b * per_bank < per_bank ? total - b * per_bank : per_bank;
 
-		err = new_array(name, size, per_bank, 0, (const char *)v + b * per_bank * size,
-				count, &(*fds)[b]);
+		err = new_array("pc_index", sizeof(*v), per_bank, 0, v + b * per_bank, count,
+				&(*fds)[b]);
 		if (!err)
 			(*n)++;
 	}
@@ -129,18 +129,12 @@ int pc_generation_build(const struct pc_compiled *c, struct pc_generation *g)
 	*g = (struct pc_generation)PC_GENERATION_INIT;
 	err = pc_index_build(ix, c->prefixes, c->nprefixes);
 	if (!err)
-		err = load_banks("pc_nodes", ix->nodes, ix->nnodes, sizeof(*ix->nodes),
-				 1 << PC_NODE_BANK_BITS, &g->node_banks, &g->nnode_banks);
-	if (!err)
-		err = load_banks("pc_leaves", ix->leaves, ix->nleaves, sizeof(*ix->leaves),
-				 1 << PC_LEAF_BANK_BITS, &g->leaf_banks, &g->nleaf_banks);
+		err = load_banks(ix->v, ix->n, &g->banks, &g->nbanks);
 	if (!err)
 		err = load_members(c, g);
 	/* What stays in user space is the roots. */
-	free(ix->nodes);
-	free(ix->leaves);
-	ix->nodes = NULL;
-	ix->leaves = NULL;
+	free(ix->v);
+	ix->v = NULL;
 	if (err)
 		pc_generation_free(g);
 	return err;
@@ -150,12 +144,9 @@ void pc_generation_free(struct pc_generation *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->nnode_banks; i++)
-		close(g->node_banks[i]);
-	for (i = 0; i < g->nleaf_banks; i++)
-		close(g->leaf_banks[i]);
-	free(g->node_banks);
-	free(g->leaf_banks);
+	for (i = 0; i < g->nbanks; i++)
+		close(g->banks[i]);
+	free(g->banks);
 	if (g->members >= 0)
 		close(g->members);
 	pc_index_free(&g->ix);
@@ -199,24 +190,20 @@ int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_gener
 
 	err = write_fixed(m->roots, PC_SLOTS * roots, slot * roots, g->ix.roots, roots);
 	if (!err)
-		err = put_banks(m->node_banks, slot, g->node_banks, g->nnode_banks, hdr->node_banks);
-	if (!err)
-		err = put_banks(m->leaf_banks, slot, g->leaf_banks, g->nleaf_banks, hdr->leaf_banks);
+		err = put_banks(m->index_banks, slot, g->banks, g->nbanks, hdr->banks);
 	if (!err && bpf_map_update_elem(m->members, &slot, &g->members, BPF_ANY))
 		err = -errno;
 	if (err)
 		return err;
 	memcpy(hdr->index, g->ix.root, sizeof(hdr->index));
-	hdr->node_banks = g->nnode_banks;
-	hdr->leaf_banks = g->nleaf_banks;
+	hdr->banks = g->nbanks;
 	hdr->nmembers = g->nmembers;
 	return 0;
 }
 
 void pc_generation_release(const struct pc_maps *m, __u32 slot, const struct pc_policy_hdr *hdr)
 {
-	put_banks(m->node_banks, slot, NULL, 0, hdr->node_banks);
-	put_banks(m->leaf_banks, slot, NULL, 0, hdr->leaf_banks);
+	put_banks(m->index_banks, slot, NULL, 0, hdr->banks);
 	bpf_map_delete_elem(m->members, &slot);
 }
 

@@ -15,10 +15,8 @@
 struct pc_generation {
 	struct pc_addr_index ix; /* the roots to write; nodes and leaves are
 				  * in the banks already */
-	int *node_banks;
-	size_t nnode_banks;
-	int *leaf_banks;
-	size_t nleaf_banks;
+	int *banks;
+	size_t nbanks;
 	int members;
 	__u32 nmembers;
 };

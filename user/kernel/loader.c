@@ -24,8 +24,7 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->ports = bpf_map__fd(skel->maps.pc_ports);
 	m->port_items = bpf_map__fd(skel->maps.pc_port_items);
 	m->roots = bpf_map__fd(skel->maps.pc_roots);
-	m->node_banks = bpf_map__fd(skel->maps.pc_node_banks);
-	m->leaf_banks = bpf_map__fd(skel->maps.pc_leaf_banks);
+	m->index_banks = bpf_map__fd(skel->maps.pc_index_banks);
 	m->members = bpf_map__fd(skel->maps.pc_members);
 	m->port_counters = bpf_map__fd(skel->maps.pc_port_cnt);
 	m->port_index = bpf_map__fd(skel->maps.pc_port_index);

@@ -274,8 +274,7 @@ static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_com
 	struct pc_ctl ctl = { .active = slot };
 	int err;
 
-	hdr.node_banks = old->node_banks;
-	hdr.leaf_banks = old->leaf_banks;
+	hdr.banks = old->banks;
 	err = pc_generation_put(m, slot, g, &hdr);
 	if (err)
 		return err;

@@ -11,7 +11,7 @@
 /* File descriptors of every map, from the pins or from a fresh load. */
 struct pc_maps {
 	int ctl, policy, rules, sets, list_prefixes, ports, port_items;
-	int roots, node_banks, leaf_banks, members;
+	int roots, index_banks, members;
 	int port_counters, port_index, rule_counters, totals, attach;
 };
 
@@ -20,8 +20,7 @@ struct pc_maps {
 	{                                                                      \
 		.ctl = -1, .policy = -1, .rules = -1, .sets = -1,              \
 		.list_prefixes = -1, .ports = -1, .port_items = -1,            \
-		.roots = -1, .node_banks = -1,                                 \
-		.leaf_banks = -1, .members = -1,                               \
+		.roots = -1, .index_banks = -1, .members = -1,                 \
 		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
 	}

@@ -121,28 +121,33 @@ static bool is_node(const struct child *c)
 	return c->last > c->first;
 }
 
+/* k entries, zeroed, at *first. */
+static int alloc_entries(struct pc_addr_index *ix, size_t k, size_t *first)
+{
+	if (ix->n + k > (size_t)PC_MAX_BANKS << PC_BANK_BITS)
+		return -E2BIG;
+	if (pc_array_reserve((void **)&ix->v, &ix->cap, ix->n + k, sizeof(*ix->v)))
+		return -ENOMEM;
+	*first = ix->n;
+	memset(&ix->v[ix->n], 0, k * sizeof(*ix->v));
+	ix->n += k;
+	return 0;
+}
+
 static int alloc_nodes(struct pc_addr_index *ix, size_t k, size_t *first)
 {
-	if (ix->nnodes + k > (size_t)PC_MAX_BANKS << PC_NODE_BANK_BITS)
-		return -E2BIG;
-	if (pc_array_reserve((void **)&ix->nodes, &ix->nodes_cap, ix->nnodes + k,
-			     sizeof(*ix->nodes)))
-		return -ENOMEM;
-	*first = ix->nnodes;
-	memset(&ix->nodes[ix->nnodes], 0, k * sizeof(*ix->nodes));
 	ix->nnodes += k;
-	return 0;
+	return alloc_entries(ix, k, first);
 }
 
 static int push_leaf(struct pc_addr_index *ix, const struct child *c)
 {
-	if (ix->nleaves == (size_t)PC_MAX_BANKS << PC_LEAF_BANK_BITS)
-		return -E2BIG;
-	if (pc_array_reserve((void **)&ix->leaves, &ix->leaves_cap, ix->nleaves + 1,
-			     sizeof(*ix->leaves)))
-		return -ENOMEM;
-	ix->leaves[ix->nleaves].src = c->src;
-	ix->leaves[ix->nleaves].dst = c->dst;
+	int err = alloc_entries(ix, 1, &ix->last_leaf);
+
+	if (err)
+		return err;
+	ix->v[ix->last_leaf].leaf.src = c->src;
+	ix->v[ix->last_leaf].leaf.dst = c->dst;
 	ix->nleaves++;
 	return 0;
 }
@@ -150,8 +155,7 @@ static int push_leaf(struct pc_addr_index *ix, const struct child *c)
 /* Does child c hold what the last leaf holds? Then it shares it. */
 static bool same_as_last_leaf(const struct pc_addr_index *ix, const struct child *c)
 {
-	return ix->nleaves && ix->leaves[ix->nleaves - 1].src == c->src &&
-	       ix->leaves[ix->nleaves - 1].dst == c->dst;
+	return ix->v[ix->last_leaf].leaf.src == c->src && ix->v[ix->last_leaf].leaf.dst == c->dst;
 }
 
 /* Node self for a region whose only entry longer than it is it: two
@@ -164,14 +168,14 @@ static int build_lone(struct pc_addr_index *ix, const struct item *it, __u64 src
 	struct pc_node node = {
 		.vector = it->hi,
 		.leafvec = it->lo,
-		.first_leaf = ix->nleaves,
+		.first_leaf = ix->n,
 		.first_node = PC_NODE_LONE | it->len,
 	};
 	int err = push_leaf(ix, &outside);
 
 	if (!err)
 		err = push_leaf(ix, &inside);
-	ix->nodes[self] = node;
+	ix->v[self].node = node;
 	return err;
 }
 
@@ -182,8 +186,9 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 		      __u64 src, __u64 dst, size_t self)
 {
 	struct child c[1 << PC_NODE_BITS];
-	struct pc_node node = { .first_leaf = ix->nleaves };
-	size_t p, k = 0, first = 0, nleaves = ix->nleaves;
+	struct pc_node node = { .first_leaf = ix->n };
+	size_t p, k = 0, first = 0;
+	bool leaf_made = false;
 	int err;
 
 	if (n == 1)
@@ -196,18 +201,19 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 			continue;
 		}
 		/* A run of equal leaves, within this node, is one leaf. */
-		if (ix->nleaves > nleaves && same_as_last_leaf(ix, &c[p]))
+		if (leaf_made && same_as_last_leaf(ix, &c[p]))
 			continue;
 		node.leafvec |= 1ULL << p;
 		err = push_leaf(ix, &c[p]);
 		if (err)
 			return err;
+		leaf_made = true;
 	}
 	err = alloc_nodes(ix, k, &first);
 	if (err)
 		return err;
 	node.first_node = first;
-	ix->nodes[self] = node;
+	ix->v[self].node = node;
 	for (p = 0; !err && p < 1 << PC_NODE_BITS; p++)
 		if (is_node(&c[p]))
 			err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
@@ -260,10 +266,13 @@ static int build_family(struct pc_addr_index *ix, int f, const struct item *it, 
 						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
 			e = PC_ENTRY_NODE | node;
 			after_leaf = false;
+		} else if (!c[p].src && !c[p].dst) {
+			e = PC_ENTRY_EMPTY;
+			after_leaf = false;
 		} else if (!after_leaf || !same_as_last_leaf(ix, &c[p])) {
 			/* next to each other, root leaves that are equal are one */
 			err = push_leaf(ix, &c[p]);
-			e = ix->nleaves - 1;
+			e = ix->last_leaf;
 			after_leaf = true;
 		}
 		ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK] = e;
@@ -327,20 +336,14 @@ int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, si
 
 void pc_index_free(struct pc_addr_index *ix)
 {
-	free(ix->nodes);
-	free(ix->leaves);
+	free(ix->v);
 	free(ix->roots);
 	memset(ix, 0, sizeof(*ix));
 }
 
-size_t pc_index_node_banks(const struct pc_addr_index *ix)
+size_t pc_index_banks(const struct pc_addr_index *ix)
 {
-	return (ix->nnodes + (1 << PC_NODE_BANK_BITS) - 1) >> PC_NODE_BANK_BITS;
-}
-
-size_t pc_index_leaf_banks(const struct pc_addr_index *ix)
-{
-	return (ix->nleaves + (1 << PC_LEAF_BANK_BITS) - 1) >> PC_LEAF_BANK_BITS;
+	return (ix->n + (1 << PC_BANK_BITS) - 1) >> PC_BANK_BITS;
 }
 
 /* ---- the walk, as the kernel does it ---- */
@@ -362,23 +365,25 @@ const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 famil
 		return &none;
 	p = take(hi, lo, pos, PC_ROOT_BITS);
 	e = ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK];
+	if (e == PC_ENTRY_EMPTY)
+		return &none;
 	pos += PC_ROOT_BITS;
 	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
-		const struct pc_node *node = &ix->nodes[e & ~PC_ENTRY_NODE];
+		const struct pc_node *node = &ix->v[e & ~PC_ENTRY_NODE].node;
 		__u64 mask_hi, mask_lo;
 
 		if (node->first_node & PC_NODE_LONE) {
 			top_bits(node->first_node & 0xff, &mask_hi, &mask_lo);
-			return &ix->leaves[node->first_leaf +
-					   !(((hi ^ node->vector) & mask_hi) |
-					     ((lo ^ node->leafvec) & mask_lo))];
+			return &ix->v[node->first_leaf +
+				      !(((hi ^ node->vector) & mask_hi) |
+					((lo ^ node->leafvec) & mask_lo))].leaf;
 		}
 		k = take(hi, lo, pos, PC_NODE_BITS);
 		pos += PC_NODE_BITS;
 		upto = (2ULL << k) - 1; /* bits 0..k */
 		if (!(node->vector >> k & 1))
-			return &ix->leaves[node->first_leaf + popcount(node->leafvec & upto) - 1];
+			return &ix->v[node->first_leaf + popcount(node->leafvec & upto) - 1].leaf;
 		e = PC_ENTRY_NODE | (node->first_node + popcount(node->vector & upto) - 1);
 	}
-	return e & PC_ENTRY_NODE ? &none : &ix->leaves[e];
+	return e & PC_ENTRY_NODE ? &none : &ix->v[e].leaf;
 }

@@ -15,10 +15,10 @@
 struct pc_addr_index {
 	struct pc_index_root root[2];         /* IPv4, IPv6: for the header */
 	struct pc_block *roots;               /* [2 * PC_ROOT_BLOCKS], IPv4 first */
-	struct pc_node *nodes;
-	size_t nnodes, nodes_cap;
-	struct pc_leaf *leaves;
-	size_t nleaves, leaves_cap;
+	union pc_entry *v;                    /* nodes and leaves */
+	size_t n, cap;
+	size_t nnodes, nleaves;               /* of n */
+	size_t last_leaf;                     /* the index of the last leaf made */
 };
 
 /* 0 for IPv4, 1 for IPv6: the index of a family in the arrays above. */
@@ -37,8 +37,7 @@ void pc_index_free(struct pc_addr_index *ix);
 const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
 					    const __u8 *addr);
 
-/* How many banks the nodes and the leaves fill. */
-size_t pc_index_node_banks(const struct pc_addr_index *ix);
-size_t pc_index_leaf_banks(const struct pc_addr_index *ix);
+/* How many banks the entries fill. */
+size_t pc_index_banks(const struct pc_addr_index *ix);
 
 #endif /* PC_ADDR_INDEX_H */
