@@ -15,16 +15,17 @@
 #include "maps.h"
 #include "parse.h"
 
-/* w bits of the address from bit pos (below 128), 0 the most
- * significant, past the end 0: as user/rules/addr_index.c reads them.
- * Without a branch, so that the verifier need not follow one per step. */
-static __always_inline __u32 pc_take(__u64 hi, __u64 lo, __u32 pos, __u32 w)
+/* The address shifted left by pos bits (below 128), as a 128-bit number:
+ * then its next bits are the top bits of *hi. Without a branch, so that
+ * the verifier need not follow one. */
+static __always_inline void pc_shift(__u64 *hi, __u64 *lo, __u32 pos)
 {
 	__u64 second = -(__u64)((pos >> 6) & 1); /* all ones from bit 64 on */
-	__u64 a = (lo & second) | (hi & ~second), b = lo & ~second;
+	__u64 a = (*lo & second) | (*hi & ~second), b = *lo & ~second;
 	__u32 sh = pos & 63;
 
-	return ((a << sh) | ((b >> 1) >> (63 - sh))) >> (64 - w);
+	*hi = (a << sh) | ((b >> 1) >> (63 - sh));
+	*lo = b << sh;
 }
 
 /* Is the address (hi, lo) inside the prefix (phi, plo)/len, len >= 1? */
@@ -71,7 +72,8 @@ static __always_inline union pc_entry *pc_index_entry(__u32 slot, __u32 i, void 
 static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32 slot, __u32 f,
 					     __u64 hi, __u64 lo, int dir)
 {
-	__u32 pos, p, e, key, depth, bank_no = 0;
+	__u64 next_hi = hi, next_lo = lo; /* the address from the next bits on */
+	__u32 p, e, key, depth, bank_no = 0;
 	union pc_entry *x;
 	struct pc_block *blk;
 	void *bank = NULL;
@@ -79,8 +81,8 @@ static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32
 
 	if (!r->used || ((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
 		return 0; /* outside the bits every prefix starts with */
-	pos = r->skip;
-	p = pc_take(hi, lo, pos, PC_ROOT_BITS);
+	pc_shift(&next_hi, &next_lo, r->skip);
+	p = next_hi >> (64 - PC_ROOT_BITS);
 	key = (slot * 2 + f) * PC_ROOT_BLOCKS + p / PC_BLOCK;
 	blk = bpf_map_lookup_elem(&pc_roots, &key);
 	if (!blk)
@@ -88,7 +90,8 @@ static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32
 	e = blk->e[p % PC_BLOCK];
 	if (e == PC_ENTRY_EMPTY)
 		return 0;
-	pos += PC_ROOT_BITS;
+	next_hi = next_hi << PC_ROOT_BITS | next_lo >> (64 - PC_ROOT_BITS);
+	next_lo <<= PC_ROOT_BITS;
 	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
 		x = pc_index_entry(slot, e & ~PC_ENTRY_NODE, &bank, &bank_no);
 		if (!x)
@@ -98,8 +101,9 @@ static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32
 							      x->node.first_node & 0xff);
 			break;
 		}
-		p = pc_take(hi, lo, pos, PC_NODE_BITS);
-		pos += PC_NODE_BITS;
+		p = next_hi >> (64 - PC_NODE_BITS);
+		next_hi = next_hi << PC_NODE_BITS | next_lo >> (64 - PC_NODE_BITS);
+		next_lo <<= PC_NODE_BITS;
 		upto = (2ULL << p) - 1; /* bits 0..p */
 		if (!((x->node.vector >> p) & 1)) {
 			e = x->node.first_leaf + pc_popcount(x->node.leafvec & upto) - 1;
