@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The one classifier that every hook runs: parse, decide by the policy in
  * force, count. The cost does not grow with the number of rules: a port
- * lookup yields the candidate rules as a bit mask, at most one prefix
- * lookup per direction narrows it, and the lowest bit left decides.
+ * lookup yields the candidate rules as a bit mask, at most one walk of the
+ * address index per direction narrows it, and the lowest bit left
+ * decides.
  * Every verdict carries a reason (enum pc_reason); one function,
  * pc_account(), counts the frame under its reason and gives the verdict
  * that the hook acts on. */
@@ -14,30 +15,168 @@
 #include "maps.h"
 #include "parse.h"
 
-/* Prefix membership: the rules whose address set, for this direction,
- * holds the address, in the generation's trie (NULL: no trie, no sets).
- * The only place that knows how sets are stored. */
-static __always_inline __u64 pc_addr_rules(void *trie, struct pc_lpm_key *key, __u8 dir,
-					    const void *addr, const void *end)
+/* The address shifted left by pos bits (below 128), as a 128-bit number:
+ * then its next bits are the top bits of *hi. Without a branch, so that
+ * the verifier need not follow one. */
+static __always_inline void pc_shift(__u64 *hi, __u64 *lo, __u32 pos)
 {
-	struct pc_lpm_val *val;
+	__u64 second = -(__u64)((pos >> 6) & 1); /* all ones from bit 64 on */
+	__u64 a = (*lo & second) | (*hi & ~second), b = *lo & ~second;
+	__u32 sh = pos & 63;
 
-	if (!trie)
+	*hi = (a << sh) | ((b >> 1) >> (63 - sh));
+	*lo = b << sh;
+}
+
+/* Is the address (hi, lo) inside the prefix (phi, plo)/len, len >= 1? */
+static __always_inline int pc_in_prefix(__u64 hi, __u64 lo, __u64 phi, __u64 plo, __u32 len)
+{
+	__u64 mask_hi = len >= 64 ? ~0ULL : ~0ULL << (64 - len);
+	__u64 mask_lo = len <= 64 ? 0 : ~0ULL << (128 - len);
+
+	return !(((hi ^ phi) & mask_hi) | ((lo ^ plo) & mask_lo));
+}
+
+/* BPF has no population count instruction. */
+static __always_inline __u32 pc_popcount(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (x * 0x0101010101010101ULL) >> 56;
+}
+
+/* Entry i of the address index of slot, through the bank that *bank_no
+ * names (looked up again only when i lies in another one). */
+static __always_inline union pc_entry *pc_index_entry(__u32 slot, __u32 i, void **bank,
+						      __u32 *bank_no)
+{
+	__u32 key;
+
+	if (!*bank || i >> PC_BANK_BITS != *bank_no) {
+		*bank_no = i >> PC_BANK_BITS;
+		key = slot * PC_MAX_BANKS + *bank_no;
+		*bank = bpf_map_lookup_elem(&pc_index_banks, &key);
+		if (!*bank)
+			return NULL;
+	}
+	key = i & ((1 << PC_BANK_BITS) - 1);
+	return bpf_map_lookup_elem(*bank, &key);
+}
+
+/* The rules whose set in direction dir holds an address (hi, lo: as
+ * addr_index.c numbers it) of family index f, by the address index of
+ * slot: a root entry, then a node per 6 bits until a leaf or a lone node,
+ * each step one dependent read. The only place that knows how sets are
+ * stored. */
+static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32 slot, __u32 f,
+					     __u64 hi, __u64 lo, int dir)
+{
+	__u64 next_hi = hi, next_lo = lo; /* the address from the next bits on */
+	__u32 p, e, key, depth, bank_no = 0;
+	union pc_entry *x;
+	struct pc_block *blk;
+	void *bank = NULL;
+	__u64 upto;
+
+	if (!r->used || ((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
+		return 0; /* outside the bits every prefix starts with */
+	pc_shift(&next_hi, &next_lo, r->skip);
+	p = next_hi >> (64 - PC_ROOT_BITS);
+	key = (slot * 2 + f) * PC_ROOT_BLOCKS + p / PC_BLOCK;
+	blk = bpf_map_lookup_elem(&pc_roots, &key);
+	if (!blk)
 		return 0;
+	e = blk->e[p % PC_BLOCK];
+	if (e == PC_ENTRY_EMPTY)
+		return 0;
+	next_hi = next_hi << PC_ROOT_BITS | next_lo >> (64 - PC_ROOT_BITS);
+	next_lo <<= PC_ROOT_BITS;
+	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
+		x = pc_index_entry(slot, e & ~PC_ENTRY_NODE, &bank, &bank_no);
+		if (!x)
+			return 0;
+		if (x->node.first_node & PC_NODE_LONE) {
+			e = x->node.first_leaf + pc_in_prefix(hi, lo, x->node.vector, x->node.leafvec,
+							      x->node.first_node & 0xff);
+			break;
+		}
+		p = next_hi >> (64 - PC_NODE_BITS);
+		next_hi = next_hi << PC_NODE_BITS | next_lo >> (64 - PC_NODE_BITS);
+		next_lo <<= PC_NODE_BITS;
+		upto = (2ULL << p) - 1; /* bits 0..p */
+		if (!((x->node.vector >> p) & 1)) {
+			e = x->node.first_leaf + pc_popcount(x->node.leafvec & upto) - 1;
+			break;
+		}
+		e = PC_ENTRY_NODE | (x->node.first_node + pc_popcount(x->node.vector & upto) - 1);
+	}
+	if (e & PC_ENTRY_NODE)
+		return 0;
+	x = pc_index_entry(slot, e, &bank, &bank_no);
+	if (!x)
+		return 0;
+	return dir == PC_DIR_SRC ? x->leaf.src : x->leaf.dst;
+}
+
+/* The addresses of a packet, in and out of pc_index_walk(). */
+struct pc_walk {
+	__u64 hi[2], lo[2]; /* by enum pc_dir, as addr_index.c numbers them */
+	__u64 rules[2];     /* out: the rules whose set holds each */
+	__u32 slot;
+	__u32 f;            /* family index: 0 IPv4, 1 IPv6 */
+	__u32 dirs;         /* bit dir set: find rules[dir] */
+	__u32 pad;
+};
+
+/* Both directions' rules, in one call. A global function (5.6; a pointer
+ * argument, 5.12), so that the verifier walks the index once, not once for
+ * every way of parsing a packet. */
+__noinline int pc_index_walk(struct pc_walk *w)
+{
+	struct pc_policy_hdr *hdr;
+	__u32 slot, f;
+
+	if (!w) /* the verifier's rule for a global function's pointers */
+		return 0;
+	slot = w->slot & 1;
+	f = w->f & 1;
+	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	if (!hdr)
+		return 0;
+	if (w->dirs & (1 << PC_DIR_SRC))
+		w->rules[PC_DIR_SRC] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_SRC],
+						      w->lo[PC_DIR_SRC], PC_DIR_SRC);
+	if (w->dirs & (1 << PC_DIR_DST))
+		w->rules[PC_DIR_DST] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_DST],
+						      w->lo[PC_DIR_DST], PC_DIR_DST);
+	return 0;
+}
+
+/* The address at addr as pc_index_walk() takes it. */
+static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *addr, __u64 *hi,
+					__u64 *lo)
+{
 	/* The parser checked these bounds; the check is repeated because the
 	 * verifier may no longer know which family this path is. */
-	key->dir = dir;
-	if (key->family == PC_FAMILY_V4) {
-		if (addr + 4 > end)
-			return 0;
-		__builtin_memcpy(key->addr, addr, 4);
+	if (pkt->family == PC_FAMILY_V6) {
+		__u64 a[2];
+
+		if (addr + 16 > pkt->end)
+			return -1;
+		__builtin_memcpy(a, addr, 16);
+		*hi = bpf_be64_to_cpu(a[0]);
+		*lo = bpf_be64_to_cpu(a[1]);
 	} else {
-		if (addr + 16 > end)
-			return 0;
-		__builtin_memcpy(key->addr, addr, 16);
+		__u32 a;
+
+		if (addr + 4 > pkt->end)
+			return -1;
+		__builtin_memcpy(&a, addr, 4);
+		*hi = (__u64)bpf_ntohl(a) << 32;
+		*lo = 0;
 	}
-	val = bpf_map_lookup_elem(trie, key);
-	return val ? val->rules : 0;
+	return 0;
 }
 
 /* Index of the lowest set bit of a non-zero mask: the first rule. */
@@ -94,23 +233,20 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
-	struct pc_lpm_key key;
-	void *trie;
+	struct pc_walk w = { .slot = slot, .f = pkt->family == PC_FAMILY_V6 };
 
 	/* A rule whose addresses are all of one family applies to it alone. */
-	cand &= pkt->family == PC_FAMILY_V4 ? hdr->v4_rules : hdr->v6_rules;
-	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
-		return cand; /* no candidate names addresses: no prefix lookup */
-	trie = bpf_map_lookup_elem(&pc_prefixes, &slot);
-	__builtin_memset(&key, 0, sizeof(key));
-	key.prefixlen = PC_LPM_KEY_BITS + (pkt->family == PC_FAMILY_V4 ? 32 : 128);
-	key.family = pkt->family;
+	cand &= w.f ? hdr->v6_rules : hdr->v4_rules;
+	if ((cand & ~hdr->src_any) && !pc_addr_bits(pkt, pkt->saddr, &w.hi[0], &w.lo[0]))
+		w.dirs |= 1 << PC_DIR_SRC;
+	if ((cand & ~hdr->dst_any) && !pc_addr_bits(pkt, pkt->daddr, &w.hi[1], &w.lo[1]))
+		w.dirs |= 1 << PC_DIR_DST;
+	if (w.dirs && hdr->index[w.f].used)
+		pc_index_walk(&w);
 	if (cand & ~hdr->src_any)
-		cand &= hdr->src_any |
-			(pc_addr_rules(trie, &key, PC_DIR_SRC, pkt->saddr, pkt->end) ^ hdr->src_neg);
+		cand &= hdr->src_any | (w.rules[PC_DIR_SRC] ^ hdr->src_neg);
 	if (cand & ~hdr->dst_any)
-		cand &= hdr->dst_any |
-			(pc_addr_rules(trie, &key, PC_DIR_DST, pkt->daddr, pkt->end) ^ hdr->dst_neg);
+		cand &= hdr->dst_any | (w.rules[PC_DIR_DST] ^ hdr->dst_neg);
 	return cand;
 }
 

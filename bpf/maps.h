@@ -62,28 +62,57 @@ struct {
 	__type(value, struct pc_port_item);
 } pc_port_items SEC(".maps");
 
-/* The template of a generation's prefix trie: address -> rules whose set
- * holds it, for both directions. User space makes one for each apply,
- * sized for its policy (an inner map's max_entries may differ from the
- * template's), so that the switch is one update and the release of the
- * generation before is one delete, not a walk of its entries. */
-struct pc_prefix_trie {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	/* sizes, not types: no variable of this struct emits their BTF */
-	__uint(key_size, sizeof(struct pc_lpm_key));
-	__uint(value_size, sizeof(struct pc_lpm_val));
+/* The address index (include/portcullis.h, "The address index"). The
+ * roots of both slots are a fixed array; the nodes and leaves of a
+ * generation are in banks that user space makes for it, sized
+ * as the template (so that the verifier inlines every lookup), put in
+ * the slot's range of the outer array, and deletes when the generation
+ * goes. Every array is mmapable (5.5), so that user space writes a bank
+ * with memcpy, not a syscall per entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PC_SLOTS * 2 * PC_ROOT_BLOCKS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct pc_block);
+} pc_roots SEC(".maps");
+
+/* Templates give sizes, not types: no variable of these structs emits
+ * the value types' BTF. */
+struct pc_index_bank {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << PC_BANK_BITS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(union pc_entry));
 };
 
-/* Slot -> its generation's trie (ARRAY_OF_MAPS: Linux 4.12); empty until
- * a policy is written there, and again once its generation is gone. */
+/* slot * PC_MAX_BANKS + i -> bank i of the slot's index (ARRAY_OF_MAPS:
+ * Linux 4.12). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, PC_SLOTS * PC_MAX_BANKS);
+	__type(key, __u32);
+	__array(values, struct pc_index_bank);
+} pc_index_banks SEC(".maps");
+
+/* The table members of a generation, for `rules`: never read here, so
+ * that each generation's array may be sized for it (BPF_F_INNER_MAP,
+ * 5.10). */
+struct pc_member_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct pc_member));
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, PC_SLOTS);
 	__type(key, __u32);
-	__array(values, struct pc_prefix_trie);
-} pc_prefixes SEC(".maps");
+	__array(values, struct pc_member_array);
+} pc_members SEC(".maps");
 
 /* Counters by port item; they outlive generations. */
 struct {

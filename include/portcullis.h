@@ -79,6 +79,83 @@ enum pc_dir {
 #define PC_SET_NONE   0xffff /* struct pc_rule.src_set/dst_set: "any" */
 #define PC_SET_TABLE  0x01 /* struct pc_set.flags: a named table */
 
+/* The address index: address -> the rules whose source set and whose
+ * destination set hold it, in a few array reads whatever the number of
+ * prefixes (a poptrie: Asai and Ohara, SIGCOMM 2015). One index per
+ * generation and family, built by user space (user/rules/addr_index.c):
+ *
+ * - Every prefix of the family starts with the same skip bits (struct
+ *   pc_index_root, in the generation's header); an address that does not
+ *   is in no set. The PC_ROOT_BITS after them index the root (pc_roots).
+ * - A root entry is a leaf's index, PC_ENTRY_EMPTY where no set holds
+ *   its addresses, or, with PC_ENTRY_NODE set, a node's index:
+ *   the next 6 bits choose one of the node's 64 children. vector marks
+ *   the children that are nodes, which lie contiguous from first_node;
+ *   leafvec marks where a run of equal leaves starts, the runs lying
+ *   contiguous from first_leaf. A child's index is the count of marks up
+ *   to it, so that no node stores empty slots.
+ * - A node whose region holds a single longer prefix is a lone node
+ *   instead: PC_NODE_LONE in first_node, with the prefix's length below
+ *   it, and the prefix itself in vector (its top 64 bits) and leafvec;
+ *   an address inside the prefix takes leaf first_leaf + 1, any other
+ *   first_leaf. So a relay's /128 costs one step, not one per 6 bits.
+ * - A leaf holds the rules for every address under it.
+ * - Nodes and leaves are entries of one array, a node's leaves and
+ *   children written next to each other, kept in banks (pc_index_banks:
+ *   an array of fixed-size arrays per slot), so that a generation takes
+ *   the memory it needs, its release is one delete per bank, and a walk
+ *   seldom leaves the bank it is in. */
+#define PC_ROOT_BITS      20
+#define PC_NODE_BITS      6
+#define PC_ENTRY_NODE     0x80000000u
+#define PC_ENTRY_EMPTY    0x7fffffffu /* a root entry in no set: no leaf */
+#define PC_NODE_LONE      0x80000000u
+#define PC_INDEX_DEPTH    ((128 - PC_ROOT_BITS + PC_NODE_BITS - 1) / PC_NODE_BITS)
+#define PC_BLOCK          16 /* root entries in an array value */
+#define PC_ROOT_BLOCKS    ((1 << PC_ROOT_BITS) / PC_BLOCK)
+#define PC_BANK_BITS      14 /* entries per bank: 16384, 384 KiB */
+#define PC_MAX_BANKS      4096 /* per slot */
+
+struct pc_index_root {
+	__u64 hi, lo;           /* the skip bits, an address in host order, */
+	__u64 mask_hi, mask_lo; /* and which of its bits they are */
+	__u32 skip;             /* how many: 0 .. width - PC_ROOT_BITS */
+	__u32 used;             /* 0: the family has no prefix, no index */
+};
+
+/* pc_roots[(slot * 2 + family index) * PC_ROOT_BLOCKS + i]: 16 entries,
+ * one value, so that an entry takes 4 bytes, not 8. */
+struct pc_block {
+	__u32 e[PC_BLOCK];
+};
+
+struct pc_node {
+	__u64 vector;
+	__u64 leafvec;
+	__u32 first_leaf;
+	__u32 first_node;
+};
+
+struct pc_leaf {
+	__u64 src; /* rules whose source set holds the addresses */
+	__u64 dst; /* rules whose destination set holds them */
+};
+
+/* An entry of the index, as the banks hold it. */
+union pc_entry {
+	struct pc_node node;
+	struct pc_leaf leaf;
+};
+
+/* pc_members[slot]: one generation's table members, read only by user
+ * space (`rules`), so that the index need not be walked back. */
+struct pc_member {
+	__u8 family;
+	__u8 len;
+	__u16 set;     /* index into pc_sets */
+	__u8 addr[16]; /* network order */
+};
+
 /* pc_ctl[0]: the single word that puts a generation in force. */
 struct pc_ctl {
 	__u32 active; /* slot in force, 0 or 1 */
@@ -101,9 +178,12 @@ struct pc_policy_hdr {
 	__u32 nrules;
 	__u32 nsets;
 	__u32 nitems;       /* port items in pc_port_items[slot] */
-	__u32 nprefixes;    /* entries in the prefix trie of this slot */
-	__u32 nlist;        /* entries in pc_list_prefixes for this slot */
+	__u32 nprefixes;    /* prefix entries of this slot, both directions */
+	__u32 nmembers;     /* entries in pc_members[slot] */
+	__u32 banks;        /* banks of pc_index_banks this slot fills */
 	__u32 pad0;
+	__u32 nlist;        /* entries in pc_list_prefixes for this slot */
+	struct pc_index_root index[2]; /* IPv4, IPv6: see pc_roots */
 	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */
 	__u8 pad[7];
 };
@@ -170,23 +250,6 @@ struct pc_port_key {
 	__u16 lo;
 	__u16 hi;
 	__u16 pad2;
-};
-
-/* pc_prefixes[slot]: the LPM trie of one generation, for both directions
- * and families; a new generation gets a new trie, sized for it. The prefix
- * length counts the 32 bits of dir/family/pad first. */
-struct pc_lpm_key {
-	__u32 prefixlen;
-	__u8 dir;      /* enum pc_dir */
-	__u8 family;   /* PC_FAMILY_V4 or PC_FAMILY_V6 */
-	__u8 pad[2];
-	__u8 addr[16]; /* network order; IPv4 uses the first 4 bytes */
-};
-#define PC_LPM_KEY_BITS 32 /* bits of pc_lpm_key before addr */
-
-struct pc_lpm_val {
-	__u64 rules;               /* rules whose set holds this address */
-	__u64 sets[PC_SET_WORDS];  /* sets that list this exact prefix */
 };
 
 struct pc_count {

@@ -68,8 +68,8 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(pc_load_pinned(&loaded, pin_dir, &created), 0);
 	assert_true(created);
 	assert_true(pc_pins_loaded(pin_dir));
-	/* 13 maps and 2 programs, each under its name. */
-	assert_int_equal(dir_entries(pin_dir), 15);
+	/* 15 maps and 2 programs, each under its name. */
+	assert_int_equal(dir_entries(pin_dir), 17);
 	assert_int_equal(pc_open_pinned(&opened, pin_dir), 0);
 	assert_int_equal(pc_prog_id(opened.tc_fd), pc_prog_id(loaded.tc_fd));
 
@@ -144,14 +144,12 @@ static void test_older_map_layout_is_stale(void **state)
 	older_layout_is_stale("pc_totals", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 * 8, 1, 0);
 }
 
-/* pc_prefixes before each generation had a trie of its own: one LPM trie
- * for both slots, keyed with the slot. */
-static void test_older_prefix_trie_is_stale(void **state)
+/* pc_roots of another layout: one __u32 entry a value, not mmapable. */
+static void test_older_index_roots_are_stale(void **state)
 {
 	(void)state;
-	older_layout_is_stale("pc_prefixes", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pc_lpm_key),
-			      sizeof(struct pc_lpm_val), PC_SLOTS * PC_MAX_PREFIXES,
-			      BPF_F_NO_PREALLOC);
+	older_layout_is_stale("pc_roots", BPF_MAP_TYPE_ARRAY, 4, 4, PC_SLOTS * 2 * (1 << PC_ROOT_BITS),
+			      0);
 }
 
 static bool fd_open(int fd)
@@ -248,7 +246,7 @@ int main(void)
 		cmocka_unit_test(test_pinned_load_reopened),
 		cmocka_unit_test(test_missing_map_pin_is_stale),
 		cmocka_unit_test(test_older_map_layout_is_stale),
-		cmocka_unit_test(test_older_prefix_trie_is_stale),
+		cmocka_unit_test(test_older_index_roots_are_stale),
 		cmocka_unit_test(test_attach_only_after_incomplete_load),
 		cmocka_unit_test(test_harness_load_untouched),
 		cmocka_unit_test(test_link_pin_name),

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "commands.h"
+#include "generation.h"
 #include "rules_file.h"
 
 struct apply_config {
@@ -24,17 +25,17 @@ static void describe(char *buf, size_t size, const struct pc_policy *p, const st
 		 c->nprefixes, pc_plural(c->nprefixes, "y", "ies"));
 }
 
-/* Put the compiled policy from file in force with its prefix trie, and
- * say what happened. */
+/* Put the compiled policy from file in force with its generation's
+ * index, and say what happened. */
 static int apply_locked(const struct pc_loaded *l, const char *file, const struct pc_policy *p,
-			const struct pc_compiled *c, int trie)
+			const struct pc_compiled *c, const struct pc_generation *g)
 {
 	struct pc_policy_hdr hdr;
 	char what[128];
 	int err, applied;
 	__u32 slot;
 
-	applied = pc_maps_apply_trie(&l->maps, c, trie);
+	applied = pc_maps_apply_generation(&l->maps, c, g);
 	if (applied < 0) {
 		pr_warn("apply %s: %s; the policy in force is unchanged\n", file, strerror(-applied));
 		return PC_EXIT_FAIL;
@@ -54,27 +55,60 @@ static int apply_locked(const struct pc_loaded *l, const char *file, const struc
 	return PC_EXIT_OK;
 }
 
-/* The prefix trie is filled first, without the lock: that is the slow
- * part, and nobody sees the trie until it is put in force. The lock is
- * held only to write the rest and switch, so that stats is not held up. */
+/* Is c the policy in force already? Asked without the lock, as stats
+ * reads, only to spare building an index that would not be used. */
+static bool in_force_already(const struct pc_cli *cli, const struct pc_compiled *c)
+{
+	struct pc_loaded l = PC_LOADED_INIT;
+	struct pc_policy_hdr hdr;
+	bool same;
+	__u32 slot;
+
+	if (pc_open_pinned(&l, cli->pin_dir))
+		return false;
+	same = !pc_maps_active(&l.maps, &slot, &hdr) && hdr.generation &&
+	       hdr.digest == c->hdr.digest;
+	pc_loaded_close(&l);
+	return same;
+}
+
+static int build(const char *file, const struct pc_compiled *c, struct pc_generation *g)
+{
+	int err = pc_generation_build(c, g);
+
+	if (err)
+		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
+			strerror(-err));
+	return err;
+}
+
+/* The address index is built and loaded first, without the lock: that is
+ * the slow part, and nobody sees it until it is put in force. The lock
+ * is held only to write the rest and switch, so that stats is not held
+ * up. A policy in force already needs no index, unless another apply
+ * came in between. */
 static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file,
 				      const struct pc_policy *p, const struct pc_compiled *c)
 {
+	struct pc_generation g = PC_GENERATION_INIT;
 	struct pc_loaded l = PC_LOADED_INIT;
-	int trie, lock, ret, err;
+	bool built = false;
+	int lock, ret;
 
-	err = pc_trie_build(c, &trie);
-	if (err) {
-		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
-			strerror(-err));
-		return PC_EXIT_FAIL;
+	if (!in_force_already(cli, c)) {
+		if (build(file, c, &g))
+			return PC_EXIT_FAIL;
+		built = true;
 	}
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
 	if (!ret) {
-		ret = apply_locked(&l, file, p, c, trie);
+		if (!built && !in_force_already(cli, c) && build(file, c, &g))
+			ret = PC_EXIT_FAIL;
+		if (!ret)
+			ret = apply_locked(&l, file, p, c, &g);
 		pc_close_locked(&l, lock);
 	}
-	close(trie);
+	pc_generation_free(&g);
 	return ret;
 }
 

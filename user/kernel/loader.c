@@ -23,7 +23,9 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->list_prefixes = bpf_map__fd(skel->maps.pc_list_prefixes);
 	m->ports = bpf_map__fd(skel->maps.pc_ports);
 	m->port_items = bpf_map__fd(skel->maps.pc_port_items);
-	m->prefixes = bpf_map__fd(skel->maps.pc_prefixes);
+	m->roots = bpf_map__fd(skel->maps.pc_roots);
+	m->index_banks = bpf_map__fd(skel->maps.pc_index_banks);
+	m->members = bpf_map__fd(skel->maps.pc_members);
 	m->port_counters = bpf_map__fd(skel->maps.pc_port_cnt);
 	m->port_index = bpf_map__fd(skel->maps.pc_port_index);
 	m->rule_counters = bpf_map__fd(skel->maps.pc_rule_cnt);

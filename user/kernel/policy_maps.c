@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "growable_array.h"
 #include "clock.h"
+#include "generation.h"
 #include "policy_maps.h"
 
 static int update(int fd, __u32 key, const void *val)
@@ -77,83 +78,6 @@ int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *h
 		return err;
 	*slot = ctl.active & 1;
 	return lookup(m->policy, *slot, hdr);
-}
-
-static struct pc_lpm_key trie_key(const struct pc_prefix_entry *e)
-{
-	struct pc_lpm_key key = {
-		.prefixlen = PC_LPM_KEY_BITS + e->prefix.len,
-		.dir = e->dir,
-		.family = e->prefix.family,
-	};
-
-	memcpy(key.addr, e->prefix.addr, sizeof(key.addr));
-	return key;
-}
-
-/* Tries are written and read in batches (bpf_map_update_batch and
- * bpf_map_lookup_batch, 5.6): a syscall per batch, not per prefix. */
-#define TRIE_BATCH 4096
-static struct pc_lpm_key batch_keys[TRIE_BATCH];
-static struct pc_lpm_val batch_vals[TRIE_BATCH];
-
-/* A kernel without batches for LPM tries says so with one of these. */
-static bool no_batches(int err)
-{
-	return err == -EOPNOTSUPP || err == -524 /* ENOTSUPP, the kernel's own */;
-}
-
-/* One batch of entries; *done: how many went in. */
-static int write_batch(int fd, const struct pc_prefix_entry *e, __u32 n, __u32 *done)
-{
-	__u32 i;
-
-	for (i = 0; i < n; i++) {
-		batch_keys[i] = trie_key(&e[i]);
-		batch_vals[i] = e[i].val;
-	}
-	*done = n;
-	return bpf_map_update_batch(fd, batch_keys, batch_vals, done, NULL) ? -errno : 0;
-}
-
-static int write_prefixes(int fd, const struct pc_compiled *c)
-{
-	size_t i = 0;
-	__u32 n, done;
-	int err = 0;
-
-	while (!err && i < c->nprefixes) {
-		n = c->nprefixes - i < TRIE_BATCH ? c->nprefixes - i : TRIE_BATCH;
-		err = write_batch(fd, &c->prefixes[i], n, &done);
-		i += done;
-	}
-	if (no_batches(err))
-		err = 0; /* then one update at a time */
-	for (; !err && i < c->nprefixes; i++) {
-		struct pc_lpm_key key = trie_key(&c->prefixes[i]);
-
-		if (bpf_map_update_elem(fd, &key, &c->prefixes[i].val, BPF_ANY))
-			err = -errno;
-	}
-	return err;
-}
-
-int pc_trie_build(const struct pc_compiled *c, int *fd)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	__u32 n = c->nprefixes ? c->nprefixes : 1; /* an empty trie has room for one */
-	int err;
-
-	*fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "pc_trie", sizeof(struct pc_lpm_key),
-			     sizeof(struct pc_lpm_val), n, &opts);
-	if (*fd < 0)
-		return -errno;
-	err = write_prefixes(*fd, c);
-	if (err) {
-		close(*fd);
-		*fd = -1;
-	}
-	return err;
 }
 
 static struct pc_port_key item_key(const struct pc_port_item *it)
@@ -340,14 +264,20 @@ static int write_port_items(const struct pc_maps *m, __u32 slot, __u32 active,
 	return err;
 }
 
-/* The header of the written slot, then the switch to it. */
+/* The address index and members, the header of the written slot (old:
+ * what it held before), then the switch to it. */
 static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_compiled *c,
+			const struct pc_generation *g, const struct pc_policy_hdr *old,
 			__u64 generation)
 {
 	struct pc_policy_hdr hdr = c->hdr;
 	struct pc_ctl ctl = { .active = slot };
 	int err;
 
+	hdr.banks = old->banks;
+	err = pc_generation_put(m, slot, g, &hdr);
+	if (err)
+		return err;
 	hdr.generation = generation;
 	hdr.applied_ns = pc_realtime_ns();
 	err = update(m->policy, slot, &hdr);
@@ -365,19 +295,11 @@ static int wait_for_programs(void)
 	return syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) ? -errno : 0;
 }
 
-/* Release the trie of the generation before the one now in force, slot
- * old, once no program can still be reading it. Best effort: a trie left
- * behind goes when the next apply replaces it. */
-static void release_trie(const struct pc_maps *m, __u32 old)
-{
-	if (!wait_for_programs())
-		bpf_map_delete_elem(m->prefixes, &old);
-}
-
-int pc_maps_apply_trie(const struct pc_maps *m, const struct pc_compiled *c, int trie_fd)
+int pc_maps_apply_generation(const struct pc_maps *m, const struct pc_compiled *c,
+			      const struct pc_generation *g)
 {
 	struct pc_policy_hdr ah, other;
-	__u32 active, slot, fd = trie_fd;
+	__u32 active, slot;
 	int err;
 
 	err = pc_maps_active(m, &active, &ah);
@@ -392,23 +314,25 @@ int pc_maps_apply_trie(const struct pc_maps *m, const struct pc_compiled *c, int
 	if (!err)
 		err = write_port_items(m, slot, active, &ah, c);
 	if (!err)
-		err = update(m->prefixes, slot, &fd);
-	if (!err)
-		err = put_in_force(m, slot, c,
+		err = put_in_force(m, slot, c, g, &other,
 				   (ah.generation > other.generation ? ah.generation : other.generation) + 1);
-	if (!err)
-		release_trie(m, active);
+	/* The generation before goes once no program can still read it.
+	 * Best effort: what is left behind goes when the next apply
+	 * writes over the slot. */
+	if (!err && !wait_for_programs())
+		pc_generation_release(m, active, &ah);
 	return err;
 }
 
 int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c)
 {
-	int fd, err = pc_trie_build(c, &fd);
+	struct pc_generation g;
+	int err = pc_generation_build(c, &g);
 
 	if (err)
 		return err;
-	err = pc_maps_apply_trie(m, c, fd);
-	close(fd);
+	err = pc_maps_apply_generation(m, c, &g);
+	pc_generation_free(&g);
 	return err;
 }
 
@@ -472,87 +396,15 @@ static int read_list_members(const struct pc_maps *m, __u32 slot, const struct p
 	return 0;
 }
 
-/* The trie of one slot: pc_prefixes gives its id. */
-static int open_trie(const struct pc_maps *m, __u32 slot, int *fd)
+/* The prefixes of each table of one slot. */
+static int read_table_members(const struct pc_maps *m, __u32 slot,
+			      const struct pc_policy_hdr *hdr, const struct pc_set *sets,
+			      struct pc_prefix_list *members)
 {
-	__u32 id;
-	int err = lookup(m->prefixes, slot, &id);
-
-	if (err)
-		return err;
-	*fd = bpf_map_get_fd_by_id(id);
-	return *fd < 0 ? -errno : 0;
-}
-
-/* Add the prefix of key to the members of every table its entry lists. */
-static int add_to_tables(const struct pc_lpm_key *key, const struct pc_lpm_val *val,
-			 const struct pc_set *sets, __u32 nsets, struct pc_prefix_list *members)
-{
-	struct pc_prefix pfx = { .family = key->family, .len = key->prefixlen - PC_LPM_KEY_BITS };
+	int err = pc_generation_read_members(m, slot, hdr, sets, members);
 	__u32 s;
 
-	memcpy(pfx.addr, key->addr, sizeof(pfx.addr));
-	for (s = 0; s < nsets; s++)
-		if ((sets[s].flags & PC_SET_TABLE) && (val->sets[s / 64] & (1ULL << (s % 64))) &&
-		    pc_prefix_list_add(&members[s], &pfx))
-			return -ENOMEM;
-	return 0;
-}
-
-/* Every entry of the trie into the members of the tables, in batches. */
-static int read_trie_batched(int fd, const struct pc_set *sets, __u32 nsets,
-			     struct pc_prefix_list *members)
-{
-	struct pc_lpm_key cursor;
-	void *in = NULL;
-	int err, e = 0;
-	__u32 n, i;
-
-	do {
-		n = TRIE_BATCH;
-		err = bpf_map_lookup_batch(fd, in, &cursor, batch_keys, batch_vals, &n, NULL) ? -errno : 0;
-		for (i = 0; !e && (!err || err == -ENOENT) && i < n; i++)
-			e = add_to_tables(&batch_keys[i], &batch_vals[i], sets, nsets, members);
-		in = &cursor;
-	} while (!err && !e);
-	if (e)
-		return e;
-	return err == -ENOENT ? 0 : err; /* -ENOENT: the last batch was read */
-}
-
-/* The same, one entry at a time. */
-static int read_trie_walk(int fd, const struct pc_set *sets, __u32 nsets,
-			  struct pc_prefix_list *members)
-{
-	struct pc_lpm_key key;
-	struct pc_lpm_val val;
-	void *prev = NULL;
-	int err = 0;
-
-	while (!err && !bpf_map_get_next_key(fd, prev, &key)) {
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &val))
-			err = add_to_tables(&key, &val, sets, nsets, members);
-	}
-	return err;
-}
-
-/* The prefixes of each table, from the prefix trie of one slot. */
-static int read_table_members(const struct pc_maps *m, __u32 slot, const struct pc_set *sets,
-			      __u32 nsets, struct pc_prefix_list *members)
-{
-	int fd, err;
-	__u32 s;
-
-	err = open_trie(m, slot, &fd);
-	if (err)
-		return err;
-	err = read_trie_batched(fd, sets, nsets, members);
-	if (no_batches(err))
-		err = read_trie_walk(fd, sets, nsets, members);
-	close(fd);
-	/* A table used in both directions was seen twice. */
-	for (s = 0; !err && s < nsets; s++)
+	for (s = 0; !err && s < hdr->nsets; s++)
 		pc_prefix_list_sort_unique(&members[s]);
 	return err;
 }
@@ -618,7 +470,7 @@ static int read_slot(const struct pc_maps *m, struct slot_contents *sc, unsigned
 	if (!err)
 		err = read_list_members(m, sc->slot, sc->sets, sc->hdr.nsets, sc->members);
 	if (!err && (flags & PC_READ_TABLE_MEMBERS))
-		err = read_table_members(m, sc->slot, sc->sets, sc->hdr.nsets, sc->members);
+		err = read_table_members(m, sc->slot, &sc->hdr, sc->sets, sc->members);
 	return err;
 }
 

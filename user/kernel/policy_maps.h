@@ -10,7 +10,8 @@
 
 /* File descriptors of every map, from the pins or from a fresh load. */
 struct pc_maps {
-	int ctl, policy, rules, sets, list_prefixes, ports, port_items, prefixes;
+	int ctl, policy, rules, sets, list_prefixes, ports, port_items;
+	int roots, index_banks, members;
 	int port_counters, port_index, rule_counters, totals, attach;
 };
 
@@ -19,7 +20,8 @@ struct pc_maps {
 	{                                                                      \
 		.ctl = -1, .policy = -1, .rules = -1, .sets = -1,              \
 		.list_prefixes = -1, .ports = -1, .port_items = -1,            \
-		.prefixes = -1, .port_counters = -1, .port_index = -1,         \
+		.roots = -1, .index_banks = -1, .members = -1,                 \
+		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
 	}
 
@@ -30,12 +32,13 @@ struct pc_maps {
 #define PC_APPLY_UNCHANGED 1
 int pc_maps_apply(const struct pc_maps *m, const struct pc_compiled *c);
 
-/* The same in two steps, so that the slow one needs no lock: a new prefix
- * trie filled with c's prefixes, in no slot yet (a descriptor for the
- * caller to close), then pc_maps_apply_trie() to put c in force with it.
- * The generation before the one in force loses its trie then. */
-int pc_trie_build(const struct pc_compiled *c, int *fd);
-int pc_maps_apply_trie(const struct pc_maps *m, const struct pc_compiled *c, int trie_fd);
+/* The same in two steps, so that the slow one needs no lock: the parts
+ * of the generation sized by its tables, loaded but in no slot yet
+ * (pc_generation_build(), generation.h), then this, which puts c in force
+ * with them and releases those of the generation before. */
+struct pc_generation;
+int pc_maps_apply_generation(const struct pc_maps *m, const struct pc_compiled *c,
+			     const struct pc_generation *g);
 
 /* The generation in force and its slot; generation 0: no policy yet. */
 int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *hdr);
@@ -45,8 +48,7 @@ int pc_maps_active(const struct pc_maps *m, __u32 *slot, struct pc_policy_hdr *h
 int pc_maps_count_tables(const struct pc_maps *m, __u32 *ntables);
 
 /* Rebuild the policy in force from the maps. Without
- * PC_READ_TABLE_MEMBERS the tables come back empty, which is quick: only
- * the prefix trie is slow to walk. */
+ * PC_READ_TABLE_MEMBERS the tables come back empty, which is quicker. */
 #define PC_READ_TABLE_MEMBERS 0x1
 int pc_maps_read_policy(const struct pc_maps *m, struct pc_policy *out, unsigned flags);
 

@@ -8,11 +8,19 @@
 
 #include "policy.h"
 
-/* One entry of the prefix trie, before the slot is known. */
+/* One prefix of a set, in one direction: what the address index
+ * (addr_index.h) is built from. */
+struct pc_prefix_val {
+	__u64 rules;               /* rules whose set holds this prefix: its
+				    * own sets and those of every prefix
+				    * that contains it */
+	__u64 sets[PC_SET_WORDS];  /* sets that list this exact prefix */
+};
+
 struct pc_prefix_entry {
 	__u8 dir; /* enum pc_dir */
 	struct pc_prefix prefix;
-	struct pc_lpm_val val;
+	struct pc_prefix_val val;
 };
 
 struct pc_compiled {

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The address index: see addr_index.h and include/portcullis.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addr_index.h"
+#include "growable_array.h"
+
+/* A prefix entry as the builder sees it: the address as a 128-bit number,
+ * IPv4 in the top 32 bits, and the rules it adds in each direction. */
+struct item {
+	__u64 hi, lo;
+	__u64 src, dst;
+	__u8 len;
+};
+
+/* One child of the region being built: the rules of the entries that
+ * cover it whole, and the entries longer than the region that lie inside
+ * it, items[first, last), which make it a node. */
+struct child {
+	__u64 src, dst;
+	size_t first, last;
+};
+
+static __u64 load_be(const __u8 *p, int n)
+{
+	__u64 v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void addr_bits(__u8 family, const __u8 *addr, __u64 *hi, __u64 *lo)
+{
+	if (family == PC_FAMILY_V4) {
+		*hi = load_be(addr, 4) << 32;
+		*lo = 0;
+	} else {
+		*hi = load_be(addr, 8);
+		*lo = load_be(addr + 8, 8);
+	}
+}
+
+/* The top n bits of a 128-bit number, as masks of hi and lo. */
+static void top_bits(unsigned n, __u64 *mask_hi, __u64 *mask_lo)
+{
+	*mask_hi = n == 0 ? 0 : n >= 64 ? ~0ULL : ~0ULL << (64 - n);
+	*mask_lo = n <= 64 ? 0 : n >= 128 ? ~0ULL : ~0ULL << (128 - n);
+}
+
+/* w bits (1..16) from bit pos, 0 being the most significant; bits past
+ * the end read as 0. bpf/classify.h reads them the same way. */
+static unsigned take(__u64 hi, __u64 lo, unsigned pos, unsigned w)
+{
+	__u64 v;
+
+	if (pos >= 128)
+		return 0;
+	if (pos == 0)
+		v = hi;
+	else if (pos < 64)
+		v = hi << pos | lo >> (64 - pos);
+	else
+		v = lo << (pos - 64);
+	return v >> (64 - w);
+}
+
+static unsigned popcount(__u64 x)
+{
+	return __builtin_popcountll(x);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->len - y->len;
+}
+
+/* ---- building ---- */
+
+/* The 1 << w children of the region at bit depth of the items given (all
+ * inside the region, sorted, none shorter than depth), starting from the
+ * rules that cover the whole region. Sorted by address then length, the
+ * entries longer than a child that lie inside it come after every entry
+ * that covers it, and next to each other. */
+static void split(const struct item *it, size_t n, unsigned depth, unsigned w, __u64 src,
+		  __u64 dst, struct child *c)
+{
+	size_t i, q, nc = (size_t)1 << w;
+
+	for (q = 0; q < nc; q++)
+		c[q] = (struct child){ .src = src, .dst = dst };
+	for (i = 0; i < n; i++) {
+		size_t p = take(it[i].hi, it[i].lo, depth, w);
+
+		if (it[i].len <= depth + w) {
+			size_t span = (size_t)1 << (depth + w - it[i].len);
+
+			for (q = p & ~(span - 1); q < (p & ~(span - 1)) + span; q++) {
+				c[q].src |= it[i].src;
+				c[q].dst |= it[i].dst;
+			}
+		} else {
+			if (c[p].first == c[p].last)
+				c[p].first = i;
+			c[p].last = i + 1;
+		}
+	}
+}
+
+static bool is_node(const struct child *c)
+{
+	return c->last > c->first;
+}
+
+/* k entries, zeroed, at *first. */
+static int alloc_entries(struct pc_addr_index *ix, size_t k, size_t *first)
+{
+	if (ix->n + k > (size_t)PC_MAX_BANKS << PC_BANK_BITS)
+		return -E2BIG;
+	if (pc_array_reserve((void **)&ix->v, &ix->cap, ix->n + k, sizeof(*ix->v)))
+		return -ENOMEM;
+	*first = ix->n;
+	memset(&ix->v[ix->n], 0, k * sizeof(*ix->v));
+	ix->n += k;
+	return 0;
+}
+
+static int alloc_nodes(struct pc_addr_index *ix, size_t k, size_t *first)
+{
+	ix->nnodes += k;
+	return alloc_entries(ix, k, first);
+}
+
+static int push_leaf(struct pc_addr_index *ix, const struct child *c)
+{
+	int err = alloc_entries(ix, 1, &ix->last_leaf);
+
+	if (err)
+		return err;
+	ix->v[ix->last_leaf].leaf.src = c->src;
+	ix->v[ix->last_leaf].leaf.dst = c->dst;
+	ix->nleaves++;
+	return 0;
+}
+
+/* Does child c hold what the last leaf holds? Then it shares it. */
+static bool same_as_last_leaf(const struct pc_addr_index *ix, const struct child *c)
+{
+	return ix->v[ix->last_leaf].leaf.src == c->src && ix->v[ix->last_leaf].leaf.dst == c->dst;
+}
+
+/* Node self for a region whose only entry longer than it is it: two
+ * leaves, the region's rules and those of the prefix. */
+static int build_lone(struct pc_addr_index *ix, const struct item *it, __u64 src, __u64 dst,
+		      size_t self)
+{
+	struct child outside = { .src = src, .dst = dst };
+	struct child inside = { .src = src | it->src, .dst = dst | it->dst };
+	struct pc_node node = {
+		.vector = it->hi,
+		.leafvec = it->lo,
+		.first_leaf = ix->n,
+		.first_node = PC_NODE_LONE | it->len,
+	};
+	int err = push_leaf(ix, &outside);
+
+	if (!err)
+		err = push_leaf(ix, &inside);
+	ix->v[self].node = node;
+	return err;
+}
+
+/* Node self, for the region at bit depth holding items it[0, n). Its
+ * children nodes are allocated together, its leaves written together,
+ * before any child is built. */
+static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n, unsigned depth,
+		      __u64 src, __u64 dst, size_t self)
+{
+	struct child c[1 << PC_NODE_BITS];
+	struct pc_node node = { .first_leaf = ix->n };
+	size_t p, k = 0, first = 0;
+	bool leaf_made = false;
+	int err;
+
+	if (n == 1)
+		return build_lone(ix, it, src, dst, self);
+	split(it, n, depth, PC_NODE_BITS, src, dst, c);
+	for (p = 0; p < 1 << PC_NODE_BITS; p++) {
+		if (is_node(&c[p])) {
+			node.vector |= 1ULL << p;
+			k++;
+			continue;
+		}
+		/* A run of equal leaves, within this node, is one leaf. */
+		if (leaf_made && same_as_last_leaf(ix, &c[p]))
+			continue;
+		node.leafvec |= 1ULL << p;
+		err = push_leaf(ix, &c[p]);
+		if (err)
+			return err;
+		leaf_made = true;
+	}
+	err = alloc_nodes(ix, k, &first);
+	if (err)
+		return err;
+	node.first_node = first;
+	ix->v[self].node = node;
+	for (p = 0; !err && p < 1 << PC_NODE_BITS; p++)
+		if (is_node(&c[p]))
+			err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
+					 depth + PC_NODE_BITS, c[p].src, c[p].dst, first++);
+	return err;
+}
+
+/* The bits every item starts with, as many as the root allows. */
+static void find_skip(struct pc_index_root *r, const struct item *it, size_t n, unsigned width)
+{
+	__u64 d_hi = it[0].hi ^ it[n - 1].hi, d_lo = it[0].lo ^ it[n - 1].lo;
+	unsigned skip = d_hi ? __builtin_clzll(d_hi) : d_lo ? 64 + __builtin_clzll(d_lo) : 128;
+	size_t i;
+
+	/* Sorted, the first and the last differ where any two do. */
+	for (i = 0; i < n; i++)
+		if (it[i].len < skip)
+			skip = it[i].len;
+	if (skip > width - PC_ROOT_BITS)
+		skip = width - PC_ROOT_BITS;
+	r->skip = skip;
+	r->used = 1;
+	top_bits(skip, &r->mask_hi, &r->mask_lo);
+	r->hi = it[0].hi & r->mask_hi;
+	r->lo = it[0].lo & r->mask_lo;
+}
+
+static int build_family(struct pc_addr_index *ix, int f, const struct item *it, size_t n,
+			unsigned width)
+{
+	struct pc_index_root *r = &ix->root[f];
+	bool after_leaf = false;
+	struct child *c;
+	size_t p, node;
+	__u32 e = 0;
+	int err = 0;
+
+	if (!n)
+		return 0; /* unused: no address of the family is in a set */
+	find_skip(r, it, n, width);
+	c = malloc(sizeof(*c) << PC_ROOT_BITS);
+	if (!c)
+		return -ENOMEM;
+	split(it, n, r->skip, PC_ROOT_BITS, 0, 0, c);
+	for (p = 0; !err && p < 1 << PC_ROOT_BITS; p++) {
+		if (is_node(&c[p])) {
+			err = alloc_nodes(ix, 1, &node);
+			if (!err)
+				err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
+						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
+			e = PC_ENTRY_NODE | node;
+			after_leaf = false;
+		} else if (!c[p].src && !c[p].dst) {
+			e = PC_ENTRY_EMPTY;
+			after_leaf = false;
+		} else if (!after_leaf || !same_as_last_leaf(ix, &c[p])) {
+			/* next to each other, root leaves that are equal are one */
+			err = push_leaf(ix, &c[p]);
+			e = ix->last_leaf;
+			after_leaf = true;
+		}
+		ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK] = e;
+	}
+	free(c);
+	return err;
+}
+
+/* The entries of one family as items, sorted, with the host bits of
+ * every address cleared. */
+static int family_items(const struct pc_prefix_entry *e, size_t n, __u8 family,
+			struct item **out, size_t *count)
+{
+	struct item *it = malloc((n ? n : 1) * sizeof(*it));
+	size_t i, k = 0;
+
+	*out = it;
+	if (!it)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct item *x = &it[k];
+		__u64 mask_hi, mask_lo;
+
+		if (e[i].prefix.family != family)
+			continue;
+		addr_bits(family, e[i].prefix.addr, &x->hi, &x->lo);
+		top_bits(e[i].prefix.len, &mask_hi, &mask_lo);
+		x->hi &= mask_hi;
+		x->lo &= mask_lo;
+		x->len = e[i].prefix.len;
+		x->src = e[i].dir == PC_DIR_SRC ? e[i].val.rules : 0;
+		x->dst = e[i].dir == PC_DIR_DST ? e[i].val.rules : 0;
+		k++;
+	}
+	qsort(it, k, sizeof(*it), item_cmp);
+	*count = k;
+	return 0;
+}
+
+int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n)
+{
+	static const __u8 families[2] = { PC_FAMILY_V4, PC_FAMILY_V6 };
+	int f, err;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->roots = calloc(2 * PC_ROOT_BLOCKS, sizeof(*ix->roots));
+	err = ix->roots ? 0 : -ENOMEM;
+	for (f = 0; !err && f < 2; f++) {
+		struct item *it = NULL;
+		size_t k;
+
+		err = family_items(e, n, families[f], &it, &k);
+		if (!err)
+			err = build_family(ix, f, it, k, f ? 128 : 32);
+		free(it);
+	}
+	if (err)
+		pc_index_free(ix);
+	return err;
+}
+
+void pc_index_free(struct pc_addr_index *ix)
+{
+	free(ix->v);
+	free(ix->roots);
+	memset(ix, 0, sizeof(*ix));
+}
+
+size_t pc_index_banks(const struct pc_addr_index *ix)
+{
+	return (ix->n + (1 << PC_BANK_BITS) - 1) >> PC_BANK_BITS;
+}
+
+/* ---- the walk, as the kernel does it ---- */
+
+const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
+					    const __u8 *addr)
+{
+	static const struct pc_leaf none;
+	int f = pc_family_index(family);
+	const struct pc_index_root *r = &ix->root[f];
+	unsigned pos = r->skip, p, k, depth;
+	__u64 hi, lo, upto;
+	__u32 e;
+
+	if (!r->used)
+		return &none;
+	addr_bits(family, addr, &hi, &lo);
+	if (((hi ^ r->hi) & r->mask_hi) | ((lo ^ r->lo) & r->mask_lo))
+		return &none;
+	p = take(hi, lo, pos, PC_ROOT_BITS);
+	e = ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK];
+	if (e == PC_ENTRY_EMPTY)
+		return &none;
+	pos += PC_ROOT_BITS;
+	for (depth = 0; depth < PC_INDEX_DEPTH && (e & PC_ENTRY_NODE); depth++) {
+		const struct pc_node *node = &ix->v[e & ~PC_ENTRY_NODE].node;
+		__u64 mask_hi, mask_lo;
+
+		if (node->first_node & PC_NODE_LONE) {
+			top_bits(node->first_node & 0xff, &mask_hi, &mask_lo);
+			return &ix->v[node->first_leaf +
+				      !(((hi ^ node->vector) & mask_hi) |
+					((lo ^ node->leafvec) & mask_lo))].leaf;
+		}
+		k = take(hi, lo, pos, PC_NODE_BITS);
+		pos += PC_NODE_BITS;
+		upto = (2ULL << k) - 1; /* bits 0..k */
+		if (!(node->vector >> k & 1))
+			return &ix->v[node->first_leaf + popcount(node->leafvec & upto) - 1].leaf;
+		e = PC_ENTRY_NODE | (node->first_node + popcount(node->vector & upto) - 1);
+	}
+	return e & PC_ENTRY_NODE ? &none : &ix->v[e].leaf;
+}
