@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "commands.h"
+#include "progress.h"
 #include "rules_file.h"
 
 struct apply_config {
@@ -34,7 +35,9 @@ static int apply_locked(const struct pc_loaded *l, const char *file, const struc
 	int err, applied;
 	__u32 slot;
 
+	pc_progress_begin("switching", NULL, 0);
 	applied = pc_maps_apply_trie(&l->maps, c, trie);
+	pc_progress_end();
 	if (applied < 0) {
 		pr_warn("apply %s: %s; the policy in force is unchanged\n", file, strerror(-applied));
 		return PC_EXIT_FAIL;
@@ -62,14 +65,20 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file
 {
 	struct pc_loaded l = PC_LOADED_INIT;
 	int trie, lock, ret, err;
+	char label[128];
 
+	pc_progress_begin("loading into the kernel", "prefixes", c->nprefixes);
 	err = pc_trie_build(c, &trie);
+	pc_progress_end();
 	if (err) {
 		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
 			strerror(-err));
 		return PC_EXIT_FAIL;
 	}
+	snprintf(label, sizeof(label), "waiting for the lock on %s", cli->pin_dir);
+	pc_progress_begin(label, NULL, 0);
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
+	pc_progress_end();
 	if (!ret) {
 		ret = apply_locked(&l, file, p, c, trie);
 		pc_close_locked(&l, lock);
