@@ -147,6 +147,35 @@ run "$PC_BIN" apply "$T/bad.rules"
 check_same "... and its diagnostics on the screen are those of a pipe" \
 	"$(screen "$T/bad.tty")" "$ERR"
 
+# ---- waiting for the lock, then ^C
+
+HOLDER=
+# shellcheck disable=SC2016 # expanded at exit, not now
+on_exit '[ -n "$HOLDER" ] && kill "$HOLDER"'
+# Hold the lock as another command would, until killed (as
+# test_stats_unlocked.sh does).
+(
+	exec 9<"$PORTCULLIS_PIN_DIR"
+	flock -x 9
+	exec sleep 600
+) &
+HOLDER=$!
+lock_held() { ! flock -n -s "$PORTCULLIS_PIN_DIR" true; }
+for ((i = 0; i < 100; i++)); do
+	lock_held && break
+	sleep 0.1
+done
+check "the lock is held by another process" lock_held
+# apply waits for the lock until timeout(1) sends it SIGINT, as ^C would.
+tty_run "$T/lock.tty" timeout -s INT 3 "$PC_BIN" apply "$T/b.rules"
+check_eq "apply waiting for the lock, ended by SIGINT (timeout says 124)" "$RC" 124
+check_match "... said it was waiting for the lock" "$(shown "$T/lock.tty")" \
+	"<CR>waiting for the lock on $PORTCULLIS_PIN_DIR\\.\\.\\. [0-9]+\\.[0-9] s"
+check_eq "... and erased its line as SIGINT ended it" "$(screen "$T/lock.tty")" ""
+kill "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+HOLDER=
+
 pc detach --all >/dev/null 2>&1
 tty_run "$T/attach.tty" nsenter --net="/run/netns/$NS" "$PC_BIN" attach pcprog0 --rules "$T/b.rules"
 check_eq "attach --rules on a terminal exits 0" "$RC" 0

@@ -163,6 +163,46 @@ static void *tick(void *unused)
 	return NULL;
 }
 
+/* A command ended by ^C or kill while its line shows: the line is erased,
+ * then the signal does what it would have done. Only where the command
+ * left the default action in place. */
+static const int end_signals[] = { SIGINT, SIGTERM };
+static struct sigaction saved[sizeof(end_signals) / sizeof(end_signals[0])];
+static bool caught[sizeof(end_signals) / sizeof(end_signals[0])];
+
+static void on_end_signal(int sig)
+{
+	char blank[LINE_MAX_LEN + 2];
+	size_t i, n = (size_t)ph.width < sizeof(blank) - 1 ? (size_t)ph.width + 1 : sizeof(blank);
+
+	/* As wide as the line can be: nothing here may take the lock to
+	 * learn what shows. */
+	memset(blank, ' ', n);
+	blank[0] = blank[n - 1] = '\r';
+	put(blank, n);
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
+		if (end_signals[i] == sig)
+			sigaction(sig, &saved[i], NULL);
+	raise(sig); /* delivered when the handler returns */
+}
+
+static void catch_end_signals(bool on)
+{
+	struct sigaction sa = { .sa_handler = on_end_signal };
+	size_t i;
+
+	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++) {
+		if (on && !caught[i]) {
+			caught[i] = !sigaction(end_signals[i], NULL, &saved[i]) &&
+				    saved[i].sa_handler == SIG_DFL &&
+				    !sigaction(end_signals[i], &sa, NULL);
+		} else if (!on && caught[i]) {
+			sigaction(end_signals[i], &saved[i], NULL);
+			caught[i] = false;
+		}
+	}
+}
+
 static int terminal_width(void)
 {
 	struct winsize ws;
@@ -218,6 +258,7 @@ void pc_progress_begin(const char *label, const char *unit, size_t total)
 	draw_locked(now);
 	pthread_mutex_unlock(&mu);
 	active = true;
+	catch_end_signals(true);
 	/* Signals are for the command's thread, never the ticker. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -252,6 +293,7 @@ void pc_progress_end(void)
 	pthread_mutex_lock(&mu);
 	erase_locked();
 	pthread_mutex_unlock(&mu);
+	catch_end_signals(false);
 	active = false;
 }
 
