@@ -95,7 +95,7 @@ for label in "reading $T/b.rules\\.\\.\\. " "compiling\\.\\.\\. 256 prefixes, " 
 	"loading into the kernel\\.\\.\\. 256 prefixes, " \
 	"waiting for the lock on $PORTCULLIS_PIN_DIR\\.\\.\\. " "switching\\.\\.\\. "; do
 	check_match "the terminal gets the line '${label//\\/}', drawn from the start of the line" \
-		"$RAW" "<CR>$label[0-9]+\\.[0-9] s"
+		"$RAW" "<CR>${label}[0-9]+\\.[0-9] s"
 done
 check_match "... each phase redrawn over the one before, on one row" "$RAW" \
 	'^(<CR>[^<]*){6,}portcullis: applied'
@@ -108,14 +108,14 @@ PIPED=$ERR
 tty_run "$T/again.tty" "$PC_BIN" apply "$T/a.rules"
 check_same "what is left on the screen is what a pipe gets, line for line" \
 	"$(screen "$T/again.tty")" "$PIPED"
-check_nomatch "... and the pipe gets no progress line" "$(sed 's/\r/<CR>/g' <<<"$PIPED")" \
+check_nomatch "... and the pipe gets no progress line" "${PIPED//$'\r'/<CR>}" \
 	'<CR>|\.\.\. [0-9.]+ s|loading into|switching'
 
 # ---- never on a pipe or a file, never with -q
 
 run "$PC_BIN" apply "$T/b.rules"
 check_eq "apply with stderr on a pipe exits 0" "$RC" 0
-check_nomatch "... and stderr on a pipe has no progress line" "$(sed 's/\r/<CR>/g' <<<"$ERR")" \
+check_nomatch "... and stderr on a pipe has no progress line" "${ERR//$'\r'/<CR>}" \
 	'<CR>|reading|compiling|loading into|switching'
 "$PC_BIN" apply "$T/a.rules" 2>"$T/apply.err" >/dev/null </dev/null
 check_nomatch "stderr in a file (a log) has no progress line" "$(shown "$T/apply.err")" \
