@@ -175,11 +175,13 @@ static void on_end_signal(int sig)
 	char blank[LINE_MAX_LEN + 2];
 	size_t i, n = (size_t)ph.width < sizeof(blank) - 1 ? (size_t)ph.width + 1 : sizeof(blank);
 
-	/* As wide as the line can be: nothing here may take the lock to
-	 * learn what shows. */
-	memset(blank, ' ', n);
-	blank[0] = blank[n - 1] = '\r';
-	put(blank, n);
+	/* Blanks as wide as the line can be: nothing here may take the
+	 * lock to learn how much of it shows. */
+	if (__atomic_load_n(&ph.shown, __ATOMIC_RELAXED)) {
+		memset(blank, ' ', n);
+		blank[0] = blank[n - 1] = '\r';
+		put(blank, n);
+	}
 	for (i = 0; i < sizeof(end_signals) / sizeof(end_signals[0]); i++)
 		if (end_signals[i] == sig)
 			sigaction(sig, &saved[i], NULL);
