@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "generation.h"
+#include "progress.h"
 #include "rules_file.h"
 
 struct apply_config {
@@ -35,7 +36,9 @@ static int apply_locked(const struct pc_loaded *l, const char *file, const struc
 	int err, applied;
 	__u32 slot;
 
+	pc_progress_begin("switching", NULL, 0);
 	applied = pc_maps_apply_generation(&l->maps, c, g);
+	pc_progress_end();
 	if (applied < 0) {
 		pr_warn("apply %s: %s; the policy in force is unchanged\n", file, strerror(-applied));
 		return PC_EXIT_FAIL;
@@ -74,8 +77,11 @@ static bool in_force_already(const struct pc_cli *cli, const struct pc_compiled 
 
 static int build(const char *file, const struct pc_compiled *c, struct pc_generation *g)
 {
-	int err = pc_generation_build(c, g);
+	int err;
 
+	pc_progress_begin("loading into the kernel", "prefixes", c->nprefixes);
+	err = pc_generation_build(c, g);
+	pc_progress_end();
 	if (err)
 		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
 			strerror(-err));
@@ -93,6 +99,7 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file
 	struct pc_generation g = PC_GENERATION_INIT;
 	struct pc_loaded l = PC_LOADED_INIT;
 	bool built = false;
+	char label[128];
 	int lock, ret;
 
 	if (!in_force_already(cli, c)) {
@@ -100,7 +107,10 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file
 			return PC_EXIT_FAIL;
 		built = true;
 	}
+	snprintf(label, sizeof(label), "waiting for the lock on %s", cli->pin_dir);
+	pc_progress_begin(label, NULL, 0);
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
+	pc_progress_end();
 	if (!ret) {
 		if (!built && !in_force_already(cli, c) && build(file, c, &g))
 			ret = PC_EXIT_FAIL;

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include "attach.h"
 #include "commands.h"
+#include "progress.h"
 #include "rules_file.h"
 
 struct attach_config {
@@ -42,7 +43,9 @@ static int put_in_force(const struct attach_run *r, int *applied)
 	*applied = -1;
 	if (!r->compiled.ports)
 		return 0;
+	pc_progress_begin("putting the policy in force", "prefixes", r->compiled.nprefixes);
 	*applied = pc_maps_apply(&r->l.maps, &r->compiled);
+	pc_progress_end();
 	if (*applied < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-*applied));
 		return *applied;
@@ -83,9 +86,13 @@ static int check_interfaces(int n, char **names)
 static int load_locked(struct attach_run *r)
 {
 	const char *dir = r->cli->pin_dir;
+	char label[128];
 	int err;
 
+	snprintf(label, sizeof(label), "waiting for the lock on %s", dir);
+	pc_progress_begin(label, NULL, 0);
 	r->lock = pc_pin_dir_lock(dir, LOCK_EX, true);
+	pc_progress_end();
 	if (r->lock < 0) {
 		pr_warn("pin directory %s: %s\n", dir, strerror(-r->lock));
 		return r->lock;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "lint.h"
+#include "progress.h"
 #include "rules_file.h"
 
 const char *pc_rules_file_name(const char *path)
@@ -20,17 +22,36 @@ int pc_parse_rules_file(const char *path, struct pc_policy *p, struct pc_diag *d
 	return pc_policy_parse_string(pc_rules_file_name(path), pc_default_policy, p, d);
 }
 
+static size_t table_prefixes(const struct pc_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->ntables; i++)
+		n += p->tables[i].prefixes.n;
+	return n;
+}
+
 int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c)
 {
 	struct pc_diag d = { .errors_only = pc_verbosity < 0 };
-	int err = pc_parse_rules_file(path, p, &d);
+	char label[128];
+	int err;
 
+	/* The parser counts the prefixes of table files as it reads them.
+	 * Rules typed on the terminal get no line among them. */
+	if (!path || strcmp(path, "-") || !isatty(STDIN_FILENO)) {
+		snprintf(label, sizeof(label), "reading %s", pc_rules_file_name(path));
+		pc_progress_begin(label, "prefixes", 0);
+	}
+	err = pc_parse_rules_file(path, p, &d);
 	/* The parser leaves out what it could not read; compiling the rest
 	 * still reports what it would refuse, so that one pass shows all. */
+	pc_progress_begin("compiling", "prefixes", table_prefixes(p));
 	if (pc_compile(p, c, &d, 0))
 		err = -1;
 	if (!err)
 		pc_policy_lint(p, &d);
+	pc_progress_end();
 	pc_diag_print(stderr, &d);
 	pc_diag_free(&d);
 	if (err) {

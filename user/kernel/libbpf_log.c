@@ -4,12 +4,18 @@
 #include <bpf/libbpf.h>
 #include "libbpf_log.h"
 #include "log.h"
+#include "progress.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	int n;
+
 	if (pc_verbosity < (level == LIBBPF_DEBUG ? 2 : 1))
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	pc_progress_hold();
+	n = vfprintf(stderr, fmt, ap);
+	pc_progress_release();
+	return n;
 }
 
 void pc_setup_libbpf_logging(void)

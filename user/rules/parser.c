@@ -22,6 +22,7 @@
 #include "keywords.h"
 #include "lexer.h"
 #include "policy.h"
+#include "progress.h"
 #include "source_file.h"
 
 #define DESC_MAX 96
@@ -1066,6 +1067,7 @@ static void parse_table_lines(struct parser *sub, struct pc_prefix_list *list)
 		}
 		w = next(sub);
 		add_prefix_word(sub, &w, list);
+		pc_progress_add(1);
 		t = peek(sub);
 		if (t->kind != PC_TOK_NEWLINE && t->kind != PC_TOK_EOF) {
 			unexpected(sub, t, "end of line; a table file holds one address or prefix a line");

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "log.h"
+#include "progress.h"
 
 int pc_verbosity;
 
@@ -9,9 +10,12 @@ static void vlog(int level, const char *fmt, va_list ap)
 {
 	if (pc_verbosity < level)
 		return;
+	/* A message never lands on the end of a progress line. */
+	pc_progress_hold();
 	if (level <= 0)
 		fputs("portcullis: ", stderr);
 	vfprintf(stderr, fmt, ap);
+	pc_progress_release();
 }
 
 #define DEFINE_LOG(name, level)                 \
