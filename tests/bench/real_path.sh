@@ -15,8 +15,9 @@
 # so each receiver drops it after looking the table up: portcullis XDP
 # with DIR/isp.rules, nftables netdev ingress with the business prefixes
 # in interval sets, and iptables raw PREROUTING with one rule a prefix
-# (tests/bench/gen.py netfilter writes both). It prints one line a
-# receiver and table on stdout, for tests/bench/run:
+# (tests/bench/gen.py netfilter writes both). It prints on stdout, for
+# tests/bench/run, a first line "info ROUNDS SECONDS IPTABLES_VERSION",
+# then one line a receiver and table:
 #   RECEIVER PREFIXES LOAD_MS DROPS_PER_S...   (one rate a round), or
 #   RECEIVER PREFIXES skipped REASON
 # iptables is skipped above BENCH_IPT_MAX prefixes (see below).
@@ -316,6 +317,7 @@ tables_main() {
 			die "$dir is not a policy directory"
 		fi
 	done
+	echo "info $ROUNDS $SECONDS_EACH $(rcv iptables -V 2>/dev/null)"
 	for dir in "$@"; do
 		TDIR=$dir
 		# shellcheck disable=SC1091
