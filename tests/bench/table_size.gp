@@ -7,7 +7,7 @@
 set terminal svg size 900,560 dynamic enhanced font "sans,13" background rgb "white"
 set output out
 set datafile missing "?"
-set title "Table size: ns per packet, ISP policy, IPv4 TCP/25 SYN from a subscriber"
+set title "Table size: ns per packet, ISP policy, IPv4 TCP/25 SYN"
 set xlabel "business prefixes (log)"
 set ylabel "ns per packet (log)"
 set logscale xy 10
