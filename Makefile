@@ -42,6 +42,8 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-para
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libcmocka-dev iproute2 python3-aiosmtpd \
             swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux
+# And those only make bench needs (its plot), which make deps and CI leave out.
+BENCH_DEB_PKGS := gnuplot-nox
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
@@ -66,23 +68,31 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps test test-unit test-prog test-e2e demo bench clean install
+.PHONY: all deps bench-deps test test-unit test-prog test-e2e demo bench clean install
 
 all: $(BUILD)/portcullis
 
 # Everything built needs the packages first (order only: no rebuilds).
 $(BPF_OBJS) $(LIB_OBJS) $(CMD_OBJS): | deps
 
-deps:
-	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+# install_missing PACKAGES: apt-get installs those not installed yet.
+define install_missing
+	$(Q)missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
 		echo "  DEPS     installing:" $$missing; \
-		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install:" $$missing >&2; exit 1; fi; \
+		if [ "$$(id -u)" != 0 ]; then echo "make $@: run as root to install:" $$missing >&2; exit 1; fi; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PKGS))
+
+bench-deps:
+	$(call install_missing,$(BENCH_DEB_PKGS))
 
 $(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -144,8 +154,9 @@ demo: all
 	$(Q)examples/demo.sh
 
 # The benchmark (tests/bench/run, issue 6): never part of `make test`.
-# It writes docs/PERFORMANCE.md; BENCH_QUICK=1 makes a quick try, written
-# to $(BUILD)/PERFORMANCE.md.
+# It writes docs/PERFORMANCE.md and docs/table-size.svg; BENCH_QUICK=1
+# makes a quick try, and BENCH_SECTIONS="2 3" runs only those sections,
+# written to $(BUILD)/PERFORMANCE.md and $(BUILD)/table-size.svg.
 BENCH_OBJS := $(BUILD)/bench/empty.bpf.o
 
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | deps
@@ -155,7 +166,7 @@ $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | deps
 
 BENCH_COMMAND = sudo make bench$(if $(filter command line,$(origin BUILD)), BUILD=$(BUILD))$(if \
                 $(BENCH_QUICK), BENCH_QUICK=$(BENCH_QUICK))
-bench: deps all $(BENCH_OBJS)
+bench: deps bench-deps all $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) BENCH_COMMAND="$(BENCH_COMMAND)" tests/bench/run
 
 install: all

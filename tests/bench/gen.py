@@ -11,6 +11,16 @@
   gen.py frame v4|v6|qinq SRC DST DPORT FILE
                         writes one TCP SYN frame (Ethernet, optionally two
                         VLAN tags, 802.1ad outer and 802.1Q inner).
+  gen.py netfilter BUSINESS IFACE DIR
+                        writes the ISP policy with the prefixes of the
+                        file BUSINESS (a table written above) for netfilter:
+                        DIR/iptables.rules and DIR/ip6tables.rules for
+                        iptables-restore (raw PREROUTING: the relays, one
+                        ACCEPT rule per business prefix, then the pool's
+                        DROP, which ends the chain), and DIR/nft.rules for
+                        nft -f (table netdev pcscale on IFACE's ingress:
+                        interval sets of the business prefixes, the pool's
+                        drop rule last in each family, with a counter).
 
 Only Debian's python3 standard library: struct packing, no scapy. The
 layout is random but reproducible: $BENCH_SEED (default 1) seeds it.
@@ -99,11 +109,46 @@ def frame(kind, src, dst, dport, path):
         f.write(out.ljust(60, b"\0"))
 
 
+RELAY4, RELAY6 = "198.51.100.25", "2001:db8:25::25"  # examples/isp.rules
+
+
+def netfilter(business, iface, outdir):
+    nets = [ipaddress.ip_network(line.strip()) for line in open(business)
+            if line.strip() and not line.startswith("#")]
+    fams = ((4, "ip", RELAY4, POOL4), (6, "ip6", RELAY6, POOL6))
+    for v, _, relay, pool in fams:
+        name = "iptables.rules" if v == 4 else "ip6tables.rules"
+        with open(os.path.join(outdir, name), "w") as f:
+            f.write("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+            f.write("-A PREROUTING -d %s -p tcp --dport 25 -j ACCEPT\n" % relay)
+            for n in nets:
+                if n.version == v:
+                    f.write("-A PREROUTING -s %s -p tcp --dport 25 -j ACCEPT\n" % n)
+            f.write("-A PREROUTING -s %s -p tcp --dport 25 -j DROP\nCOMMIT\n" % pool)
+    with open(os.path.join(outdir, "nft.rules"), "w") as f:
+        f.write("table netdev pcscale {\n")
+        for v, fam, _, _ in fams:
+            f.write("\tset business%d {\n\t\ttype ipv%d_addr\n\t\tflags interval\n" % (v, v))
+            elems = [str(n) for n in nets if n.version == v]
+            if elems:
+                f.write("\t\telements = { %s }\n" % ",\n\t\t\t".join(elems))
+            f.write("\t}\n")
+        f.write("\tchain ingress {\n\t\ttype filter hook ingress device \"%s\" priority 0;\n"
+                % iface)
+        for v, fam, relay, pool in fams:
+            f.write("\t\t%s daddr %s tcp dport 25 accept\n" % (fam, relay))
+            f.write("\t\t%s saddr @business%d tcp dport 25 accept\n" % (fam, v))
+            f.write("\t\t%s saddr %s tcp dport 25 counter drop\n" % (fam, pool))
+        f.write("\t}\n}\n")
+
+
 def main(argv):
     if len(argv) == 3 and argv[0] == "table":
         table(int(argv[1]), argv[2])
     elif len(argv) == 6 and argv[0] == "frame" and argv[1] in ("v4", "v6", "qinq"):
         frame(*argv[1:])
+    elif len(argv) == 4 and argv[0] == "netfilter":
+        netfilter(*argv[1:])
     else:
         sys.exit(__doc__)
 

@@ -6,6 +6,21 @@
 #
 #   sudo tests/bench/real_path.sh            # 3 rounds of 4 s per receiver
 #   BENCH_QUICK=1 tests/bench/real_path.sh   # 1 round of 1 s, to develop
+#   sudo tests/bench/real_path.sh tables DIR...
+#
+# The second form is section 2's real path (table size): each DIR is a
+# policy of tests/bench/run (isp.rules, its business.txt, and the sources
+# that tests/bench/gen.py printed for it). The flood comes from that
+# table's subscriber SUB4, in the pool and outside every business prefix,
+# so each receiver drops it after looking the table up: portcullis XDP
+# with DIR/isp.rules, nftables netdev ingress with the business prefixes
+# in interval sets, and iptables raw PREROUTING with one rule a prefix
+# (tests/bench/gen.py netfilter writes both). It prints on stdout, for
+# tests/bench/run, a first line "info ROUNDS SECONDS IPTABLES_VERSION",
+# then one line a receiver and table:
+#   RECEIVER PREFIXES LOAD_MS DROPS_PER_S...   (one rate a round), or
+#   RECEIVER PREFIXES skipped REASON
+# iptables is skipped above BENCH_IPT_MAX prefixes (see below).
 #
 # Environment: BUILD (the build dir, default build; $BUILD/portcullis is
 # the command under test, made if missing), BENCH_SECONDS, BENCH_ROUNDS,
@@ -253,16 +268,95 @@ declare -A LABEL=(
 	[stack]="no filter, XDP_PASS only (TCP segments the stack takes in)"
 )
 
+# ---------------------------------------------------------------- tables
+#
+# Section 2's receivers, on the table in TDIR (its netfilter files in NF).
+# nftables and iptables are counted as the frames the receiver's XDP_PASS
+# took less the TCP segments the stack took in: listing a rule's own
+# counter makes nft and iptables read the whole table (minutes with
+# 1,000,000 prefixes), and every frame that the policy does not drop gets
+# to TCP (and a reset back).
+
+TDIR="" NF=""
+stack_dropped() { echo $(($(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets) - $(tcp_in_segs))); }
+
+t_pc_up() { pc attach "$RIF" --hook xdp --rules "$TDIR/isp.rules"; }
+t_pc_count() { pc_dropped; }
+t_pc_down() { pc detach --all; }
+
+t_nft_up() { xdp_on pass && timeout 600 ip netns exec "$RCV" nft -f "$NF/nft.rules"; }
+t_nft_count() { stack_dropped; }
+t_nft_down() { rcv nft delete table netdev pcscale; xdp_off; }
+
+t_ipt_up() {
+	xdp_on pass &&
+		timeout 600 ip netns exec "$RCV" iptables-restore "$NF/iptables.rules" &&
+		timeout 600 ip netns exec "$RCV" ip6tables-restore "$NF/ip6tables.rules"
+}
+t_ipt_count() { stack_dropped; }
+t_ipt_down() {
+	rcv iptables -w -t raw -F PREROUTING
+	rcv ip6tables -w -t raw -F PREROUTING
+	xdp_off
+}
+
+# iptables walks its rules one by one, 35 to 50 ns a rule here: with
+# 100,000 prefixes (50,000 IPv4 rules) a frame costs it about 2.5 ms, and
+# the 64 frames of one NAPI poll hold the core's softirq for 0.16 s. With
+# 1,000,000 a poll would hold it for over a second, and draining the veth's
+# ring for about 5 s, on a machine that others share: so not by default.
+# Loading is not what bounds it: iptables-restore takes about 3.5 s for
+# 100,000 prefixes, and took 16 s for the 500,000 IPv4 rules of 1,000,000.
+IPT_MAX=${BENCH_IPT_MAX:-100000}
+T_CASES=(t_pc t_nft t_ipt)
+
+tables_main() {
+	local dir n c t0 t1 load round
+	for dir in "$@"; do
+		if ! [ -f "$dir/isp.rules" ] || ! [ -f "$dir/sources" ]; then
+			die "$dir is not a policy directory"
+		fi
+	done
+	echo "info $ROUNDS $SECONDS_EACH $(rcv iptables -V 2>/dev/null)"
+	for dir in "$@"; do
+		TDIR=$dir
+		# shellcheck disable=SC1091
+		. "$dir/sources" # SUB4 and the others
+		n=$(grep -vc '^#' "$dir/business.txt")
+		NF=$WORK/nf-$n
+		mkdir -p "$NF"
+		$PY "$HERE/gen.py" netfilter "$dir/business.txt" "$RIF" "$NF" ||
+			die "gen.py netfilter $dir/business.txt"
+		FLOOD_SRC=$SUB4
+		for c in "${T_CASES[@]}"; do
+			if [ "$c" = t_ipt ] && [ "$n" -gt "$IPT_MAX" ]; then
+				echo "$c $n skipped over BENCH_IPT_MAX=$IPT_MAX"
+				continue
+			fi
+			log "$c, $n prefixes: loading"
+			t0=$EPOCHREALTIME
+			case_up "$c" || { echo "$c $n skipped setup failed"; continue; }
+			t1=$EPOCHREALTIME
+			load=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+			unset "RATES[$c]"
+			for ((round = 1; round <= ROUNDS; round++)); do flood_into "$c"; done
+			"${c}_down" >/dev/null 2>&1
+			echo "$c $n $load ${RATES[$c]:-}"
+		done
+	done
+}
+
 # ---------------------------------------------------------------- measure
 
-# flood: runs the generator once; sets GEN_FRAMES (0: cut by the time
-# limit) and GEN_NS, the time it ran.
+# flood: runs the generator once, from FLOOD_SRC; sets GEN_FRAMES (0: cut
+# by the time limit) and GEN_NS, the time it ran.
+FLOOD_SRC=$SND_IP
 flood() {
 	local out
 	# taskset execs the generator: GEN_PID is the generator itself.
 	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/xdp_tx.o" \
 		--netns "/run/netns/$SND" --ifname "$SIF" --dst-mac "$RCV_MAC" \
-		--src "$SND_IP" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
+		--src "$FLOOD_SRC" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
 		--max-frames "$MAX_FRAMES" >"$WORK/gen.out" 2>&1 </dev/null &
 	GEN_PID=$!
 	# It stops itself after SECONDS_EACH; this is the bound if it does not.
@@ -278,16 +372,20 @@ flood() {
 	[[ "$GEN_FRAMES" =~ ^[0-9]+$ && "$GEN_NS" =~ ^[0-9]+$ && "$GEN_NS" -gt 0 ]]
 }
 
-# measure CASE: one flood into that receiver; appends drops per second
-# to RATES[CASE] (a space-separated list, one a round).
-declare -A RATES OFFERED
-measure() {
-	local c=$1 before after rate rx0 rx1 tx0 tx1
-	if ! "${c}_up" >"$WORK/$c.up.log" 2>&1; then
-		log "$c: setup failed: $(cat "$WORK/$c.up.log")"
-		"${c}_down" >/dev/null 2>&1
+# case_up CASE: sets that receiver up (and undoes it if that fails).
+case_up() {
+	if ! "${1}_up" >"$WORK/$1.up.log" 2>&1; then
+		log "$1: setup failed: $(cat "$WORK/$1.up.log")"
+		"${1}_down" >/dev/null 2>&1
 		return 1
 	fi
+}
+
+# flood_into CASE: one flood into that receiver, set up; appends drops per
+# second to RATES[CASE] (a space-separated list, one a round).
+declare -A RATES OFFERED
+flood_into() {
+	local c=$1 before after rate rx0 rx1 tx0 tx1
 	place_receiver
 	sleep 0.3
 	rx0=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
@@ -295,14 +393,12 @@ measure() {
 	before=$("${c}_count")
 	if ! flood; then
 		log "$c: the generator failed: $(cat "$WORK/gen.out")"
-		"${c}_down" >/dev/null 2>&1
 		return 1
 	fi
 	sleep 0.3 # the receiver's ring drains
 	after=$("${c}_count")
 	rx1=$(ethtool_stat "$RCV" "$RIF" rx_queue_0_xdp_packets)
 	tx1=$(sender_offered)
-	"${c}_down" >/dev/null 2>&1
 	if ! [[ "$before" =~ ^[0-9]+$ && "$after" =~ ^[0-9]+$ ]]; then
 		log "$c: no counter ('$before', '$after')"
 		return 1
@@ -312,6 +408,13 @@ measure() {
 	OFFERED[$c]="${OFFERED[$c]:-} $(((tx1 - tx0) * 1000000000 / GEN_NS))"
 	log "$c: $((after - before)) drops in $((GEN_NS / 1000000)) ms: $rate/s" \
 		"(offered $((tx1 - tx0)), the receiver took $((rx1 - rx0)))"
+}
+
+# measure CASE: sets that receiver up, floods it once, takes it down.
+measure() {
+	case_up "$1" || return 1
+	flood_into "$1"
+	"${1}_down" >/dev/null 2>&1
 }
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
@@ -390,8 +493,18 @@ report() {
 # ---------------------------------------------------------------- main
 
 [ "$(id -u)" = 0 ] || die "needs root"
+case ${1:-} in
+tables | "") ;;
+*) die "usage: real_path.sh [tables DIR...]" ;;
+esac
 build_tools
 setup_network
+if [ "${1:-}" = tables ]; then
+	shift
+	log "$ROUNDS round(s) of ${SECONDS_EACH} s for each receiver and table"
+	tables_main "$@"
+	exit
+fi
 log "$ROUNDS round(s) of ${SECONDS_EACH} s for each of ${#CASES[@]} receivers"
 for ((round = 1; round <= ROUNDS; round++)); do
 	for c in "${CASES[@]}"; do measure "$c"; done
