@@ -6,6 +6,7 @@
 #include <string.h>
 #include "addr_index.h"
 #include "growable_array.h"
+#include "progress.h"
 
 /* A prefix entry as the builder sees it: the address as a 128-bit number,
  * IPv4 in the top 32 bits, and the rules it adds in each direction. */
@@ -241,8 +242,11 @@ static void find_skip(struct pc_index_root *r, const struct item *it, size_t n, 
 	r->lo = it[0].lo & r->mask_lo;
 }
 
+/* done: the entries of the families built before, for the progress
+ * line (util/progress.h): the entries are counted as their nodes are
+ * built. */
 static int build_family(struct pc_addr_index *ix, int f, const struct item *it, size_t n,
-			unsigned width)
+			unsigned width, size_t done)
 {
 	struct pc_index_root *r = &ix->root[f];
 	bool after_leaf = false;
@@ -266,6 +270,7 @@ static int build_family(struct pc_addr_index *ix, int f, const struct item *it, 
 						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
 			e = PC_ENTRY_NODE | node;
 			after_leaf = false;
+			pc_progress_update(done + c[p].last);
 		} else if (!c[p].src && !c[p].dst) {
 			e = PC_ENTRY_EMPTY;
 			after_leaf = false;
@@ -315,6 +320,7 @@ static int family_items(const struct pc_prefix_entry *e, size_t n, __u8 family,
 int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n)
 {
 	static const __u8 families[2] = { PC_FAMILY_V4, PC_FAMILY_V6 };
+	size_t done = 0;
 	int f, err;
 
 	memset(ix, 0, sizeof(*ix));
@@ -326,8 +332,9 @@ int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, si
 
 		err = family_items(e, n, families[f], &it, &k);
 		if (!err)
-			err = build_family(ix, f, it, k, f ? 128 : 32);
+			err = build_family(ix, f, it, k, f ? 128 : 32, done);
 		free(it);
+		done += k;
 	}
 	if (err)
 		pc_index_free(ix);
