@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include "attach.h"
 #include "commands.h"
+#include "generation.h"
 #include "progress.h"
 #include "rules_file.h"
 
@@ -31,6 +32,8 @@ struct attach_run {
 	struct pc_loaded l;
 	struct pc_policy policy;
 	struct pc_compiled compiled; /* no ports: nothing to put in force */
+	struct pc_generation gen;    /* built before the lock, for --rules */
+	bool built;
 	int lock;
 	bool created; /* this command loaded the programs */
 };
@@ -44,7 +47,8 @@ static int put_in_force(const struct attach_run *r, int *applied)
 	if (!r->compiled.ports)
 		return 0;
 	pc_progress_begin("putting the policy in force", "prefixes", r->compiled.nprefixes);
-	*applied = pc_maps_apply(&r->l.maps, &r->compiled);
+	*applied = r->built ? pc_maps_apply_generation(&r->l.maps, &r->compiled, &r->gen) :
+			      pc_maps_apply(&r->l.maps, &r->compiled);
 	pc_progress_end();
 	if (*applied < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-*applied));
@@ -174,9 +178,11 @@ static int attach_locked(struct attach_run *r, int argc, char **argv, char **fre
 
 static int run_attach(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
-	struct attach_run r = { .cli = cli, .cfg = config, .l = PC_LOADED_INIT, .lock = -1 };
+	struct attach_run r = {
+		.cli = cli, .cfg = config, .l = PC_LOADED_INIT, .gen = PC_GENERATION_INIT, .lock = -1,
+	};
 	char **fresh = NULL;
-	int ret, nfresh = 0;
+	int ret, nfresh = 0, err;
 
 	if (pc_require_privileges())
 		return PC_EXIT_FAIL;
@@ -185,6 +191,20 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 		return PC_EXIT_FAIL;
 	if (r.cfg->rules && pc_compile_file(r.cfg->rules, &r.policy, &r.compiled))
 		return PC_EXIT_USAGE;
+	/* The slow part of putting the rules in force, without the lock. */
+	if (r.cfg->rules) {
+		pc_progress_begin("loading into the kernel", "prefixes", r.compiled.nprefixes);
+		err = pc_generation_build(&r.compiled, &r.gen);
+		pc_progress_end();
+		if (err) {
+			pr_warn("%s: load the prefixes: %s\n", pc_rules_file_name(r.cfg->rules),
+				strerror(-err));
+			pc_compiled_free(&r.compiled);
+			pc_policy_free(&r.policy);
+			return PC_EXIT_FAIL;
+		}
+		r.built = true;
+	}
 	fresh = calloc(argc, sizeof(*fresh));
 	if (fresh) {
 		ret = attach_locked(&r, argc, argv, fresh, &nfresh);
@@ -198,6 +218,7 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 		pc_pin_dir_remove(cli->pin_dir);
 	}
 	pc_close_locked(&r.l, r.lock);
+	pc_generation_free(&r.gen);
 	pc_compiled_free(&r.compiled);
 	pc_policy_free(&r.policy);
 	free(fresh);
