@@ -3,6 +3,7 @@
  * generation.h. Every map here is an mmapable array (5.5), written with
  * memcpy: a bank of 16384 entries costs two syscalls, not 16384. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -165,21 +166,51 @@ static int write_fixed(int fd, size_t map_len, size_t offset, const void *v, siz
 	return 0;
 }
 
-static int put_banks(int outer, __u32 slot, const int *fds, size_t n, __u32 had)
-{
-	__u32 i, key;
-	int err = 0;
+/* Every update or delete in an array of maps waits for an RCU grace
+ * period (milliseconds), and arrays of maps have no batches. Grace periods
+ * are shared by whoever waits at the time, so the banks go in and out
+ * from several threads at once: a hundred banks cost a few grace periods,
+ * not a hundred. */
+#define BANK_THREADS 32
 
-	for (i = 0; !err && i < n; i++) {
-		key = slot * PC_MAX_BANKS + i;
-		if (bpf_map_update_elem(outer, &key, &fds[i], BPF_ANY))
-			err = -errno;
+struct bank_job {
+	int outer;
+	__u32 slot;
+	const int *fds; /* NULL: delete, and an entry not there is no error */
+	__u32 from, to;
+	__u32 next;     /* the next bank to take, shared */
+	int err;
+};
+
+static void *bank_worker(void *arg)
+{
+	struct bank_job *j = arg;
+	__u32 i, key;
+
+	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->to) {
+		key = j->slot * PC_MAX_BANKS + i;
+		if (j->fds ? bpf_map_update_elem(j->outer, &key, &j->fds[i - j->from], BPF_ANY) :
+			     bpf_map_delete_elem(j->outer, &key) && errno != ENOENT)
+			__atomic_store_n(&j->err, -errno, __ATOMIC_RELAXED);
 	}
-	for (; !err && i < had; i++) {
-		key = slot * PC_MAX_BANKS + i;
-		bpf_map_delete_elem(outer, &key); /* -ENOENT: released already */
-	}
-	return err;
+	return NULL;
+}
+
+/* Put fds in banks [from, to) of slot, or, with fds NULL, delete them. */
+static int bank_ops(int outer, __u32 slot, const int *fds, __u32 from, __u32 to)
+{
+	struct bank_job j = { .outer = outer, .slot = slot, .fds = fds, .from = from,
+			      .to = to, .next = from };
+	pthread_t threads[BANK_THREADS];
+	size_t n = 0, i;
+
+	while (n < BANK_THREADS && from + n + 1 < to &&
+	       !pthread_create(&threads[n], NULL, bank_worker, &j))
+		n++;
+	bank_worker(&j); /* this thread too, and alone if none could start */
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	return j.err;
 }
 
 int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_generation *g,
@@ -190,7 +221,10 @@ int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_gener
 
 	err = write_fixed(m->roots, PC_SLOTS * roots, slot * roots, g->ix.roots, roots);
 	if (!err)
-		err = put_banks(m->index_banks, slot, g->banks, g->nbanks, hdr->banks);
+		err = bank_ops(m->index_banks, slot, g->banks, 0, g->nbanks);
+	/* Left over where a release of the generation before failed. */
+	if (!err)
+		bank_ops(m->index_banks, slot, NULL, g->nbanks, hdr->banks);
 	if (!err && bpf_map_update_elem(m->members, &slot, &g->members, BPF_ANY))
 		err = -errno;
 	if (err)
@@ -203,7 +237,7 @@ int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_gener
 
 void pc_generation_release(const struct pc_maps *m, __u32 slot, const struct pc_policy_hdr *hdr)
 {
-	put_banks(m->index_banks, slot, NULL, 0, hdr->banks);
+	bank_ops(m->index_banks, slot, NULL, 0, hdr->banks);
 	bpf_map_delete_elem(m->members, &slot);
 }
 
