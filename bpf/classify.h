@@ -233,15 +233,21 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
-	struct pc_walk w = { .slot = slot, .f = pkt->family == PC_FAMILY_V6 };
+	__u32 f = pkt->family == PC_FAMILY_V6;
+	struct pc_walk w;
 
 	/* A rule whose addresses are all of one family applies to it alone. */
-	cand &= w.f ? hdr->v6_rules : hdr->v4_rules;
+	cand &= f ? hdr->v6_rules : hdr->v4_rules;
+	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
+		return cand; /* no candidate names addresses: no walk */
+	__builtin_memset(&w, 0, sizeof(w));
+	w.slot = slot;
+	w.f = f;
 	if ((cand & ~hdr->src_any) && !pc_addr_bits(pkt, pkt->saddr, &w.hi[0], &w.lo[0]))
 		w.dirs |= 1 << PC_DIR_SRC;
 	if ((cand & ~hdr->dst_any) && !pc_addr_bits(pkt, pkt->daddr, &w.hi[1], &w.lo[1]))
 		w.dirs |= 1 << PC_DIR_DST;
-	if (w.dirs && hdr->index[w.f].used)
+	if (w.dirs && hdr->index[f].used)
 		pc_index_walk(&w);
 	if (cand & ~hdr->src_any)
 		cand &= hdr->src_any | (w.rules[PC_DIR_SRC] ^ hdr->src_neg);
