@@ -171,46 +171,63 @@ static int write_fixed(int fd, size_t map_len, size_t offset, const void *v, siz
  * are shared by whoever waits at the time, so the banks go in and out
  * from several threads at once: a hundred banks cost a few grace periods,
  * not a hundred. */
-#define BANK_THREADS 32
+#define MAP_OP_THREADS 64
 
-struct bank_job {
+/* One update (fd >= 0) or delete (fd < 0; an entry not there is no
+ * error) of an array of maps. */
+struct map_op {
 	int outer;
-	__u32 slot;
-	const int *fds; /* NULL: delete, and an entry not there is no error */
-	__u32 from, to;
-	__u32 next;     /* the next bank to take, shared */
+	__u32 key;
+	int fd;
+};
+
+struct map_ops {
+	const struct map_op *op;
+	__u32 n;
+	__u32 next; /* the next op to take, shared */
 	int err;
 };
 
-static void *bank_worker(void *arg)
+static void *map_op_worker(void *arg)
 {
-	struct bank_job *j = arg;
-	__u32 i, key;
+	struct map_ops *j = arg;
+	const struct map_op *o;
+	__u32 i;
 
-	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->to) {
-		key = j->slot * PC_MAX_BANKS + i;
-		if (j->fds ? bpf_map_update_elem(j->outer, &key, &j->fds[i - j->from], BPF_ANY) :
-			     bpf_map_delete_elem(j->outer, &key) && errno != ENOENT)
+	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->n) {
+		o = &j->op[i];
+		if (o->fd >= 0 ? bpf_map_update_elem(o->outer, &o->key, &o->fd, BPF_ANY) :
+				 bpf_map_delete_elem(o->outer, &o->key) && errno != ENOENT)
 			__atomic_store_n(&j->err, -errno, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
 
-/* Put fds in banks [from, to) of slot, or, with fds NULL, delete them. */
-static int bank_ops(int outer, __u32 slot, const int *fds, __u32 from, __u32 to)
+/* Run n ops from as many threads as help, this one included. */
+static int run_map_ops(const struct map_op *op, __u32 n)
 {
-	struct bank_job j = { .outer = outer, .slot = slot, .fds = fds, .from = from,
-			      .to = to, .next = from };
-	pthread_t threads[BANK_THREADS];
-	size_t n = 0, i;
+	struct map_ops j = { .op = op, .n = n };
+	pthread_t threads[MAP_OP_THREADS];
+	size_t t = 0, i;
 
-	while (n < BANK_THREADS && from + n + 1 < to &&
-	       !pthread_create(&threads[n], NULL, bank_worker, &j))
-		n++;
-	bank_worker(&j); /* this thread too, and alone if none could start */
-	for (i = 0; i < n; i++)
+	while (t < MAP_OP_THREADS && t + 1 < n && !pthread_create(&threads[t], NULL, map_op_worker, &j))
+		t++;
+	map_op_worker(&j); /* alone if no thread could start */
+	for (i = 0; i < t; i++)
 		pthread_join(threads[i], NULL);
 	return j.err;
+}
+
+/* The ops that put fds in (or, fds NULL, delete) banks [from, to) of slot. */
+static __u32 bank_ops(struct map_op *op, int outer, __u32 slot, const int *fds, __u32 from,
+		      __u32 to)
+{
+	__u32 i, n = 0;
+
+	for (i = from; i < to; i++)
+		op[n++] = (struct map_op){ .outer = outer, .key = slot * PC_MAX_BANKS + i,
+					   .fd = fds ? fds[i - from] : -1 };
+	return n;
 }
 
 int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_generation *g,
@@ -220,13 +237,19 @@ int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_gener
 	int err;
 
 	err = write_fixed(m->roots, PC_SLOTS * roots, slot * roots, g->ix.roots, roots);
-	if (!err)
-		err = bank_ops(m->index_banks, slot, g->banks, 0, g->nbanks);
+	if (!err) {
+		struct map_op op[PC_MAX_BANKS + 1];
+		__u32 n = bank_ops(op, m->index_banks, slot, g->banks, 0, g->nbanks);
+
+		op[n++] = (struct map_op){ .outer = m->members, .key = slot, .fd = g->members };
+		err = run_map_ops(op, n);
+	}
 	/* Left over where a release of the generation before failed. */
-	if (!err)
-		bank_ops(m->index_banks, slot, NULL, g->nbanks, hdr->banks);
-	if (!err && bpf_map_update_elem(m->members, &slot, &g->members, BPF_ANY))
-		err = -errno;
+	if (!err && hdr->banks > g->nbanks) {
+		struct map_op op[PC_MAX_BANKS];
+
+		run_map_ops(op, bank_ops(op, m->index_banks, slot, NULL, g->nbanks, hdr->banks));
+	}
 	if (err)
 		return err;
 	memcpy(hdr->index, g->ix.root, sizeof(hdr->index));
@@ -237,8 +260,11 @@ int pc_generation_put(const struct pc_maps *m, __u32 slot, const struct pc_gener
 
 void pc_generation_release(const struct pc_maps *m, __u32 slot, const struct pc_policy_hdr *hdr)
 {
-	bank_ops(m->index_banks, slot, NULL, 0, hdr->banks);
-	bpf_map_delete_elem(m->members, &slot);
+	struct map_op op[PC_MAX_BANKS + 1];
+	__u32 n = bank_ops(op, m->index_banks, slot, NULL, 0, hdr->banks);
+
+	op[n++] = (struct map_op){ .outer = m->members, .key = slot, .fd = -1 };
+	run_map_ops(op, n);
 }
 
 int pc_generation_read_members(const struct pc_maps *m, __u32 slot,

@@ -87,18 +87,15 @@ static int item_cmp(const void *a, const void *b)
 
 /* ---- building ---- */
 
-/* The 1 << w children of the region at bit depth of the items given (all
- * inside the region, sorted, none shorter than depth), starting from the
- * rules that cover the whole region. Sorted by address then length, the
- * entries longer than a child that lie inside it come after every entry
- * that covers it, and next to each other. */
-static void split(const struct item *it, size_t n, unsigned depth, unsigned w, __u64 src,
-		  __u64 dst, struct child *c)
+/* The 1 << w children c of the region at bit depth of the items given
+ * (all inside the region, sorted, none shorter than depth), each set
+ * before to the rules that cover the whole region. Sorted by address then
+ * length, the entries longer than a child that lie inside it come after
+ * every entry that covers it, and next to each other. */
+static void split(const struct item *it, size_t n, unsigned depth, unsigned w, struct child *c)
 {
-	size_t i, q, nc = (size_t)1 << w;
+	size_t i, q;
 
-	for (q = 0; q < nc; q++)
-		c[q] = (struct child){ .src = src, .dst = dst };
 	for (i = 0; i < n; i++) {
 		size_t p = take(it[i].hi, it[i].lo, depth, w);
 
@@ -194,7 +191,9 @@ static int build_node(struct pc_addr_index *ix, const struct item *it, size_t n,
 
 	if (n == 1)
 		return build_lone(ix, it, src, dst, self);
-	split(it, n, depth, PC_NODE_BITS, src, dst, c);
+	for (p = 0; p < 1 << PC_NODE_BITS; p++)
+		c[p] = (struct child){ .src = src, .dst = dst };
+	split(it, n, depth, PC_NODE_BITS, c);
 	for (p = 0; p < 1 << PC_NODE_BITS; p++) {
 		if (is_node(&c[p])) {
 			node.vector |= 1ULL << p;
@@ -242,47 +241,81 @@ static void find_skip(struct pc_index_root *r, const struct item *it, size_t n, 
 	r->lo = it[0].lo & r->mask_lo;
 }
 
-/* done: the entries of the families built before, for the progress
- * line (util/progress.h): the entries are counted as their nodes are
- * built. */
+/* Root entries [from, to) of family f, under which every address is in
+ * the sets of v: EMPTY, or a leaf, the last one when it holds the same. */
+static int fill_root(struct pc_addr_index *ix, int f, size_t from, size_t to,
+		     const struct child *v, bool *after_leaf)
+{
+	__u32 e = PC_ENTRY_EMPTY;
+	int err;
+
+	if (v->src || v->dst) {
+		if (!*after_leaf || !same_as_last_leaf(ix, v)) {
+			err = push_leaf(ix, v);
+			if (err)
+				return err;
+		}
+		e = ix->last_leaf;
+	}
+	*after_leaf = v->src || v->dst;
+	for (; from < to; from++)
+		ix->roots[f * PC_ROOT_BLOCKS + from / PC_BLOCK].e[from % PC_BLOCK] = e;
+	return 0;
+}
+
+/* The root of family f over items it[0, n), sorted, in one sweep: the
+ * entries that cover whole root positions are intervals, nested, kept on
+ * a stack with the rules of those below them; between the events (an
+ * interval begins or ends, longer entries make a node) every position
+ * holds the same. done: the entries of the families built before, for
+ * the progress line (util/progress.h). */
 static int build_family(struct pc_addr_index *ix, int f, const struct item *it, size_t n,
 			unsigned width, size_t done)
 {
+	const size_t positions = (size_t)1 << PC_ROOT_BITS;
 	struct pc_index_root *r = &ix->root[f];
+	struct child stack[2 * 129], none = { 0 }; /* a length a direction */
+	size_t end[2 * 129], top = 0, i = 0, j, pos = 0, next, at, node;
 	bool after_leaf = false;
-	struct child *c;
-	size_t p, node;
-	__u32 e = 0;
+	unsigned depth;
 	int err = 0;
 
 	if (!n)
 		return 0; /* unused: no address of the family is in a set */
 	find_skip(r, it, n, width);
-	c = malloc(sizeof(*c) << PC_ROOT_BITS);
-	if (!c)
-		return -ENOMEM;
-	split(it, n, r->skip, PC_ROOT_BITS, 0, 0, c);
-	for (p = 0; !err && p < 1 << PC_ROOT_BITS; p++) {
-		if (is_node(&c[p])) {
+	depth = r->skip + PC_ROOT_BITS; /* of the region under a root entry */
+	while (!err && pos < positions) {
+		const struct child *cur;
+
+		while (top && end[top - 1] <= pos)
+			top--;
+		cur = top ? &stack[top - 1] : &none;
+		next = top ? end[top - 1] : positions;
+		at = i < n ? take(it[i].hi, it[i].lo, r->skip, PC_ROOT_BITS) : positions;
+		if (at < next)
+			next = at;
+		if (next > pos) {
+			err = fill_root(ix, f, pos, next, cur, &after_leaf);
+			pos = next;
+		} else if (it[i].len <= depth) { /* it[i] begins at pos, covering */
+			stack[top] = (struct child){ .src = cur->src | it[i].src,
+						     .dst = cur->dst | it[i].dst };
+			end[top++] = pos + ((size_t)1 << (depth - it[i].len));
+			i++;
+		} else { /* longer entries from it[i] on make pos a node */
+			for (j = i; j < n && take(it[j].hi, it[j].lo, r->skip, PC_ROOT_BITS) == pos; j++)
+				;
 			err = alloc_nodes(ix, 1, &node);
 			if (!err)
-				err = build_node(ix, it + c[p].first, c[p].last - c[p].first,
-						 r->skip + PC_ROOT_BITS, c[p].src, c[p].dst, node);
-			e = PC_ENTRY_NODE | node;
+				err = build_node(ix, it + i, j - i, depth, cur->src, cur->dst, node);
+			ix->roots[f * PC_ROOT_BLOCKS + pos / PC_BLOCK].e[pos % PC_BLOCK] =
+				PC_ENTRY_NODE | node;
 			after_leaf = false;
-			pc_progress_update(done + c[p].last);
-		} else if (!c[p].src && !c[p].dst) {
-			e = PC_ENTRY_EMPTY;
-			after_leaf = false;
-		} else if (!after_leaf || !same_as_last_leaf(ix, &c[p])) {
-			/* next to each other, root leaves that are equal are one */
-			err = push_leaf(ix, &c[p]);
-			e = ix->last_leaf;
-			after_leaf = true;
+			pc_progress_update(done + j);
+			i = j;
+			pos++;
 		}
-		ix->roots[f * PC_ROOT_BLOCKS + p / PC_BLOCK].e[p % PC_BLOCK] = e;
 	}
-	free(c);
 	return err;
 }
 
