@@ -119,41 +119,7 @@ static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32
 	return dir == PC_DIR_SRC ? x->leaf.src : x->leaf.dst;
 }
 
-/* The addresses of a packet, in and out of pc_index_walk(). */
-struct pc_walk {
-	__u64 hi[2], lo[2]; /* by enum pc_dir, as addr_index.c numbers them */
-	__u64 rules[2];     /* out: the rules whose set holds each */
-	__u32 slot;
-	__u32 f;            /* family index: 0 IPv4, 1 IPv6 */
-	__u32 dirs;         /* bit dir set: find rules[dir] */
-	__u32 pad;
-};
-
-/* Both directions' rules, in one call. A global function (5.6; a pointer
- * argument, 5.12), so that the verifier walks the index once, not once for
- * every way of parsing a packet. */
-__noinline int pc_index_walk(struct pc_walk *w)
-{
-	struct pc_policy_hdr *hdr;
-	__u32 slot, f;
-
-	if (!w) /* the verifier's rule for a global function's pointers */
-		return 0;
-	slot = w->slot & 1;
-	f = w->f & 1;
-	hdr = bpf_map_lookup_elem(&pc_policy, &slot);
-	if (!hdr)
-		return 0;
-	if (w->dirs & (1 << PC_DIR_SRC))
-		w->rules[PC_DIR_SRC] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_SRC],
-						      w->lo[PC_DIR_SRC], PC_DIR_SRC);
-	if (w->dirs & (1 << PC_DIR_DST))
-		w->rules[PC_DIR_DST] = pc_index_rules(&hdr->index[f], slot, f, w->hi[PC_DIR_DST],
-						      w->lo[PC_DIR_DST], PC_DIR_DST);
-	return 0;
-}
-
-/* The address at addr as pc_index_walk() takes it. */
+/* The address at addr as pc_index_rules() takes it. */
 static __always_inline int pc_addr_bits(const struct pc_pkt *pkt, const void *addr, __u64 *hi,
 					__u64 *lo)
 {
@@ -229,30 +195,29 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 	return v;
 }
 
+/* The rules whose set in direction dir holds the packet's address there;
+ * 0 where it cannot be read. */
+static __always_inline __u64 pc_addr_rules(const struct pc_policy_hdr *hdr, __u32 slot,
+					    const struct pc_pkt *pkt, int dir)
+{
+	__u32 f = pkt->family == PC_FAMILY_V6;
+	__u64 hi, lo;
+
+	if (pc_addr_bits(pkt, dir == PC_DIR_SRC ? pkt->saddr : pkt->daddr, &hi, &lo))
+		return 0;
+	return pc_index_rules(&hdr->index[f], slot, f, hi, lo, dir);
+}
+
 /* The rules of cand that hold for this packet's family and addresses. */
 static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u64 cand,
 					     const struct pc_pkt *pkt, __u32 slot)
 {
-	__u32 f = pkt->family == PC_FAMILY_V6;
-	struct pc_walk w;
-
 	/* A rule whose addresses are all of one family applies to it alone. */
-	cand &= f ? hdr->v6_rules : hdr->v4_rules;
-	if (!(cand & ~(hdr->src_any & hdr->dst_any)))
-		return cand; /* no candidate names addresses: no walk */
-	__builtin_memset(&w, 0, sizeof(w));
-	w.slot = slot;
-	w.f = f;
-	if ((cand & ~hdr->src_any) && !pc_addr_bits(pkt, pkt->saddr, &w.hi[0], &w.lo[0]))
-		w.dirs |= 1 << PC_DIR_SRC;
-	if ((cand & ~hdr->dst_any) && !pc_addr_bits(pkt, pkt->daddr, &w.hi[1], &w.lo[1]))
-		w.dirs |= 1 << PC_DIR_DST;
-	if (w.dirs && hdr->index[f].used)
-		pc_index_walk(&w);
+	cand &= pkt->family == PC_FAMILY_V6 ? hdr->v6_rules : hdr->v4_rules;
 	if (cand & ~hdr->src_any)
-		cand &= hdr->src_any | (w.rules[PC_DIR_SRC] ^ hdr->src_neg);
+		cand &= hdr->src_any | (pc_addr_rules(hdr, slot, pkt, PC_DIR_SRC) ^ hdr->src_neg);
 	if (cand & ~hdr->dst_any)
-		cand &= hdr->dst_any | (w.rules[PC_DIR_DST] ^ hdr->dst_neg);
+		cand &= hdr->dst_any | (pc_addr_rules(hdr, slot, pkt, PC_DIR_DST) ^ hdr->dst_neg);
 	return cand;
 }
 
