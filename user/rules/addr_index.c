@@ -381,15 +381,10 @@ void pc_index_free(struct pc_addr_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
-size_t pc_index_banks(const struct pc_addr_index *ix)
-{
-	return (ix->n + (1 << PC_BANK_BITS) - 1) >> PC_BANK_BITS;
-}
-
 /* ---- the walk, as the kernel does it ---- */
 
 const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
-					    const __u8 *addr)
+				      const __u8 *addr)
 {
 	static const struct pc_leaf none;
 	int f = pc_family_index(family);

@@ -35,9 +35,6 @@ void pc_index_free(struct pc_addr_index *ix);
 /* The rules whose sets hold an address (network order) of the given
  * family, in each direction. */
 const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
-					    const __u8 *addr);
-
-/* How many banks the entries fill. */
-size_t pc_index_banks(const struct pc_addr_index *ix);
+				      const __u8 *addr);
 
 #endif /* PC_ADDR_INDEX_H */
