@@ -303,7 +303,7 @@ static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *p
 			__builtin_memset(&pkt_, 0, sizeof(pkt_));             \
 			cls_ = pc_parse(f_.data, f_.end, &pkt_);              \
 		}                                                             \
-		ctx_action(ctx, pc_decide(cls_, &pkt_, &f_));                 \
+		ctx_action(ctx, pc_decide(cls_, &pkt_, &f_), &f_, &pkt_);     \
 	})
 
 #endif /* PC_BPF_CLASSIFY_H */

@@ -8,7 +8,10 @@
  *	ctx_view(ctx, f)   fill struct pc_frame f from the context
  *	ctx_pull(ctx, f)   make headers beyond the linear part readable;
  *	                   true when f changed and must be parsed again
- *	ctx_action(ctx, v) the hook's return code for enum pc_verdict v
+ *	ctx_action(ctx, v, f, pkt)
+ *	                   the hook's return code for enum pc_verdict v of
+ *	                   the frame f parsed as pkt; a rejected one may be
+ *	                   answered (reply.h)
  */
 #ifndef PC_BPF_HOOK_H
 #define PC_BPF_HOOK_H
@@ -20,7 +23,7 @@
 	_Generic((ctx), struct xdp_md *: xdp_view, struct __sk_buff *: skb_view)(ctx, f)
 #define ctx_pull(ctx, f) \
 	_Generic((ctx), struct xdp_md *: xdp_pull, struct __sk_buff *: skb_pull)(ctx, f)
-#define ctx_action(ctx, v) \
-	_Generic((ctx), struct xdp_md *: xdp_action, struct __sk_buff *: skb_action)(v)
+#define ctx_action(ctx, v, f, pkt) \
+	_Generic((ctx), struct xdp_md *: xdp_action, struct __sk_buff *: skb_action)(ctx, v, f, pkt)
 
 #endif /* PC_BPF_HOOK_H */

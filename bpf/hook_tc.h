@@ -9,6 +9,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "frame.h"
+#include "parse.h"
 
 /* Enough linear data for Ethernet, two VLAN tags, IPv6 with a long chain
  * of extension headers and the ports. */
@@ -42,7 +43,9 @@ static __always_inline bool skb_pull(struct __sk_buff *skb, struct pc_frame *f)
 }
 
 /* A rejected frame is dropped until reject answers with bpf_redirect. */
-static __always_inline int skb_action(enum pc_verdict v)
+/* Rejected frames are dropped here until tc answers too. */
+static __always_inline int skb_action(struct __sk_buff *skb, enum pc_verdict v, struct pc_frame *f,
+				      const struct pc_pkt *pkt)
 {
 	return v == PC_V_PASSED ? TC_ACT_OK : TC_ACT_SHOT;
 }

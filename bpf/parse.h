@@ -27,6 +27,11 @@ struct pc_pkt {
 	void *saddr;  /* into the IP header, 4 or 16 bytes */
 	void *daddr;
 	void *end;    /* data_end */
+	/* Offsets from the frame's start, not pointers: they cost the
+	 * verifier no states when they differ between ways of parsing. */
+	__u32 l3_off; /* the IP header */
+	__u32 l4_off; /* the TCP or UDP header */
+	__u32 l4_len; /* the bytes from l4_off on that the IP header claims */
 	__u16 dport;  /* host order */
 	__u8 proto;   /* PC_PROTO_* */
 	__u8 family;  /* PC_FAMILY_* */
@@ -51,6 +56,7 @@ struct pc_ext_hdr {
 static __always_inline int pc_parse_l4(void *p, void *end, __u32 claimed, __u8 ipproto,
 				       struct pc_pkt *pkt)
 {
+	pkt->l4_len = claimed;
 	if (ipproto == IPPROTO_TCP) {
 		struct tcphdr *th = p;
 
@@ -90,6 +96,7 @@ static __always_inline int pc_parse_ipv4(void *p, void *end, struct pc_pkt *pkt)
 	if (ip->frag_off & bpf_htons(0x1fff))
 		return PC_CLS_FRAGMENT;
 	pkt->family = PC_FAMILY_V4;
+	pkt->l4_off = pkt->l3_off + hlen;
 	pkt->saddr = &ip->saddr;
 	pkt->daddr = &ip->daddr;
 	return pc_parse_l4(p + hlen, end, bpf_ntohs(ip->tot_len) - hlen, ip->protocol, pkt);
@@ -140,6 +147,7 @@ static __always_inline int pc_parse_ipv6(void *p, void *end, struct pc_pkt *pkt)
 	/* A chain longer than we walk could hide the ports: refuse it. */
 	if (pc_is_ext_hdr(nh))
 		return PC_CLS_MALFORMED;
+	pkt->l4_off = pkt->l3_off + sizeof(*ip6) + used;
 	/* A payload length of 0 is a jumbogram's: no limit from it. */
 	payload = bpf_ntohs(ip6->payload_len);
 	if (!payload)
@@ -170,6 +178,7 @@ static __always_inline int pc_parse(void *data, void *end, struct pc_pkt *pkt)
 		type = vh->proto;
 		p = vh + 1;
 	}
+	pkt->l3_off = p - data;
 	if (type == bpf_htons(ETH_P_IP))
 		return pc_parse_ipv4(p, end, pkt);
 	if (type == bpf_htons(ETH_P_IPV6))

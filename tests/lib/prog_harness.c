@@ -124,9 +124,8 @@ int prog_apply_text(const char *text)
 
 /* ---- running frames ------------------------------------------------------- */
 
-/* The programs pass or drop, nothing else: a rejected frame is dropped
- * until reject answers (XDP_TX, bpf_redirect), and then its return code
- * becomes PC_V_REJECTED here. Any other code is a failure (-1). */
+/* The programs pass, drop, or (XDP) send a rejected TCP segment back as
+ * its reset: PC_V_REJECTED here. Any other code is a failure (-1). */
 static int xdp_verdict(__u32 ret)
 {
 	switch (ret) {
@@ -134,6 +133,8 @@ static int xdp_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case XDP_DROP:
 		return PC_V_DROPPED;
+	case XDP_TX:
+		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -445,11 +446,13 @@ void classify_all(const struct pc_policy *p, const uint8_t *f, size_t len, struc
 
 bool programs_agree(const struct outcome *o, int v)
 {
-	/* Until reject answers, the hooks drop a rejected frame; only the
-	 * counters tell it apart. */
-	if (v == PC_V_REJECTED)
-		v = PC_V_DROPPED;
-	return o->xdp == v && (o->tc == v || o->tc == NOT_RUN);
+	/* XDP answers a rejected TCP segment where it may (refclass.c says
+	 * where) and drops the rest; tc drops every rejected frame until it
+	 * answers too. The counters say "rejected" for them all. */
+	int xdp = v == PC_V_REJECTED && !o->ref.answered ? PC_V_DROPPED : v;
+	int tc = v == PC_V_REJECTED ? PC_V_DROPPED : v;
+
+	return o->xdp == xdp && (o->tc == tc || o->tc == NOT_RUN);
 }
 
 void print_outcome(const char *what, const uint8_t *f, size_t len, const struct outcome *o)

@@ -25,6 +25,7 @@
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
+#define TCP_RST 0x04
 
 /* The packet's parsed headers, as far as the rules care. */
 struct ref_pkt {
@@ -33,6 +34,8 @@ struct ref_pkt {
 	int proto; /* PC_PROTO_* */
 	int dport;
 	int connection;
+	int rst;       /* a TCP reset */
+	int group_mac; /* to a multicast or broadcast MAC */
 };
 
 static unsigned rd16(const __u8 *b, size_t off)
@@ -56,6 +59,7 @@ static enum pc_ref_class parse_l4(const __u8 *b, size_t len, size_t off, size_t 
 		pkt->proto = PC_PROTO_TCP;
 		pkt->dport = (int)rd16(b, off + 2);
 		pkt->connection = (b[off + 13] & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+		pkt->rst = !!(b[off + 13] & TCP_RST);
 		return PC_REF_L4;
 	}
 	if (ipproto == IPPROTO_UDP_) {
@@ -147,6 +151,7 @@ static enum pc_ref_class parse_frame(const __u8 *b, size_t len, struct ref_pkt *
 
 	if (len < ETH_HLEN)
 		return PC_REF_OTHER;
+	pkt->group_mac = b[0] & 1;
 	type = rd16(b, 12);
 	while (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD) {
 		if (tags == PC_MAX_VLAN || len - off < 4)
@@ -292,6 +297,22 @@ static enum pc_verdict action_verdict(enum pc_action a)
 	}
 }
 
+/* A multicast or broadcast address, to which nothing is answered. */
+static bool group_addr(__u8 family, const __u8 *a)
+{
+	if (family == PC_FAMILY_V6)
+		return a[0] == 0xff;
+	return (a[0] >> 4) == 14 || (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+}
+
+/* Does the XDP program answer a rejected packet? A TCP segment, not a
+ * reset, between unicast ends. */
+static bool answered(const struct ref_pkt *pkt)
+{
+	return pkt->proto == PC_PROTO_TCP && !pkt->rst && !pkt->group_mac &&
+	       !group_addr(pkt->family, pkt->saddr) && !group_addr(pkt->family, pkt->daddr);
+}
+
 struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *frame, size_t len)
 {
 	struct pc_ref_result res = {
@@ -334,6 +355,7 @@ struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *fram
 			continue;
 		res.rule = (int)i;
 		res.verdict = action_verdict(r->action);
+		res.answered = res.verdict == PC_V_REJECTED && answered(&pkt);
 		break;
 	}
 	return res;
