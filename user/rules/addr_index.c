@@ -52,8 +52,9 @@ static void top_bits(unsigned n, __u64 *mask_hi, __u64 *mask_lo)
 	*mask_lo = n <= 64 ? 0 : n >= 128 ? ~0ULL : ~0ULL << (128 - n);
 }
 
-/* w bits (1..16) from bit pos, 0 being the most significant; bits past
- * the end read as 0. bpf/classify.h reads them the same way. */
+/* w bits (1..20) from bit pos, 0 being the most significant; bits past
+ * the end read as 0. bpf/classify.h reads the same bits by shifting the
+ * address as it walks (pc_shift). */
 static unsigned take(__u64 hi, __u64 lo, unsigned pos, unsigned w)
 {
 	__u64 v;
