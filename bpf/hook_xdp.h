@@ -27,13 +27,15 @@ static __always_inline bool xdp_pull(struct xdp_md *ctx, struct pc_frame *f)
 
 /* A rejected frame is dropped until reject answers with XDP_TX. */
 /* The reset of the TCP segment whose headers start at these offsets,
- * sent back: XDP_TX, or XDP_DROP where no answer may go. A global
+ * sent back: XDP_TX, or XDP_DROP where no answer may go or the source has
+ * had its share. A global
  * function (5.6), taking offsets, not packet pointers, so that the
  * verifier checks it once, not once for every way of parsing a frame. */
 __noinline int pc_xdp_reset(struct xdp_md *ctx, __u32 l3, __u32 l4, __u32 l4_len, __u32 v6)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct pc_pkt pkt = { .end = end, .l4_len = l4_len };
+	struct pc_reset_addrs a = {};
 	__u32 len;
 
 	/* No frame that parses has its headers further in. */
@@ -42,7 +44,9 @@ __noinline int pc_xdp_reset(struct xdp_md *ctx, __u32 l3, __u32 l4, __u32 l4_len
 	pkt.family = v6 ? PC_FAMILY_V6 : PC_FAMILY_V4;
 	pkt.l3_off = l3;
 	pkt.l4_off = l4;
-	len = pc_tcp_reset(data, &pkt);
+	if (!pc_reset_answerable(data, &pkt, &a) || !pc_reply_allowed(pkt.family, a.dst))
+		return XDP_DROP;
+	len = pc_tcp_reset(data, &pkt, &a);
 	if (!len || bpf_xdp_adjust_tail(ctx, (int)len - (int)(end - data)))
 		return XDP_DROP;
 	return XDP_TX;

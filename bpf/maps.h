@@ -114,6 +114,21 @@ struct {
 	__array(values, struct pc_member_array);
 } pc_members SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_config);
+} pc_config SEC(".maps");
+
+/* LRU_HASH: Linux 4.10. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_REPLY_SOURCES);
+	__type(key, struct pc_source_key);
+	__type(value, __u64);
+} pc_reply_limit SEC(".maps");
+
 /* Counters by port item; they outlive generations. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -6,7 +6,8 @@
  * its length, SYN and FIN counting one each. MACs, addresses and ports
  * swapped; VLAN tags kept; IP options, extension headers, TCP options and
  * payload gone. The hook sends it back (hook_xdp.h) after cutting the frame
- * to the length returned.
+ * to the length returned, when the source has an answer left
+ * (pc_reply_allowed()).
  */
 #ifndef PC_BPF_REPLY_H
 #define PC_BPF_REPLY_H
@@ -16,6 +17,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <bpf/bpf_endian.h>
+#include "maps.h"
 #include "parse.h"
 
 #define PC_REPLY_TTL 64
@@ -55,17 +57,15 @@ struct pc_reset_addrs {
 	__u8 src[16], dst[16];
 };
 
-/* Rewrite the TCP segment of pkt, in the frame at data, into its reset.
- * Returns the reset frame's length, or 0 when there must be no answer:
- * to a RST, to or from a group address. */
-static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt)
+/* May the TCP segment of pkt, in the frame at data, be answered? Not a
+ * RST, nor to or from a group address. If so, *a gets the reset's
+ * addresses (the segment's, swapped). */
+static __always_inline int pc_reset_answerable(void *data, const struct pc_pkt *pkt,
+					       struct pc_reset_addrs *a)
 {
-	void *l3 = data + pkt->l3_off;
-	struct tcphdr *th = data + pkt->l4_off, rst = {};
+	struct tcphdr *th = data + pkt->l4_off;
 	struct ethhdr *eth = data;
-	struct pc_reset_addrs a = {};
-	__u8 mac[ETH_ALEN];
-	__u32 seg_len, sum, l3len;
+	void *l3 = data + pkt->l3_off;
 
 	if ((void *)(eth + 1) > pkt->end || (void *)(th + 1) > pkt->end)
 		return 0;
@@ -76,19 +76,65 @@ static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt)
 
 		if ((void *)(ip6 + 1) > pkt->end)
 			return 0;
-		__builtin_memcpy(a.src, &ip6->daddr, 16);
-		__builtin_memcpy(a.dst, &ip6->saddr, 16);
+		__builtin_memcpy(a->src, &ip6->daddr, 16);
+		__builtin_memcpy(a->dst, &ip6->saddr, 16);
 	} else {
 		struct iphdr *ip = l3;
 
 		if ((void *)(ip + 1) > pkt->end)
 			return 0;
-		__builtin_memcpy(a.src, &ip->daddr, 4);
-		__builtin_memcpy(a.dst, &ip->saddr, 4);
+		__builtin_memcpy(a->src, &ip->daddr, 4);
+		__builtin_memcpy(a->dst, &ip->saddr, 4);
 	}
-	if (pc_group_addr(pkt, a.src) || pc_group_addr(pkt, a.dst))
-		return 0;
+	return !pc_group_addr(pkt, a->src) && !pc_group_addr(pkt, a->dst);
+}
 
+/* May the source at addr (IPv4 /32, IPv6 /64) have one more answer now?
+ * A generic cell rate algorithm: one answer each interval, a burst at
+ * once. Across CPUs the bucket is updated without a lock: two CPUs at
+ * the same instant may both answer, which the limit allows for. */
+static __always_inline int pc_reply_allowed(__u8 family, const __u8 *addr)
+{
+	struct pc_source_key key = { .family = family };
+	__u64 now = bpf_ktime_get_ns(), interval, tolerance, due, *next;
+	struct pc_config *cfg;
+	__u32 zero = 0, burst;
+
+	cfg = bpf_map_lookup_elem(&pc_config, &zero);
+	interval = cfg && cfg->reply_interval_ns ? cfg->reply_interval_ns : PC_REPLY_INTERVAL_NS;
+	burst = cfg && cfg->reply_burst ? cfg->reply_burst : PC_REPLY_BURST;
+	tolerance = (burst - 1) * interval;
+	if (family == PC_FAMILY_V6)
+		__builtin_memcpy(key.addr, addr, 8);
+	else
+		__builtin_memcpy(key.addr, addr, 4);
+	next = bpf_map_lookup_elem(&pc_reply_limit, &key);
+	if (!next) {
+		due = now + interval;
+		bpf_map_update_elem(&pc_reply_limit, &key, &due, BPF_ANY);
+		return 1;
+	}
+	due = *next > now ? *next : now;
+	if (due - now > tolerance)
+		return 0;
+	*next = due + interval;
+	return 1;
+}
+
+/* Rewrite the TCP segment of pkt, in the frame at data, into its reset to
+ * the addresses a (pc_reset_answerable()). Returns the reset frame's
+ * length, or 0 if the frame is too short after all. */
+static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt,
+					  const struct pc_reset_addrs *a)
+{
+	void *l3 = data + pkt->l3_off;
+	struct tcphdr *th = data + pkt->l4_off, rst = {};
+	struct ethhdr *eth = data;
+	__u8 mac[ETH_ALEN];
+	__u32 seg_len, sum, l3len;
+
+	if ((void *)(eth + 1) > pkt->end || (void *)(th + 1) > pkt->end)
+		return 0;
 	rst.source = th->dest;
 	rst.dest = th->source;
 	rst.doff = 5;
@@ -102,7 +148,7 @@ static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt)
 		rst.ack = 1;
 	}
 	/* The pseudo header: addresses, protocol, length 20. */
-	sum = pc_sum16(a.src, 16) + pc_sum16(a.dst, 16) + bpf_htons(IPPROTO_TCP) +
+	sum = pc_sum16(a->src, 16) + pc_sum16(a->dst, 16) + bpf_htons(IPPROTO_TCP) +
 	      bpf_htons(sizeof(rst));
 	rst.check = pc_fold(sum + pc_sum16(&rst, sizeof(rst)));
 
@@ -114,8 +160,8 @@ static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt)
 				       .hop_limit = PC_REPLY_TTL };
 
 		ip6.payload_len = bpf_htons(sizeof(rst));
-		__builtin_memcpy(&ip6.saddr, a.src, 16);
-		__builtin_memcpy(&ip6.daddr, a.dst, 16);
+		__builtin_memcpy(&ip6.saddr, a->src, 16);
+		__builtin_memcpy(&ip6.daddr, a->dst, 16);
 		if (l3 + sizeof(ip6) + sizeof(rst) > pkt->end)
 			return 0;
 		__builtin_memcpy(l3, &ip6, sizeof(ip6));
@@ -127,8 +173,8 @@ static __always_inline __u32 pc_tcp_reset(void *data, const struct pc_pkt *pkt)
 
 		ip.tot_len = bpf_htons(sizeof(ip) + sizeof(rst));
 		ip.frag_off = bpf_htons(0x4000); /* DF */
-		__builtin_memcpy(&ip.saddr, a.src, 4);
-		__builtin_memcpy(&ip.daddr, a.dst, 4);
+		__builtin_memcpy(&ip.saddr, a->src, 4);
+		__builtin_memcpy(&ip.daddr, a->dst, 4);
 		ip.check = pc_fold(pc_sum16(&ip, sizeof(ip)));
 		if (l3 + sizeof(ip) + sizeof(rst) > pkt->end)
 			return 0;

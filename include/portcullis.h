@@ -156,6 +156,28 @@ struct pc_member {
 	__u8 addr[16]; /* network order */
 };
 
+/* pc_config[0]: settings of the load; a 0 field takes its default. */
+struct pc_config {
+	__u64 reply_interval_ns; /* between answers to one source (reject) */
+	__u32 reply_burst;       /* answers one source may have at once */
+	__u32 pad;
+};
+
+/* Answers to rejected packets are limited per source, as Linux limits
+ * ICMP errors, so that a flood from spoofed sources does not make
+ * portcullis a reflector: 10 a second with a burst of 20 by default. */
+#define PC_REPLY_INTERVAL_NS (1000000000ULL / 10)
+#define PC_REPLY_BURST       20
+#define PC_REPLY_SOURCES     65536 /* sources tracked for it, least recent out */
+
+/* pc_reply_limit: a source (IPv4 /32, IPv6 /64) -> the time its next
+ * answer is due (GCRA's theoretical arrival time), bpf_ktime_get_ns(). */
+struct pc_source_key {
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16]; /* network order, host bits 0 */
+};
+
 /* pc_ctl[0]: the single word that puts a generation in force. */
 struct pc_ctl {
 	__u32 active; /* slot in force, 0 or 1 */

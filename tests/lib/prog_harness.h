@@ -46,6 +46,10 @@ bool prog_check_u64(const char *what, uint64_t got, uint64_t want, const char *f
 /* cmocka group setup and teardown: load and unload the programs. */
 int prog_setup(void **state);
 int prog_teardown(void **state);
+/* Set the limit of answers to rejected frames per source (pc_config);
+ * prog_setup() makes it one a nanosecond, which no test reaches, so that
+ * the reference classifier's "answered" holds. 0, or -1. */
+int prog_reply_limit(__u64 interval_ns, __u32 burst);
 /* Read PC_SEED (or take the time) and print it; call first in main(). */
 void prog_seed_init(void);
 

@@ -7,12 +7,14 @@
  * (RFC 1071), sharing no code with bpf/. SYN, ACK, FIN|ACK and data
  * segments, with TCP options, IPv4 options and IPv6 extension headers, in
  * IPv4 and IPv6, untagged, 802.1Q and QinQ. Nothing is sent back to a
- * reset, to a broadcast or multicast MAC, or to or from a group address.
+ * reset, to a broadcast or multicast MAC, or to or from a group address,
+ * and no more to one source than the reply limit allows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 
@@ -210,11 +212,70 @@ static void test_no_answer(void **state)
 		fail();
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* How many of n SYNs from src are answered, and in how many seconds. */
+static unsigned answered_of(const char *src, unsigned n, double *secs)
+{
+	struct reply_case c = { "", src, "203.0.113.25", PKT_SYN, 0, 0, 0, 0, 0 };
+	uint8_t frame[FRAME_CAP], out[FRAME_CAP];
+	double t0 = now_s();
+	struct pkt_desc d;
+	unsigned i, tx = 0;
+	size_t len;
+	__u32 out_len;
+
+	if (strchr(src, ':'))
+		c.dst = "2001:db8:2::25";
+	build(&c, &d, frame, &len);
+	for (i = 0; i < n; i++)
+		tx += run_xdp(frame, len, out, &out_len) == XDP_TX;
+	*secs = now_s() - t0;
+	return tx;
+}
+
+/* The default limit, 10 a second and a burst of 20, per source: of 1,000
+ * SYNs in a row one source gets the burst and what the time allowed on
+ * top, each counted as rejected; the next source gets its own burst, and
+ * so does another /64 but not another address of the same one. */
+static void test_reply_limit(void **state)
+{
+	const unsigned n = 1000;
+	struct pc_stats before, after;
+	double secs;
+	unsigned tx;
+
+	(void)state;
+	assert_true(prog_apply_text(POLICY) >= 0);
+	assert_int_equal(prog_reply_limit(0, 0), 0); /* the defaults */
+	assert_int_equal(pc_maps_read_stats(&prog_loaded.maps, &before), 0);
+	tx = answered_of("100.64.9.1", n, &secs);
+	printf("# 100.64.9.1: %u of %u SYNs answered in %.3f s\n", tx, n, secs);
+	assert_true(tx >= PC_REPLY_BURST);
+	assert_true(tx <= PC_REPLY_BURST + 1 + (unsigned)(secs * 1e9 / PC_REPLY_INTERVAL_NS));
+	assert_int_equal(pc_maps_read_stats(&prog_loaded.maps, &after), 0);
+	assert_int_equal(after.totals.rejected - before.totals.rejected, n);
+	assert_true(answered_of("100.64.9.2", PC_REPLY_BURST, &secs) == PC_REPLY_BURST);
+	assert_true(answered_of("2001:db8:1000:9::1", n, &secs) >= PC_REPLY_BURST);
+	tx = answered_of("2001:db8:1000:9::2", PC_REPLY_BURST, &secs);
+	printf("# 2001:db8:1000:9::2, the same /64: %u answered\n", tx);
+	assert_true(tx <= 1 + (unsigned)(secs * 1e9 / PC_REPLY_INTERVAL_NS) + 1);
+	assert_true(answered_of("2001:db8:1000:a::1", PC_REPLY_BURST, &secs) == PC_REPLY_BURST);
+	assert_int_equal(prog_reply_limit(1, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reset_bytes),
 		cmocka_unit_test(test_no_answer),
+		cmocka_unit_test(test_reply_limit),
 	};
 
 	prog_seed_init();

@@ -31,6 +31,8 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->rule_counters = bpf_map__fd(skel->maps.pc_rule_cnt);
 	m->totals = bpf_map__fd(skel->maps.pc_totals);
 	m->attach = bpf_map__fd(skel->maps.pc_attach);
+	m->config = bpf_map__fd(skel->maps.pc_config);
+	m->reply_limit = bpf_map__fd(skel->maps.pc_reply_limit);
 }
 
 static void reset(struct pc_loaded *l)
