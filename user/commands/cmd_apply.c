@@ -58,34 +58,27 @@ static int apply_locked(const struct pc_loaded *l, const char *file, const struc
 	return PC_EXIT_OK;
 }
 
-/* Is c the policy in force already? Asked without the lock, as stats
- * reads, only to spare building an index that would not be used. */
-static bool in_force_already(const struct pc_cli *cli, const struct pc_compiled *c)
+/* Is c the policy in force in the maps m already? */
+static bool in_force(const struct pc_maps *m, const struct pc_compiled *c)
+{
+	struct pc_policy_hdr hdr;
+	__u32 slot;
+
+	return !pc_maps_active(m, &slot, &hdr) && hdr.generation && hdr.digest == c->hdr.digest;
+}
+
+/* The same, asked without the lock, as stats reads, only to spare
+ * building an index that would not be used. */
+static bool in_force_unlocked(const struct pc_cli *cli, const struct pc_compiled *c)
 {
 	struct pc_loaded l = PC_LOADED_INIT;
-	struct pc_policy_hdr hdr;
 	bool same;
-	__u32 slot;
 
 	if (pc_open_pinned(&l, cli->pin_dir))
 		return false;
-	same = !pc_maps_active(&l.maps, &slot, &hdr) && hdr.generation &&
-	       hdr.digest == c->hdr.digest;
+	same = in_force(&l.maps, c);
 	pc_loaded_close(&l);
 	return same;
-}
-
-static int build(const char *file, const struct pc_compiled *c, struct pc_generation *g)
-{
-	int err;
-
-	pc_progress_begin("loading into the kernel", "prefixes", c->nprefixes);
-	err = pc_generation_build(c, g);
-	pc_progress_end();
-	if (err)
-		pr_warn("apply %s: load the prefixes: %s; the policy in force is unchanged\n", file,
-			strerror(-err));
-	return err;
 }
 
 /* The address index is built and loaded first, without the lock: that is
@@ -93,7 +86,7 @@ static int build(const char *file, const struct pc_compiled *c, struct pc_genera
  * is held only to write the rest and switch, so that stats is not held
  * up. A policy in force already needs no index, unless another apply
  * came in between. */
-static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file,
+static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *path,
 				      const struct pc_policy *p, const struct pc_compiled *c)
 {
 	struct pc_generation g = PC_GENERATION_INIT;
@@ -102,8 +95,8 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file
 	char label[128];
 	int lock, ret;
 
-	if (!in_force_already(cli, c)) {
-		if (build(file, c, &g))
+	if (!in_force_unlocked(cli, c)) {
+		if (pc_load_generation(path, c, &g))
 			return PC_EXIT_FAIL;
 		built = true;
 	}
@@ -112,10 +105,10 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *file
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
 	pc_progress_end();
 	if (!ret) {
-		if (!built && !in_force_already(cli, c) && build(file, c, &g))
+		if (!built && !in_force(&l.maps, c) && pc_load_generation(path, c, &g))
 			ret = PC_EXIT_FAIL;
 		if (!ret)
-			ret = apply_locked(&l, file, p, c, &g);
+			ret = apply_locked(&l, pc_rules_file_name(path), p, c, &g);
 		pc_close_locked(&l, lock);
 	}
 	pc_generation_free(&g);
@@ -140,7 +133,7 @@ static int run_apply(const struct pc_cli *cli, const void *config, int argc, cha
 		describe(what, sizeof(what), &policy, &compiled);
 		printf("%s: OK: %s\n", file, what);
 	} else {
-		ret = apply_unlocked_then_locked(cli, file, &policy, &compiled);
+		ret = apply_unlocked_then_locked(cli, argv[0], &policy, &compiled);
 	}
 	pc_compiled_free(&compiled);
 	pc_policy_free(&policy);

@@ -182,7 +182,7 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 		.cli = cli, .cfg = config, .l = PC_LOADED_INIT, .gen = PC_GENERATION_INIT, .lock = -1,
 	};
 	char **fresh = NULL;
-	int ret, nfresh = 0, err;
+	int ret, nfresh = 0;
 
 	if (pc_require_privileges())
 		return PC_EXIT_FAIL;
@@ -193,12 +193,7 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 		return PC_EXIT_USAGE;
 	/* The slow part of putting the rules in force, without the lock. */
 	if (r.cfg->rules) {
-		pc_progress_begin("loading into the kernel", "prefixes", r.compiled.nprefixes);
-		err = pc_generation_build(&r.compiled, &r.gen);
-		pc_progress_end();
-		if (err) {
-			pr_warn("%s: load the prefixes: %s\n", pc_rules_file_name(r.cfg->rules),
-				strerror(-err));
+		if (pc_load_generation(r.cfg->rules, &r.compiled, &r.gen)) {
 			pc_compiled_free(&r.compiled);
 			pc_policy_free(&r.policy);
 			return PC_EXIT_FAIL;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "generation.h"
 #include "lint.h"
 #include "progress.h"
 #include "rules_file.h"
@@ -62,4 +63,17 @@ int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c
 		return PC_EXIT_USAGE;
 	}
 	return PC_EXIT_OK;
+}
+
+int pc_load_generation(const char *file, const struct pc_compiled *c, struct pc_generation *g)
+{
+	int err;
+
+	pc_progress_begin("loading into the kernel", "prefixes", c->nprefixes);
+	err = pc_generation_build(c, g);
+	pc_progress_end();
+	if (err)
+		pr_warn("%s: load the prefixes: %s; the policy in force is unchanged\n",
+			pc_rules_file_name(file), strerror(-err));
+	return err;
 }

@@ -16,6 +16,13 @@ int pc_parse_rules_file(const char *path, struct pc_policy *p, struct pc_diag *d
  * freed. */
 int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c);
 
+/* The slow part of putting c, compiled from file, in force, done before
+ * the lock: its generation's index and table members loaded into maps of
+ * their own (generation.h), with a progress line; says why it failed.
+ * 0, or -errno. */
+struct pc_generation;
+int pc_load_generation(const char *file, const struct pc_compiled *c, struct pc_generation *g);
+
 /* How messages name that file: "<stdin>" for "-", "<default>" for NULL. */
 const char *pc_rules_file_name(const char *path);
 
