@@ -64,6 +64,28 @@ static __always_inline union pc_entry *pc_index_entry(__u32 slot, __u32 i, void 
 	return bpf_map_lookup_elem(*bank, &key);
 }
 
+/* The rules of leaf e of slot's index in direction dir, whose until is
+ * set: the first leaf of its chain that has not lapsed. Global, so that
+ * the verifier checks it once, and only leaves under timed live entries
+ * come here (bpf_ktime_get_boot_ns: Linux 5.8). */
+__noinline __u64 pc_live_leaf_rules(__u32 slot, __u32 e, __u32 dir)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u32 bank_no = 0, i;
+	union pc_entry *x;
+	void *bank = NULL;
+
+	for (i = 0; i <= PC_LIVE_CHAIN; i++) {
+		x = pc_index_entry(slot, e, &bank, &bank_no);
+		if (!x)
+			return 0;
+		if (!x->leaf.until || now < (__u64)x->leaf.until * 1000000000ULL)
+			return dir == PC_DIR_SRC ? x->leaf.src : x->leaf.dst;
+		e = x->leaf.next;
+	}
+	return 0;
+}
+
 /* The rules whose set in direction dir holds an address (hi, lo: as
  * addr_index.c numbers it) of family index f, by the address index of
  * slot: a root entry, then a node per 6 bits until a leaf or a lone node,
@@ -116,6 +138,8 @@ static __always_inline __u64 pc_index_rules(const struct pc_index_root *r, __u32
 	x = pc_index_entry(slot, e, &bank, &bank_no);
 	if (!x)
 		return 0;
+	if (x->leaf.until)
+		return pc_live_leaf_rules(slot, e, dir);
 	return dir == PC_DIR_SRC ? x->leaf.src : x->leaf.dst;
 }
 

@@ -160,6 +160,14 @@ struct {
 	__type(value, struct pc_reason_totals);
 } pc_totals SEC(".maps");
 
+/* Live table entries (include/portcullis.h), user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PC_MAX_LIVE);
+	__type(key, struct pc_live_key);
+	__type(value, struct pc_live_val);
+} pc_live SEC(".maps");
+
 /* Written by user space only: what is attached where. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

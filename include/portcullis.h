@@ -136,10 +136,21 @@ struct pc_node {
 	__u32 first_node;
 };
 
+/* A leaf under live table entries with a TTL (cmd `table`) holds until
+ * they lapse: until is then the CLOCK_BOOTTIME second
+ * (bpf_ktime_get_boot_ns() / 1e9) from which it no longer holds, and next
+ * the entry of the leaf that holds from then on, the same region without
+ * the entries lapsing first. A region under k timed entries with distinct
+ * expiries has a chain of k + 1 leaves, k at most PC_LIVE_CHAIN; until 0
+ * (every leaf of a policy without timed entries): the leaf holds for good. */
 struct pc_leaf {
 	__u64 src; /* rules whose source set holds the addresses */
 	__u64 dst; /* rules whose destination set holds them */
+	__u32 until;
+	__u32 next;
 };
+
+#define PC_LIVE_CHAIN 4 /* timed entries with distinct expiries over one address */
 
 /* An entry of the index, as the banks hold it. */
 union pc_entry {
@@ -154,6 +165,25 @@ struct pc_member {
 	__u8 len;
 	__u16 set;     /* index into pc_sets */
 	__u8 addr[16]; /* network order */
+};
+
+/* pc_live: the live entries of tables (cmd `table`), kept between
+ * commands and across apply, which build them into each generation's
+ * index. Read and written by user space only. */
+#define PC_MAX_LIVE 65536
+
+struct pc_live_key {
+	char table[PC_NAME_MAX + 1];
+	__u8 family;
+	__u8 len;
+	__u8 pad[2];
+	__u8 addr[16]; /* network order, host bits 0 */
+};
+
+struct pc_live_val {
+	__u32 until;    /* CLOCK_BOOTTIME second it lapses at; 0: never */
+	__u32 pad;
+	__u64 added_ns; /* CLOCK_REALTIME when added (or its TTL last set) */
 };
 
 /* pc_config[0]: settings of the load; a 0 field takes its default. */

@@ -76,7 +76,7 @@ static void check_addr(const struct pc_addr_index *ix, const struct entries *es,
 		       const __u8 *addr)
 {
 	struct pc_leaf want = expected(es, family, addr);
-	const struct pc_leaf *got = pc_index_lookup(ix, family, addr);
+	const struct pc_leaf *got = pc_index_lookup(ix, family, addr, 0);
 	char text[64];
 
 	if (got->src != want.src || got->dst != want.dst) {
@@ -149,8 +149,8 @@ static void test_empty(void **state)
 	assert_int_equal(pc_index_build(&ix, NULL, 0), 0);
 	assert_int_equal(ix.nnodes, 0);
 	assert_int_equal(ix.nleaves, 0);
-	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V4, addr)->src, 0);
-	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V6, addr)->dst, 0);
+	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V4, addr, 0)->src, 0);
+	assert_int_equal(pc_index_lookup(&ix, PC_FAMILY_V6, addr, 0)->dst, 0);
 	pc_index_free(&ix);
 	check_all(&es, 100, 1);
 }

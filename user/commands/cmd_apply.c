@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "generation.h"
+#include "live_map.h"
 #include "progress.h"
 #include "rules_file.h"
 
@@ -67,16 +68,34 @@ static bool in_force(const struct pc_maps *m, const struct pc_compiled *c)
 	return !pc_maps_active(m, &slot, &hdr) && hdr.generation && hdr.digest == c->hdr.digest;
 }
 
+/* Give c the live entries of the tables it keeps (live.h), read from
+ * pc_live; the list is left in live, for the sweep. */
+static int carry_live(const struct pc_maps *m, struct pc_compiled *c, struct pc_live_list *live,
+		      __u32 now)
+{
+	int err = pc_live_read(m, live);
+
+	if (!err)
+		err = pc_compiled_set_live(c, live, now);
+	if (err)
+		pr_warn("read the live table entries: %s; the policy in force is unchanged\n",
+			strerror(-err));
+	return err;
+}
+
 /* The same, asked without the lock, as stats reads, only to spare
- * building an index that would not be used. */
-static bool in_force_unlocked(const struct pc_cli *cli, const struct pc_compiled *c)
+ * building an index that would not be used; c takes the live entries
+ * as they are now, to build with. */
+static bool in_force_unlocked(const struct pc_cli *cli, struct pc_compiled *c)
 {
 	struct pc_loaded l = PC_LOADED_INIT;
+	struct pc_live_list live = { 0 };
 	bool same;
 
 	if (pc_open_pinned(&l, cli->pin_dir))
 		return false;
-	same = in_force(&l.maps, c);
+	same = !carry_live(&l.maps, c, &live, pc_boottime_s()) && in_force(&l.maps, c);
+	pc_live_free(&live);
 	pc_loaded_close(&l);
 	return same;
 }
@@ -85,32 +104,45 @@ static bool in_force_unlocked(const struct pc_cli *cli, const struct pc_compiled
  * the slow part, and nobody sees it until it is put in force. The lock
  * is held only to write the rest and switch, so that stats is not held
  * up. A policy in force already needs no index, unless another apply
- * came in between. */
+ * came in between or the live entries changed (a table edit, a lapse):
+ * the generation carries the live entries of the tables it keeps, and
+ * the others are swept from pc_live once it is in force. */
 static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *path,
-				      const struct pc_policy *p, const struct pc_compiled *c)
+				      const struct pc_policy *p, struct pc_compiled *c)
 {
 	struct pc_generation g = PC_GENERATION_INIT;
 	struct pc_loaded l = PC_LOADED_INIT;
-	bool built = false;
+	struct pc_live_list live = { 0 };
+	__u64 built = 0; /* the digest g was built for; 0: none */
 	char label[128];
 	int lock, ret;
+	__u32 now;
 
 	if (!in_force_unlocked(cli, c)) {
 		if (pc_load_generation(path, c, &g))
 			return PC_EXIT_FAIL;
-		built = true;
+		built = c->hdr.digest;
 	}
 	snprintf(label, sizeof(label), "waiting for the lock on %s", cli->pin_dir);
 	pc_progress_begin(label, NULL, 0);
 	ret = pc_open_locked(cli, &l, LOCK_EX, &lock);
 	pc_progress_end();
 	if (!ret) {
-		if (!built && !in_force(&l.maps, c) && pc_load_generation(path, c, &g))
+		now = pc_boottime_s();
+		if (carry_live(&l.maps, c, &live, now))
 			ret = PC_EXIT_FAIL;
+		if (!ret && built != c->hdr.digest && !in_force(&l.maps, c)) {
+			pc_generation_free(&g);
+			if (pc_load_generation(path, c, &g))
+				ret = PC_EXIT_FAIL;
+		}
 		if (!ret)
 			ret = apply_locked(&l, pc_rules_file_name(path), p, c, &g);
+		if (!ret)
+			pc_live_sweep(&l.maps, &live, c, now);
 		pc_close_locked(&l, lock);
 	}
+	pc_live_free(&live);
 	pc_generation_free(&g);
 	return ret;
 }

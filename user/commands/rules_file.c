@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,7 +73,10 @@ int pc_load_generation(const char *file, const struct pc_compiled *c, struct pc_
 	pc_progress_begin("loading into the kernel", "prefixes", c->nprefixes);
 	err = pc_generation_build(c, g);
 	pc_progress_end();
-	if (err)
+	if (err == -EMLINK)
+		pr_warn("%s: an address would lie under live table entries with more than %d different expiries (nested prefixes); the limit is %d, and the policy in force is unchanged\n",
+			pc_rules_file_name(file), PC_LIVE_CHAIN, PC_LIVE_CHAIN);
+	else if (err)
 		pr_warn("%s: load the prefixes: %s; the policy in force is unchanged\n",
 			pc_rules_file_name(file), strerror(-err));
 	return err;

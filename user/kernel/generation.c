@@ -128,7 +128,7 @@ int pc_generation_build(const struct pc_compiled *c, struct pc_generation *g)
 	int err;
 
 	*g = (struct pc_generation)PC_GENERATION_INIT;
-	err = pc_index_build(ix, c->prefixes, c->nprefixes);
+	err = pc_index_build_live(ix, c->prefixes, c->nprefixes, c->live, c->nlive);
 	if (!err)
 		err = load_banks(ix->v, ix->n, &g->banks, &g->nbanks);
 	if (!err)

@@ -33,6 +33,7 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->attach = bpf_map__fd(skel->maps.pc_attach);
 	m->config = bpf_map__fd(skel->maps.pc_config);
 	m->reply_limit = bpf_map__fd(skel->maps.pc_reply_limit);
+	m->live = bpf_map__fd(skel->maps.pc_live);
 }
 
 static void reset(struct pc_loaded *l)

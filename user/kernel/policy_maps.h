@@ -13,6 +13,7 @@ struct pc_maps {
 	int ctl, policy, rules, sets, list_prefixes, ports, port_items;
 	int roots, index_banks, members;
 	int port_counters, port_index, rule_counters, totals, attach, config, reply_limit;
+	int live; /* pc_live: live table entries */
 };
 
 /* No map open: every descriptor -1. A new map is added here too. */
@@ -23,7 +24,7 @@ struct pc_maps {
 		.roots = -1, .index_banks = -1, .members = -1,                 \
 		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
-		.config = -1, .reply_limit = -1,                               \
+		.config = -1, .reply_limit = -1, .live = -1,                   \
 	}
 
 /* Put c in force as a new generation: written into the slot not in force,

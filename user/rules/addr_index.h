@@ -30,11 +30,28 @@ static inline int pc_family_index(__u8 family)
 /* Build the index of n entries (sorted or not, any direction). 0, -ENOMEM,
  * or -E2BIG when it would exceed PC_MAX_BANKS. */
 int pc_index_build(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n);
+
+/* A live entry of a table (cmd `table`), in one direction: the rules of
+ * that table there, and the CLOCK_BOOTTIME second it lapses at (0:
+ * never). Unlike a compiled entry, it adds only its own rules. */
+struct pc_index_live {
+	__u8 dir;
+	struct pc_prefix prefix;
+	__u64 rules;
+	__u32 until;
+};
+
+/* The same with live entries too: a leaf under timed ones heads a chain
+ * (struct pc_leaf). -EMLINK: an address would lie under timed entries of
+ * more than PC_LIVE_CHAIN distinct expiries. */
+int pc_index_build_live(struct pc_addr_index *ix, const struct pc_prefix_entry *e, size_t n,
+			const struct pc_index_live *live, size_t nlive);
 void pc_index_free(struct pc_addr_index *ix);
 
 /* The rules whose sets hold an address (network order) of the given
- * family, in each direction. */
+ * family, in each direction, at now (CLOCK_BOOTTIME seconds: the timed
+ * live entries lapsed by then left out), as the kernel finds them. */
 const struct pc_leaf *pc_index_lookup(const struct pc_addr_index *ix, __u8 family,
-				      const __u8 *addr);
+				      const __u8 *addr, __u32 now);
 
 #endif /* PC_ADDR_INDEX_H */

@@ -497,7 +497,7 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 		goto fail;
 	if (d->errors > errors)
 		return -1;
-	out->hdr.digest = digest(out);
+	out->hdr.digest = out->policy_digest = digest(out);
 	return 0;
 fail:
 	if (d->errors == errors)
@@ -509,6 +509,9 @@ void pc_compiled_free(struct pc_compiled *c)
 {
 	free(c->ports);
 	free(c->prefixes);
+	free(c->live);
 	c->ports = NULL;
 	c->prefixes = NULL;
+	c->live = NULL;
+	c->nlive = 0;
 }

@@ -17,6 +17,8 @@ struct pc_prefix_val {
 	__u64 sets[PC_SET_WORDS];  /* sets that list this exact prefix */
 };
 
+struct pc_index_live;
+
 struct pc_prefix_entry {
 	__u8 dir; /* enum pc_dir */
 	struct pc_prefix prefix;
@@ -34,6 +36,10 @@ struct pc_compiled {
 	struct pc_prefix_entry *prefixes;
 	size_t nprefixes;
 	struct pc_list_prefix lists[PC_MAX_LIST_PREFIXES]; /* hdr.nlist used */
+	/* Live entries of tables (live.h), in the index but not members. */
+	struct pc_index_live *live;
+	size_t nlive;
+	__u64 policy_digest; /* hdr.digest of the policy alone, before them */
 };
 
 /* Let reject, limit, log and rate through (for tests of the compiler

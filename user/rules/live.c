@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Live entries of tables: see live.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "growable_array.h"
+#include "live.h"
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct pc_live_entry *)a)->key,
+		      &((const struct pc_live_entry *)b)->key, sizeof(struct pc_live_key));
+}
+
+void pc_live_sort(struct pc_live_list *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), entry_cmp);
+}
+
+void pc_live_free(struct pc_live_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct pc_live_key pc_live_key_of(const char *table, const struct pc_prefix *p)
+{
+	struct pc_live_key k;
+
+	memset(&k, 0, sizeof(k));
+	strncpy(k.table, table, PC_NAME_MAX);
+	k.family = p->family;
+	k.len = p->len;
+	memcpy(k.addr, p->addr, sizeof(k.addr));
+	return k;
+}
+
+struct pc_prefix pc_live_prefix(const struct pc_live_key *k)
+{
+	struct pc_prefix p = { .family = k->family, .len = k->len };
+
+	memcpy(p.addr, k->addr, sizeof(p.addr));
+	return p;
+}
+
+struct pc_live_entry *pc_live_find(const struct pc_live_list *l, const struct pc_live_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!memcmp(&l->v[i].key, k, sizeof(*k)))
+			return &l->v[i];
+	return NULL;
+}
+
+/* The set of c that is the table named so, or -1. */
+static int table_set(const struct pc_compiled *c, const char *name)
+{
+	__u32 s;
+
+	for (s = 0; s < c->hdr.nsets; s++)
+		if ((c->sets[s].flags & PC_SET_TABLE) && !strncmp(c->sets[s].name, name, PC_NAME_MAX))
+			return s;
+	return -1;
+}
+
+bool pc_live_kept(const struct pc_compiled *c, const struct pc_live_entry *e, __u32 now)
+{
+	char name[PC_NAME_MAX + 1];
+
+	memcpy(name, e->key.table, PC_NAME_MAX);
+	name[PC_NAME_MAX] = '\0';
+	return !pc_live_lapsed(&e->val, now) && table_set(c, name) >= 0;
+}
+
+/* The rules of c whose set in direction dir is s. */
+static __u64 set_rules(const struct pc_compiled *c, int dir, int s)
+{
+	__u64 rules = 0;
+	__u32 i;
+
+	for (i = 0; i < c->hdr.nrules; i++)
+		if ((dir == PC_DIR_SRC ? c->rules[i].src_set : c->rules[i].dst_set) == s)
+			rules |= 1ULL << i;
+	return rules;
+}
+
+static void fnv1a(__u64 *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		*h ^= *p++;
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __u32 now)
+{
+	struct pc_index_live *v = calloc(2 * l->n + 1, sizeof(*v));
+	__u64 h = c->policy_digest;
+	size_t i, n = 0;
+	int dir;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		const struct pc_live_entry *e = &l->v[i];
+		char name[PC_NAME_MAX + 1];
+
+		if (!pc_live_kept(c, e, now))
+			continue;
+		memcpy(name, e->key.table, PC_NAME_MAX);
+		name[PC_NAME_MAX] = '\0';
+		for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
+			__u64 rules = set_rules(c, dir, table_set(c, name));
+
+			if (rules)
+				v[n++] = (struct pc_index_live){ .dir = dir,
+								 .prefix = pc_live_prefix(&e->key),
+								 .rules = rules,
+								 .until = e->val.until };
+		}
+		fnv1a(&h, &e->key, sizeof(e->key));
+		fnv1a(&h, &e->val.until, sizeof(e->val.until));
+	}
+	free(c->live);
+	c->live = v;
+	c->nlive = n;
+	c->hdr.digest = h;
+	return 0;
+}
