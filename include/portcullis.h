@@ -175,9 +175,9 @@ struct pc_member {
 struct pc_live_key {
 	char table[PC_NAME_MAX + 1];
 	__u8 family;
-	__u8 len;
-	__u8 pad[2];
 	__u8 addr[16]; /* network order, host bits 0 */
+	__u8 len;      /* after addr: keys sort as pc_prefix_cmp sorts */
+	__u8 pad[2];
 };
 
 struct pc_live_val {

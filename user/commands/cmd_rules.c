@@ -3,7 +3,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include "commands.h"
+#include "live_map.h"
 #include "rules_file.h"
+#include "table_output.h"
 
 struct rules_config {
 	bool builtin;
@@ -28,11 +30,39 @@ static int print_default_policy(void)
 	return err ? PC_EXIT_FAIL : PC_EXIT_OK;
 }
 
+/* After each table, its live entries as comments, which apply skips and
+ * carries over by name instead: "# live: 100.64.3.7 until ...Z". */
+struct live_notes {
+	const struct pc_live_list *live;
+	__u32 now;
+};
+
+static void print_live(FILE *out, const struct pc_table *t, void *arg)
+{
+	const struct live_notes *ln = arg;
+	char text[64], until[48];
+	size_t i;
+
+	for (i = 0; i < ln->live->n; i++) {
+		const struct pc_live_entry *e = &ln->live->v[i];
+		struct pc_prefix p = pc_live_prefix(&e->key);
+
+		if (strncmp(e->key.table, t->name, PC_NAME_MAX) || pc_live_lapsed(&e->val, ln->now))
+			continue;
+		pc_prefix_format(text, sizeof(text), &p);
+		pc_live_until_format(until, sizeof(until),
+				     e->val.until ? pc_boottime_to_realtime_ns(e->val.until) : 0);
+		fprintf(out, "# live: %s %s\n", text, until);
+	}
+}
+
 static int run_rules(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct rules_config *cfg = config;
 	struct pc_policy policy = { 0 };
 	struct pc_loaded l = PC_LOADED_INIT;
+	struct pc_live_list live = { 0 };
+	struct live_notes notes = { &live, pc_boottime_s() };
 	int lock = -1, err, ret;
 
 	if (cfg->builtin)
@@ -41,6 +71,8 @@ static int run_rules(const struct pc_cli *cli, const void *config, int argc, cha
 	if (ret)
 		return ret;
 	err = pc_maps_read_policy(&l.maps, &policy, PC_READ_TABLE_MEMBERS);
+	if (!err)
+		err = pc_live_read(&l.maps, &live);
 	if (err == -ENOENT) {
 		pr_warn("no policy in force\n");
 		ret = PC_EXIT_FAIL;
@@ -48,8 +80,9 @@ static int run_rules(const struct pc_cli *cli, const void *config, int argc, cha
 		pr_warn("read the policy from the kernel: %s\n", strerror(-err));
 		ret = PC_EXIT_FAIL;
 	} else {
-		pc_policy_print(stdout, &policy);
+		pc_policy_print_notes(stdout, &policy, print_live, &notes);
 	}
+	pc_live_free(&live);
 	pc_policy_free(&policy);
 	pc_close_locked(&l, lock);
 	return ret;

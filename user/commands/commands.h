@@ -41,6 +41,7 @@ struct pc_command {
 
 extern const struct pc_command pc_cmd_attach, pc_cmd_detach, pc_cmd_apply, pc_cmd_rules,
 	pc_cmd_stats, pc_cmd_status;
+extern const struct pc_command pc_cmd_table;
 
 /* A usage error that the command itself finds (options that do not go
  * together): says why, then how to get help. Returns PC_EXIT_USAGE. */

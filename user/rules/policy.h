@@ -173,6 +173,11 @@ void pc_policy_free(struct pc_policy *p);
  * printing that again gives the same text. The lists are printed in their
  * order, which the invariant above makes canonical. */
 void pc_policy_print(FILE *out, const struct pc_policy *p);
+/* The same, with what note prints after each table's text: comment
+ * lines, which the parser skips (`rules` marks live entries so). */
+typedef void pc_table_note_fn(FILE *out, const struct pc_table *t, void *arg);
+void pc_policy_print_notes(FILE *out, const struct pc_policy *p, pc_table_note_fn *note,
+			   void *arg);
 /* One rule on one line, without a newline, as in pc_policy_print. */
 void pc_rule_format(char *buf, size_t size, const struct pc_policy *p, const struct pc_rule_ast *r);
 

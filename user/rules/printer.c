@@ -187,16 +187,25 @@ static void sb_table(struct sb *b, const struct pc_table *t)
 
 void pc_policy_print(FILE *out, const struct pc_policy *p)
 {
+	pc_policy_print_notes(out, p, NULL, NULL);
+}
+
+void pc_policy_print_notes(FILE *out, const struct pc_policy *p, pc_table_note_fn *note,
+			   void *arg)
+{
 	struct sb b = { NULL, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < p->ntables; i++) {
 		sb_table(&b, &p->tables[i]);
-		/* A big table is flushed at once rather than held twice. */
-		if (b.len > 65536) {
+		/* A big table is flushed at once rather than held twice, and
+		 * before the notes that follow it. */
+		if (b.len > 65536 || note) {
 			fwrite(b.s, 1, b.len, out);
 			b.len = 0;
 		}
+		if (note)
+			note(out, &p->tables[i], arg);
 	}
 	sb_printf(&b, "%s %s %s\n", pc_keyword_name(PC_KW_SET), pc_keyword_name(PC_KW_MALFORMED),
 		  pc_action_name(p->malformed == PC_ACT_PASS ? PC_ACT_PASS : PC_ACT_BLOCK));
