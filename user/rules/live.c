@@ -96,8 +96,45 @@ static void fnv1a(__u64 *h, const void *data, size_t len)
 	}
 }
 
+static unsigned family_bit(__u8 family)
+{
+	return family == PC_FAMILY_V6 ? PC_FAMILIES_V6 : PC_FAMILIES_V4;
+}
+
+/* The families each rule applies to (pc_rule_families: a side whose
+ * addresses are all of one family restricts the rule to it), with the
+ * live entries counted among their tables' addresses (fam[set]), as if
+ * the file listed them. */
+static void set_rule_families(struct pc_compiled *c, unsigned *fam)
+{
+	size_t i;
+	__u32 r;
+	int w;
+
+	for (i = 0; i < c->nprefixes; i++)
+		for (w = 0; w < PC_SET_WORDS; w++) {
+			__u64 bits = c->prefixes[i].val.sets[w];
+
+			for (; bits; bits &= bits - 1)
+				fam[w * 64 + __builtin_ctzll(bits)] |= family_bit(c->prefixes[i].prefix.family);
+		}
+	c->hdr.v4_rules = c->hdr.v6_rules = 0;
+	for (r = 0; r < c->hdr.nrules; r++) {
+		const struct pc_rule *k = &c->rules[r];
+		unsigned fs = k->src_set == PC_SET_NONE ? 0 : fam[k->src_set];
+		unsigned fd = k->dst_set == PC_SET_NONE ? 0 : fam[k->dst_set];
+		unsigned f = (fs ? fs : PC_FAMILIES_ALL) & (fd ? fd : PC_FAMILIES_ALL);
+
+		if (f & PC_FAMILIES_V4)
+			c->hdr.v4_rules |= 1ULL << r;
+		if (f & PC_FAMILIES_V6)
+			c->hdr.v6_rules |= 1ULL << r;
+	}
+}
+
 int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __u32 now)
 {
+	unsigned fam[PC_MAX_SETS] = { 0 };
 	struct pc_index_live *v = calloc(2 * l->n + 1, sizeof(*v));
 	__u64 h = c->policy_digest;
 	size_t i, n = 0;
@@ -113,6 +150,7 @@ int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __
 			continue;
 		memcpy(name, e->key.table, PC_NAME_MAX);
 		name[PC_NAME_MAX] = '\0';
+		fam[table_set(c, name)] |= family_bit(e->key.family);
 		for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
 			__u64 rules = set_rules(c, dir, table_set(c, name));
 
@@ -125,6 +163,7 @@ int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __
 		fnv1a(&h, &e->key, sizeof(e->key));
 		fnv1a(&h, &e->val.until, sizeof(e->val.until));
 	}
+	set_rule_families(c, fam);
 	free(c->live);
 	c->live = v;
 	c->nlive = n;
