@@ -93,7 +93,9 @@ const struct pc_command pc_cmd_rules = {
 	.summary = "print the policy in force (--default: the built-in one)",
 	.max_operands = 0,
 	.description = "Prints the policy in force, read back from the kernel maps, in the rules\n"
-		       "language: 'portcullis rules > f; portcullis apply f' changes nothing.\n",
+		       "language: 'portcullis rules > f; portcullis apply f' changes nothing.\n"
+		       "Live table entries (portcullis table) follow their table as comments,\n"
+		       "'# live: ADDR until TIME', which apply carries over by name.\n",
 	.options = rules_options,
 	.config_size = sizeof(struct rules_config),
 	.run = run_rules,
