@@ -12,6 +12,7 @@
 #     `table show`, no command sweeping it) the kernel blocks port 25 again;
 #   - an entry without a TTL lasts until `delete`; `rules` marks it, and
 #     `rules > f; apply f` keeps it live rather than making it the file's;
+#     so does `attach --rules` of another policy on the running load;
 #   - `show --json` gives each entry's source and expiry;
 #   - an apply that drops the table drops its live entries;
 #   - timed entries nest at most PC_LIVE_CHAIN (4) deep;
@@ -81,6 +82,11 @@ check_match "rules marks the live entry as a comment after its table" "$OUT" \
 printf '%s\n' "$OUT" >"$T/roundtrip.rules"
 check_rc "apply the output of rules" 0 pc apply "$T/roundtrip.rules"
 check_match "it changes nothing" "$ERR" "policy in force already"
+sed 's/{ 192.0.2.99 }/{ 192.0.2.98, 192.0.2.99 }/' "$RULES" >"$T/other.rules"
+check_rc "attach --rules of another policy on the running load" 0 \
+	pc attach pcrtr0 --rules "$T/other.rules"
+mail_delivered "IPv6: the new generation kept the live entry" "$SUB" $ISP_MX_V6 25
+check_rc "apply the first policy again" 0 pc apply "$RULES"
 check_rc "table show --json" 0 pc table exempt show --json
 printf '%s\n' "$OUT" >"$T/show.json"
 check_eq "show --json: the table's name" "$(jget "$T/show.json" 'd["table"]')" "exempt"

@@ -68,21 +68,6 @@ static bool in_force(const struct pc_maps *m, const struct pc_compiled *c)
 	return !pc_maps_active(m, &slot, &hdr) && hdr.generation && hdr.digest == c->hdr.digest;
 }
 
-/* Give c the live entries of the tables it keeps (live.h), read from
- * pc_live; the list is left in live, for the sweep. */
-static int carry_live(const struct pc_maps *m, struct pc_compiled *c, struct pc_live_list *live,
-		      __u32 now)
-{
-	int err = pc_live_read(m, live);
-
-	if (!err)
-		err = pc_compiled_set_live(c, live, now);
-	if (err)
-		pr_warn("read the live table entries: %s; the policy in force is unchanged\n",
-			strerror(-err));
-	return err;
-}
-
 /* The same, asked without the lock, as stats reads, only to spare
  * building an index that would not be used; c takes the live entries
  * as they are now, to build with. */
@@ -94,7 +79,7 @@ static bool in_force_unlocked(const struct pc_cli *cli, struct pc_compiled *c)
 
 	if (pc_open_pinned(&l, cli->pin_dir))
 		return false;
-	same = !carry_live(&l.maps, c, &live, pc_boottime_s()) && in_force(&l.maps, c);
+	same = !pc_carry_live(&l.maps, c, &live, pc_boottime_s()) && in_force(&l.maps, c);
 	pc_live_free(&live);
 	pc_loaded_close(&l);
 	return same;
@@ -129,7 +114,7 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *path
 	pc_progress_end();
 	if (!ret) {
 		now = pc_boottime_s();
-		if (carry_live(&l.maps, c, &live, now))
+		if (pc_carry_live(&l.maps, c, &live, now))
 			ret = PC_EXIT_FAIL;
 		if (!ret && built != c->hdr.digest && !in_force(&l.maps, c)) {
 			pc_generation_free(&g);

@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "commands.h"
 #include "generation.h"
+#include "live_map.h"
 #include "progress.h"
 #include "rules_file.h"
 
@@ -43,13 +44,32 @@ struct attach_run {
  * when there was nothing to put in force. */
 static int put_in_force(const struct attach_run *r, int *applied)
 {
+	struct pc_live_list live = { 0 };
+	struct pc_compiled *c; /* r->compiled with the live entries kept */
+	__u32 now = pc_boottime_s();
+
 	*applied = -1;
 	if (!r->compiled.ports)
 		return 0;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = r->compiled;
+	c->live = NULL;
+	if (pc_carry_live(&r->l.maps, c, &live, now)) {
+		free(c);
+		return -1;
+	}
 	pc_progress_begin("putting the policy in force", "prefixes", r->compiled.nprefixes);
-	*applied = r->built ? pc_maps_apply_generation(&r->l.maps, &r->compiled, &r->gen) :
-			      pc_maps_apply(&r->l.maps, &r->compiled);
+	*applied = r->built && c->hdr.digest == r->compiled.hdr.digest ?
+			   pc_maps_apply_generation(&r->l.maps, c, &r->gen) :
+			   pc_maps_apply(&r->l.maps, c);
 	pc_progress_end();
+	if (*applied >= 0)
+		pc_live_sweep(&r->l.maps, &live, c, now);
+	pc_live_free(&live);
+	free(c->live);
+	free(c);
 	if (*applied < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-*applied));
 		return *applied;

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "generation.h"
 #include "lint.h"
+#include "live_map.h"
 #include "progress.h"
 #include "rules_file.h"
 
@@ -79,5 +80,18 @@ int pc_load_generation(const char *file, const struct pc_compiled *c, struct pc_
 	else if (err)
 		pr_warn("%s: load the prefixes: %s; the policy in force is unchanged\n",
 			pc_rules_file_name(file), strerror(-err));
+	return err;
+}
+
+int pc_carry_live(const struct pc_maps *m, struct pc_compiled *c, struct pc_live_list *live,
+		  __u32 now)
+{
+	int err = pc_live_read(m, live);
+
+	if (!err)
+		err = pc_compiled_set_live(c, live, now);
+	if (err)
+		pr_warn("read the live table entries: %s; the policy in force is unchanged\n",
+			strerror(-err));
 	return err;
 }

@@ -23,6 +23,15 @@ int pc_compile_file(const char *path, struct pc_policy *p, struct pc_compiled *c
 struct pc_generation;
 int pc_load_generation(const char *file, const struct pc_compiled *c, struct pc_generation *g);
 
+/* Give c, about to be put in force in the maps m, the live entries of the
+ * tables it keeps (live.h), as pc_live holds them at now; live gets them
+ * all, for pc_live_sweep() once c is in force. 0, or -errno after saying
+ * why. */
+struct pc_live_list;
+struct pc_maps;
+int pc_carry_live(const struct pc_maps *m, struct pc_compiled *c, struct pc_live_list *live,
+		  __u32 now);
+
 /* How messages name that file: "<stdin>" for "-", "<default>" for NULL. */
 const char *pc_rules_file_name(const char *path);
 
