@@ -143,15 +143,13 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 
 		pc_prefix_format(text, sizeof(text), &addrs[i]);
 		e = pc_live_find(live, &k);
-		if (e && pc_live_lapsed(&e->val, now))
-			e->val.until = now; /* as good as gone: swept below */
 		if (file_member(t, &addrs[i])) {
 			pr_warn("%s is in <%s> from the policy file%s\n", text, t->name,
 				act == TABLE_ADD ? " already" :
 						   ", not a live entry: edit the file and apply it");
 			bad++;
 		} else if (act == TABLE_ADD && e) {
-			e->val = v; /* a new TTL */
+			e->val = v; /* a new TTL, or a lapsed entry back */
 		} else if (act == TABLE_ADD) {
 			if (live->n >= PC_MAX_LIVE || pc_array_push(live, ((struct pc_live_entry){ k, v }))) {
 				pr_warn("%s: no room for more live entries (the limit is %d)\n", text,
