@@ -75,7 +75,14 @@ check_nomatch "rules no longer shows the lapsed entry" "$OUT" "$ISP_SUB_V4"
 
 # ---- an entry without a TTL, through rules > f; apply f, and delete
 
+# pc_live still holds the lapsed entry: nothing swept it yet.
+live_count() {
+	bpftool -j map dump pinned "$PORTCULLIS_PIN_DIR/pc_live" |
+		$PY -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+check_eq "the lapsed entry is still in pc_live" "$(live_count)" 1
 check_rc "table '<exempt>' add $ISP_SUB_V6 (no TTL)" 0 pc table '<exempt>' add $ISP_SUB_V6
+check_eq "the next edit swept the lapsed entry from pc_live" "$(live_count)" 1
 mail_delivered "IPv6: the exempted subscriber's mail is delivered" "$SUB" $ISP_MX_V6 25
 check_rc "rules" 0 pc rules
 check_match "rules marks the live entry as a comment after its table" "$OUT" \

@@ -167,11 +167,11 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 	return bad ? -1 : 0;
 }
 
-/* Put the policy in force with the live entries of live in force, then
- * make pc_live what live holds. */
+/* Put the policy in force with the live entries of live (pc_live as it
+ * was, edited), then make pc_live what the generation holds: the lapsed,
+ * deleted and tableless entries out. */
 static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
-		     const struct pc_live_list *before, const struct pc_live_list *live, __u32 now,
-		     const char *label)
+		     const struct pc_live_list *live, __u32 now, const char *label)
 {
 	struct pc_generation g = PC_GENERATION_INIT;
 	struct pc_compiled c = { 0 };
@@ -191,12 +191,9 @@ static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 		pr_warn("%s: %s; the policy in force is unchanged\n", label, strerror(-applied));
 		goto out;
 	}
-	/* In force: pc_live follows, the lapsed and deleted entries out. */
 	for (i = 0; !err && i < live->n; i++)
 		err = pc_live_kept(&c, &live->v[i], now) ? pc_live_write(&l->maps, &live->v[i]) :
 							      pc_live_delete(&l->maps, &live->v[i].key);
-	if (!err)
-		pc_live_sweep(&l->maps, before, &c, now);
 	if (err)
 		pr_warn("%s: in force, but recording the live entries failed: %s\n", label,
 			strerror(-err));
@@ -235,7 +232,7 @@ static void report(const struct pc_loaded *l, const struct pc_live_list *live, c
 static int run_edit(const struct pc_cli *cli, const char *name, enum table_action act,
 		    const struct pc_prefix *addrs, int n, long long ttl)
 {
-	struct pc_live_list before = { 0 }, live = { 0 };
+	struct pc_live_list live = { 0 };
 	struct pc_loaded l = PC_LOADED_INIT;
 	struct pc_policy p = { 0 };
 	const struct pc_table *t;
@@ -250,21 +247,18 @@ static int run_edit(const struct pc_cli *cli, const char *name, enum table_actio
 	now = pc_boottime_s();
 	if (read_in_force(&l, &p, name, &t))
 		goto out;
-	err = pc_live_read(&l.maps, &before);
-	if (!err)
-		err = pc_live_read(&l.maps, &live);
+	err = pc_live_read(&l.maps, &live);
 	if (err) {
 		pr_warn("read the live table entries: %s\n", strerror(-err));
 		goto out;
 	}
 	snprintf(label, sizeof(label), "table <%s>", name);
 	if (!edit_list(&live, t, act, addrs, n, ttl, now) &&
-	    !switch_to(&l, &p, &before, &live, now, label)) {
+	    !switch_to(&l, &p, &live, now, label)) {
 		report(&l, &live, name, act, addrs, n);
 		ret = PC_EXIT_OK;
 	}
 out:
-	pc_live_free(&before);
 	pc_live_free(&live);
 	pc_policy_free(&p);
 	pc_close_locked(&l, lock);
