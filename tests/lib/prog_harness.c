@@ -137,8 +137,9 @@ int prog_apply_text(const char *text)
 
 /* ---- running frames ------------------------------------------------------- */
 
-/* The programs pass, drop, or (XDP) send a rejected TCP segment back as
- * its reset: PC_V_REJECTED here. Any other code is a failure (-1). */
+/* The programs pass, drop, or send the answer to a rejected packet back
+ * (XDP_TX, TC_ACT_REDIRECT): PC_V_REJECTED here. Any other code is a
+ * failure (-1). */
 static int xdp_verdict(__u32 ret)
 {
 	switch (ret) {
@@ -160,6 +161,8 @@ static int tc_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case TC_ACT_SHOT:
 		return PC_V_DROPPED;
+	case TC_ACT_REDIRECT:
+		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -459,13 +462,12 @@ void classify_all(const struct pc_policy *p, const uint8_t *f, size_t len, struc
 
 bool programs_agree(const struct outcome *o, int v)
 {
-	/* XDP answers a rejected TCP segment where it may (refclass.c says
-	 * where) and drops the rest; tc drops every rejected frame until it
-	 * answers too. The counters say "rejected" for them all. */
-	int xdp = v == PC_V_REJECTED && !o->ref.answered ? PC_V_DROPPED : v;
-	int tc = v == PC_V_REJECTED ? PC_V_DROPPED : v;
+	/* Both programs answer a rejected packet where they may (refclass.c
+	 * says where) and drop the rest. The counters say "rejected" for
+	 * them all. */
+	int want = v == PC_V_REJECTED && !o->ref.answered ? PC_V_DROPPED : v;
 
-	return o->xdp == xdp && (o->tc == tc || o->tc == NOT_RUN);
+	return o->xdp == want && (o->tc == want || o->tc == NOT_RUN);
 }
 
 void print_outcome(const char *what, const uint8_t *f, size_t len, const struct outcome *o)
