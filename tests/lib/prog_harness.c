@@ -195,6 +195,19 @@ int prog_run_skb(const uint8_t *frame, size_t len, struct __sk_buff *ctx)
 	return tc_verdict(o.retval);
 }
 
+__u32 prog_run_out(int fd, const uint8_t *frame, size_t len, uint8_t *out, __u32 *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = FRAME_CAP, .repeat = 1);
+	int err = bpf_prog_test_run_opts(fd, &o);
+
+	if (err)
+		printf("# BPF_PROG_TEST_RUN (%zu bytes, out): %s\n", len, strerror(errno));
+	assert_int_equal(err, 0);
+	*out_len = o.data_size_out;
+	return o.retval;
+}
+
 const char *verdict_name(int v)
 {
 	switch (v) {
