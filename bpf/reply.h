@@ -83,16 +83,19 @@ struct pc_reply {
 	__u32 csum;    /* ICMP: the sum of its header (and pseudo header) so far */
 } __attribute__((aligned(8)));
 
-/* Does the address name a single host? Not 0/8, 127/8, multicast or
+/* Does the address at a name a single host? Not 0/8, 127/8, multicast or
  * class E with the broadcast address (IPv4); not ::, ::1 or multicast
  * (IPv6). */
-static __always_inline int pc_one_host(__u8 family, const __u64 *a)
+static __always_inline int pc_one_host(__u8 family, const __u8 *a)
 {
-	const __u8 *b = (const __u8 *)a;
+	__u64 hi, lo;
 
-	if (family == PC_FAMILY_V6)
-		return b[0] != 0xff && (a[0] || (a[1] && a[1] != bpf_cpu_to_be64(1)));
-	return b[0] != 0 && b[0] != 127 && b[0] < 224;
+	if (family == PC_FAMILY_V6) {
+		__builtin_memcpy(&hi, a, 8);
+		__builtin_memcpy(&lo, a + 8, 8);
+		return a[0] != 0xff && (hi || (lo && lo != bpf_cpu_to_be64(1)));
+	}
+	return a[0] != 0 && a[0] != 127 && a[0] < 224;
 }
 
 /* The ones' complement sum of n bytes (n even, constant) at p. */
@@ -209,6 +212,48 @@ static __always_inline int pc_reply_allowed(__u8 family, const __u8 *addr)
 	return 1;
 }
 
+/* The answer's addresses in r: the packet's, swapped. 1 if they, and the
+ * rest of the packet pkt in the frame at data, may be answered: TCP but
+ * not a reset, or UDP; between unicast MACs and single hosts; and its
+ * source has an answer left. */
+static __always_inline int pc_reply_answerable(void *data, const struct pc_pkt *pkt,
+					       struct pc_reply *r)
+{
+	struct tcphdr *th = data + pkt->l4_off;
+	struct ethhdr *eth = data;
+	void *l3 = data + pkt->l3_off;
+
+	if ((void *)(eth + 1) > pkt->end || ((eth->h_dest[0] | eth->h_source[0]) & 1))
+		return 0;
+	if (pkt->proto == PC_PROTO_TCP) {
+		if ((void *)(th + 1) > pkt->end || th->rst)
+			return 0;
+	} else if (pkt->proto != PC_PROTO_UDP) {
+		return 0;
+	}
+	if (pkt->family == PC_FAMILY_V6) {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) > pkt->end)
+			return 0;
+		__builtin_memcpy(&r->v6.ip6.saddr, &ip6->daddr, 16);
+		__builtin_memcpy(&r->v6.ip6.daddr, &ip6->saddr, 16);
+		return pc_one_host(PC_FAMILY_V6, (__u8 *)&r->v6.ip6.saddr) &&
+		       pc_one_host(PC_FAMILY_V6, (__u8 *)&r->v6.ip6.daddr) &&
+		       pc_reply_allowed(PC_FAMILY_V6, (__u8 *)&ip6->saddr);
+	} else {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) > pkt->end)
+			return 0;
+		r->v4.ip.saddr = ip->daddr;
+		r->v4.ip.daddr = ip->saddr;
+		return pc_one_host(PC_FAMILY_V4, (__u8 *)&r->v4.ip.saddr) &&
+		       pc_one_host(PC_FAMILY_V4, (__u8 *)&r->v4.ip.daddr) &&
+		       pc_reply_allowed(PC_FAMILY_V4, (__u8 *)&ip->saddr);
+	}
+}
+
 /* The reset of the segment th, of l4_len bytes; pseudo: the sum of the
  * reset's addresses. */
 static __always_inline void pc_reset_tcp(struct tcphdr *rst, const struct tcphdr *th,
@@ -232,59 +277,18 @@ static __always_inline void pc_reset_tcp(struct tcphdr *rst, const struct tcphdr
 			     pc_sum16(rst, sizeof(*rst)));
 }
 
-/* The answer's addresses in r: the packet's, swapped. 1 if they, and the
- * rest of the packet pkt in the frame at data, may be answered: TCP but
- * not a reset, or UDP; between unicast MACs and single hosts. */
-static __always_inline int pc_reply_answerable(void *data, const struct pc_pkt *pkt,
-					       struct pc_reply *r)
-{
-	struct tcphdr *th = data + pkt->l4_off;
-	struct ethhdr *eth = data;
-	void *l3 = data + pkt->l3_off;
-
-	if ((void *)(eth + 1) > pkt->end || ((eth->h_dest[0] | eth->h_source[0]) & 1))
-		return 0;
-	if (pkt->proto == PC_PROTO_TCP) {
-		if ((void *)(th + 1) > pkt->end || th->rst)
-			return 0;
-	} else if (pkt->proto != PC_PROTO_UDP) {
-		return 0;
-	}
-	if (pkt->family == PC_FAMILY_V6) {
-		struct ipv6hdr *ip6 = l3;
-
-		if ((void *)(ip6 + 1) > pkt->end)
-			return 0;
-		__builtin_memcpy(&r->v6.ip6.saddr, &ip6->daddr, 16);
-		__builtin_memcpy(&r->v6.ip6.daddr, &ip6->saddr, 16);
-		return pc_one_host(pkt->family, (__u64 *)&r->v6.ip6.saddr) &&
-		       pc_one_host(pkt->family, (__u64 *)&r->v6.ip6.daddr);
-	} else {
-		struct iphdr *ip = l3;
-
-		if ((void *)(ip + 1) > pkt->end)
-			return 0;
-		r->v4.ip.saddr = ip->daddr;
-		r->v4.ip.daddr = ip->saddr;
-		return pc_one_host(pkt->family, (__u64 *)&r->v4.ip.saddr) &&
-		       pc_one_host(pkt->family, (__u64 *)&r->v4.ip.daddr);
-	}
-}
-
 /* The answer to the rejected TCP or UDP packet pkt, in the frame at data,
- * into *r (zeroed): 1, or 0 when none may be sent (pc_reply_answerable(),
- * pc_reply_allowed()) or the frame is too short after all. For ICMP the
+ * into *r (zeroed): 1, or 0 when none may be sent (pc_reply_answerable())
+ * or the frame is too short after all. For ICMP the
  * checksum waits for pc_reply_quote(). */
 static __always_inline int pc_reply_plan(void *data, const struct pc_pkt *pkt, struct pc_reply *r)
 {
-	struct tcphdr *th = data + pkt->l4_off, *rst;
+	struct tcphdr *th = data + pkt->l4_off;
 	int v6 = pkt->family == PC_FAMILY_V6;
-	struct pc_icmp_hdr *icmp;
 	__u32 pseudo, l4len;
 	__u64 quote, have;
 
-	if (!pc_reply_answerable(data, pkt, r) ||
-	    !pc_reply_allowed(pkt->family, v6 ? (__u8 *)&r->v6.ip6.daddr : (__u8 *)&r->v4.ip.daddr))
+	if (!pc_reply_answerable(data, pkt, r))
 		return 0;
 	if (data + sizeof(r->l2) > pkt->end)
 		return 0;
@@ -297,8 +301,12 @@ static __always_inline int pc_reply_plan(void *data, const struct pc_pkt *pkt, s
 		if ((void *)(th + 1) > pkt->end)
 			return 0;
 		l4len = sizeof(struct tcphdr);
-		rst = v6 ? &r->v6.tcp : &r->v4.tcp;
-		pc_reset_tcp(rst, th, pkt->l4_len, pseudo);
+		/* Each member by its name: no stack pointer that the verifier
+		 * must follow at a variable offset. */
+		if (v6)
+			pc_reset_tcp(&r->v6.tcp, th, pkt->l4_len, pseudo);
+		else
+			pc_reset_tcp(&r->v4.tcp, th, pkt->l4_len, pseudo);
 	} else {
 		/* The quote: the datagram from its IP header on, without
 		 * link-layer padding, as much as the frame holds and the
@@ -310,14 +318,18 @@ static __always_inline int pc_reply_plan(void *data, const struct pc_pkt *pkt, s
 		if (quote > (v6 ? PC_QUOTE_V6 : PC_QUOTE_V4))
 			quote = v6 ? PC_QUOTE_V6 : PC_QUOTE_V4;
 		l4len = sizeof(struct pc_icmp_hdr) + quote;
-		icmp = v6 ? &r->v6.icmp : &r->v4.icmp;
-		icmp->type = v6 ? PC_ICMP6_UNREACH : PC_ICMP_UNREACH;
-		icmp->code = v6 ? PC_ICMP6_PORT_UNREACH : PC_ICMP_PORT_UNREACH;
-		r->csum = pc_sum16(icmp, sizeof(*icmp));
-		/* ICMPv6 sums a pseudo header: addresses, upper-layer length,
-		 * next header. */
-		if (v6)
-			r->csum += pseudo + bpf_htons(l4len) + bpf_htons(IPPROTO_ICMPV6);
+		if (v6) {
+			r->v6.icmp.type = PC_ICMP6_UNREACH;
+			r->v6.icmp.code = PC_ICMP6_PORT_UNREACH;
+			/* ICMPv6 sums a pseudo header: addresses,
+			 * upper-layer length, next header. */
+			r->csum = pc_sum16(&r->v6.icmp, sizeof(r->v6.icmp)) + pseudo +
+				  bpf_htons(l4len) + bpf_htons(IPPROTO_ICMPV6);
+		} else {
+			r->v4.icmp.type = PC_ICMP_UNREACH;
+			r->v4.icmp.code = PC_ICMP_PORT_UNREACH;
+			r->csum = pc_sum16(&r->v4.icmp, sizeof(r->v4.icmp));
+		}
 		r->keep = quote;
 	}
 
