@@ -137,8 +137,9 @@ int prog_apply_text(const char *text)
 
 /* ---- running frames ------------------------------------------------------- */
 
-/* The programs pass, drop, or (XDP) send a rejected TCP segment back as
- * its reset: PC_V_REJECTED here. Any other code is a failure (-1). */
+/* The programs pass, drop, or send the answer to a rejected packet back
+ * (XDP_TX, TC_ACT_REDIRECT): PC_V_REJECTED here. Any other code is a
+ * failure (-1). */
 static int xdp_verdict(__u32 ret)
 {
 	switch (ret) {
@@ -160,6 +161,8 @@ static int tc_verdict(__u32 ret)
 		return PC_V_PASSED;
 	case TC_ACT_SHOT:
 		return PC_V_DROPPED;
+	case TC_ACT_REDIRECT:
+		return PC_V_REJECTED;
 	default:
 		return -1;
 	}
@@ -190,6 +193,19 @@ int prog_run_skb(const uint8_t *frame, size_t len, struct __sk_buff *ctx)
 		return -1;
 	}
 	return tc_verdict(o.retval);
+}
+
+__u32 prog_run_out(int fd, const uint8_t *frame, size_t len, uint8_t *out, __u32 *out_len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = FRAME_CAP, .repeat = 1);
+	int err = bpf_prog_test_run_opts(fd, &o);
+
+	if (err)
+		printf("# BPF_PROG_TEST_RUN (%zu bytes, out): %s\n", len, strerror(errno));
+	assert_int_equal(err, 0);
+	*out_len = o.data_size_out;
+	return o.retval;
 }
 
 const char *verdict_name(int v)
@@ -459,13 +475,12 @@ void classify_all(const struct pc_policy *p, const uint8_t *f, size_t len, struc
 
 bool programs_agree(const struct outcome *o, int v)
 {
-	/* XDP answers a rejected TCP segment where it may (refclass.c says
-	 * where) and drops the rest; tc drops every rejected frame until it
-	 * answers too. The counters say "rejected" for them all. */
-	int xdp = v == PC_V_REJECTED && !o->ref.answered ? PC_V_DROPPED : v;
-	int tc = v == PC_V_REJECTED ? PC_V_DROPPED : v;
+	/* Both programs answer a rejected packet where they may (refclass.c
+	 * says where) and drop the rest. The counters say "rejected" for
+	 * them all. */
+	int want = v == PC_V_REJECTED && !o->ref.answered ? PC_V_DROPPED : v;
 
-	return o->xdp == xdp && (o->tc == tc || o->tc == NOT_RUN);
+	return o->xdp == want && (o->tc == want || o->tc == NOT_RUN);
 }
 
 void print_outcome(const char *what, const uint8_t *f, size_t len, const struct outcome *o)

@@ -71,6 +71,10 @@ int prog_apply_text_to(const struct pc_maps *m, const char *text);
 int prog_run(int fd, int xdp, const uint8_t *frame, size_t len);
 /* The same through tc with an skb context (gso_segs, for instance). */
 int prog_run_skb(const uint8_t *frame, size_t len, struct __sk_buff *ctx);
+/* Run one frame once through the program fd: its return code (asserts
+ * the run), and in out (FRAME_CAP bytes) the frame as the program left
+ * it: the answer to a rejected one. */
+__u32 prog_run_out(int fd, const uint8_t *frame, size_t len, uint8_t *out, __u32 *out_len);
 
 const char *verdict_name(int v);
 const char *class_name(int c);

@@ -35,7 +35,7 @@ struct ref_pkt {
 	int dport;
 	int connection;
 	int rst;       /* a TCP reset */
-	int group_mac; /* to a multicast or broadcast MAC */
+	int group_mac; /* to or from a multicast or broadcast MAC */
 };
 
 static unsigned rd16(const __u8 *b, size_t off)
@@ -151,7 +151,7 @@ static enum pc_ref_class parse_frame(const __u8 *b, size_t len, struct ref_pkt *
 
 	if (len < ETH_HLEN)
 		return PC_REF_OTHER;
-	pkt->group_mac = b[0] & 1;
+	pkt->group_mac = (b[0] | b[6]) & 1;
 	type = rd16(b, 12);
 	while (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD) {
 		if (tags == PC_MAX_VLAN || len - off < 4)
@@ -297,20 +297,27 @@ static enum pc_verdict action_verdict(enum pc_action a)
 	}
 }
 
-/* A multicast or broadcast address, to which nothing is answered. */
-static bool group_addr(__u8 family, const __u8 *a)
+/* Does the address name one host? Not 0/8, loopback, multicast, class E
+ * or broadcast (IPv4, RFC 1812 4.3.2.7); not ::, ::1 or multicast (IPv6,
+ * RFC 4443 2.4(e)). Nothing is answered to or from any other. */
+static bool one_host(__u8 family, const __u8 *a)
 {
+	static const __u8 zero[16], loopback[16] = { [15] = 1 };
+
 	if (family == PC_FAMILY_V6)
-		return a[0] == 0xff;
-	return (a[0] >> 4) == 14 || (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+		return a[0] != 0xff && memcmp(a, zero, 16) != 0 && memcmp(a, loopback, 16) != 0;
+	return a[0] != 0 && a[0] != 127 && a[0] < 224;
 }
 
-/* Does the XDP program answer a rejected packet? A TCP segment, not a
- * reset, between unicast ends. */
+/* Do the programs answer a rejected packet (XDP with XDP_TX, tc with a
+ * redirect)? A TCP segment but not a reset, or a UDP datagram, between
+ * unicast MACs and single hosts. */
 static bool answered(const struct ref_pkt *pkt)
 {
-	return pkt->proto == PC_PROTO_TCP && !pkt->rst && !pkt->group_mac &&
-	       !group_addr(pkt->family, pkt->saddr) && !group_addr(pkt->family, pkt->daddr);
+	if (pkt->proto == PC_PROTO_TCP ? pkt->rst : pkt->proto != PC_PROTO_UDP)
+		return false;
+	return !pkt->group_mac && one_host(pkt->family, pkt->saddr) &&
+	       one_host(pkt->family, pkt->daddr);
 }
 
 struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *frame, size_t len)

@@ -25,7 +25,7 @@ struct pc_ref_result {
 	int proto;               /* PC_PROTO_* when cls == PC_REF_L4, else -1 */
 	int dport;               /* when cls == PC_REF_L4, else -1 */
 	int connection;          /* 1 for a TCP SYN without ACK or any UDP packet */
-	int answered;            /* rejected, and the XDP program sends a reset */
+	int answered;            /* rejected, and answered (reset or ICMP) from XDP and tc */
 	/* The port item whose counter this packet lands in: the narrowest
 	 * (fewest ports) port or range, of this proto, named by any rule that
 	 * lists this proto; ties go to the lowest lo. item_lo < 0: none. */

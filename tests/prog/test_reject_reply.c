@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reset that XDP sends back for a rejected TCP segment, byte by byte:
- * each frame is run through the XDP program (BPF_PROG_TEST_RUN hands back
- * the frame as the program left it) and compared with the reset built
- * here from the segment's description, with checksums of this file's own
- * (RFC 1071), sharing no code with bpf/. SYN, ACK, FIN|ACK and data
- * segments, with TCP options, IPv4 options and IPv6 extension headers, in
- * IPv4 and IPv6, untagged, 802.1Q and QinQ. Nothing is sent back to a
- * reset, to a broadcast or multicast MAC, or to or from a group address,
- * and no more to one source than the reply limit allows.
+ * The reset that XDP and tc send back for a rejected TCP segment, byte by
+ * byte: each frame is run through the XDP and the tc program
+ * (BPF_PROG_TEST_RUN hands back the frame as the program left it) and
+ * compared with the reset built here from the segment's description, with
+ * checksums of this file's own (RFC 1071), sharing no code with bpf/.
+ * SYN, ACK, FIN|ACK and data segments, with TCP options, IPv4 options and
+ * IPv6 extension headers, in IPv4 and IPv6, untagged, 802.1Q and QinQ.
+ * XDP answers with XDP_TX, tc with TC_ACT_REDIRECT. Nothing is sent back
+ * to a reset, to a broadcast or multicast MAC, or to or from a group
+ * address, and no more to one source than the reply limit allows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
-#include <bpf/bpf.h>
+#include <linux/pkt_cls.h>
 
 #include "prog_harness.h"
 
@@ -103,12 +104,7 @@ static size_t expected_reset(const struct pkt_desc *d, const uint8_t *in, uint8_
 /* Run frame through XDP: its return code, and the frame as left. */
 static __u32 run_xdp(const uint8_t *in, size_t len, uint8_t *out, __u32 *out_len)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = FRAME_CAP, .repeat = 1);
-
-	assert_int_equal(bpf_prog_test_run_opts(prog_loaded.xdp_fd, &o), 0);
-	*out_len = o.data_size_out;
-	return o.retval;
+	return prog_run_out(prog_loaded.xdp_fd, in, len, out, out_len);
 }
 
 struct reply_case {
@@ -159,20 +155,33 @@ static const struct reply_case answered[] = {
 
 static void test_reset_bytes(void **state)
 {
+	static const struct {
+		const char *name;
+		int *fd;
+		__u32 code;
+	} hooks[] = {
+		{ "xdp", &prog_loaded.xdp_fd, XDP_TX },
+		{ "tc", &prog_loaded.tc_fd, TC_ACT_REDIRECT },
+	};
 	uint8_t frame[FRAME_CAP], out[FRAME_CAP], want[FRAME_CAP];
 	struct pkt_desc d;
-	size_t i, len, want_len;
+	size_t i, h, len, want_len;
 	__u32 out_len;
+	char what[96];
 
 	(void)state;
 	assert_true(prog_apply_text(POLICY) >= 0); /* or in force already */
 	for (i = 0; i < sizeof(answered) / sizeof(answered[0]); i++) {
 		build(&answered[i], &d, frame, &len);
 		want_len = expected_reset(&d, frame, want);
-		if (!ASSERT_EQ(run_xdp(frame, len, out, &out_len), XDP_TX, answered[i].name) ||
-		    !ASSERT_EQ(out_len, want_len, answered[i].name) ||
-		    !ASSERT_EQ(memcmp(out, want, want_len), 0, answered[i].name)) {
-			printf("# %s\n#   sent back: ", answered[i].name);
+		for (h = 0; h < 2; h++) {
+			snprintf(what, sizeof(what), "%s: %s", hooks[h].name, answered[i].name);
+			if (ASSERT_EQ(prog_run_out(*hooks[h].fd, frame, len, out, &out_len),
+				      hooks[h].code, what) &&
+			    ASSERT_EQ(out_len, want_len, what) &&
+			    ASSERT_EQ(memcmp(out, want, want_len), 0, what))
+				continue;
+			printf("# %s\n#   sent back: ", what);
 			pkt_hex(stdout, out, out_len);
 			printf("#   expected:  ");
 			pkt_hex(stdout, want, want_len);
@@ -181,7 +190,8 @@ static void test_reset_bytes(void **state)
 	}
 }
 
-/* Frames that are rejected (counted so) but get no answer: dropped. */
+/* Frames that are rejected (counted so) but get no answer: dropped, by
+ * both hooks. */
 static void test_no_answer(void **state)
 {
 	static const struct reply_case silent[] = {
@@ -202,14 +212,39 @@ static void test_no_answer(void **state)
 	assert_true(prog_apply_text(POLICY) >= 0); /* or in force already */
 	for (i = 0; i < sizeof(silent) / sizeof(silent[0]); i++) {
 		build(&silent[i], &d, frame, &len);
-		if (!ASSERT_EQ(run_xdp(frame, len, out, &out_len), XDP_DROP, silent[i].name))
+		if (!ASSERT_EQ(run_xdp(frame, len, out, &out_len), XDP_DROP, silent[i].name) ||
+		    !ASSERT_EQ(prog_run_out(prog_loaded.tc_fd, frame, len, out, &out_len),
+			       TC_ACT_SHOT, silent[i].name))
 			fail();
 	}
 	/* A SYN to a broadcast MAC, however unicast its addresses. */
 	build(&answered[0], &d, frame, &len);
 	memset(frame, 0xff, 6);
-	if (!ASSERT_EQ(run_xdp(frame, len, out, &out_len), XDP_DROP, "v4 SYN to ff:ff:ff:ff:ff:ff"))
+	if (!ASSERT_EQ(run_xdp(frame, len, out, &out_len), XDP_DROP, "v4 SYN to ff:ff:ff:ff:ff:ff") ||
+	    !ASSERT_EQ(prog_run_out(prog_loaded.tc_fd, frame, len, out, &out_len), TC_ACT_SHOT,
+		       "tc: v4 SYN to ff:ff:ff:ff:ff:ff"))
 		fail();
+}
+
+/* A GSO super-packet on tc is rejected, counted as its segments, and
+ * dropped without an answer (hook_tc.h says why). */
+static void test_gso_unanswered(void **state)
+{
+	struct __sk_buff ctx = { .gso_segs = 3, .gso_size = 1448 };
+	struct reply_case c = { "", "100.64.0.7", "203.0.113.25", PKT_ACK | PKT_PSH, 1000, 0, 0,
+				0, 0 };
+	uint8_t frame[FRAME_CAP];
+	struct pc_stats before, after;
+	struct pkt_desc d;
+	size_t len;
+
+	(void)state;
+	assert_true(prog_apply_text(POLICY) >= 0);
+	build(&c, &d, frame, &len);
+	assert_int_equal(pc_maps_read_stats(&prog_loaded.maps, &before), 0);
+	assert_int_equal(prog_run_skb(frame, len, &ctx), PC_V_DROPPED);
+	assert_int_equal(pc_maps_read_stats(&prog_loaded.maps, &after), 0);
+	assert_int_equal(after.totals.rejected - before.totals.rejected, 3);
 }
 
 static double now_s(void)
@@ -275,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reset_bytes),
 		cmocka_unit_test(test_no_answer),
+		cmocka_unit_test(test_gso_unanswered),
 		cmocka_unit_test(test_reply_limit),
 	};
 
