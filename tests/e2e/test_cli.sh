@@ -206,7 +206,7 @@ pc status --json >"$S"
 check_eq "status: 4 rules, 3 tables, 6 prefixes for isp.rules" \
 	"$(jget "$S" '[d["rules"], d["tables"], d["prefixes"]]')" '[4, 3, 6]'
 run pc rules
-check_match "rules shows the ISP policy in force" "$OUT" '^block proto tcp from <subscribers> to port 25$'
+check_match "rules shows the ISP policy in force" "$OUT" '^reject proto tcp from <subscribers> to port 25$'
 printf '%s\n' "$OUT" >"$D/inforce.rules"
 
 # ---- bad rules files: every error, exit 2, nothing changes
