@@ -19,7 +19,7 @@
 # reply limit (10 a second, a burst of 20) allows, and all 1,000 are counted
 # as rejected.
 # How long each attempt took is printed as a comment ("# reject xdp v4:
-# refused in ..."); no check depends on a time.
+# swaks refused after ..."); no check depends on a time.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -166,10 +166,10 @@ tcp_case() {
 		try_mail "$ns" "$srv" 25
 		check_eq "$name $fam: swaks to port 25 fails with \"connection refused\"" "$MAIL" refused
 		[ "$MAIL" = refused ] || diag "$(tail -n 4 "$T/swaks.log")"
-		line="reject $name $fam: swaks refused in $MAIL_MS ms"
+		line="reject $name $fam: swaks $MAIL after $MAIL_MS ms"
 		run connect_ms "$ns" "$srv" 25
 		check_match "$name $fam: connect() to port 25 is refused" "$OUT" '^refused '
-		line="$line (connect() $OUT ms)"
+		line="$line (connect(): ${OUT/ / after } ms)"
 		try_mail "$ns" "$srv" 587
 		check_eq "$name $fam: mail to 587 is still delivered" "$MAIL" delivered
 		line="$line; delivered on 587 in $MAIL_MS ms"
@@ -190,7 +190,7 @@ tcp_case() {
 		check_eq "$name $fam: with block, swaks to port 25 hits its timeout (not a refusal)" "$MAIL" timeout
 		[ "$MAIL" = timeout ] || diag "$(tail -n 4 "$T/swaks.log")"
 		eval "line=\$TIMING_$fam"
-		diag "$line; block $name $fam: swaks timed out after $MAIL_MS ms"
+		diag "$line; block $name $fam: swaks $MAIL after $MAIL_MS ms"
 	done
 	check_rc "$name: apply the reject policy again" 0 pc apply "$T/reject.rules"
 }
