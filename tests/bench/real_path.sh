@@ -225,8 +225,18 @@ pc_xdp_count() { pc_dropped; }
 pc_xdp_down() { pc detach --all; }
 
 # The ISP example: the source is a subscriber, not a business customer,
-# so the business table is looked up before rule 3 drops the SYN.
-pc_isp_up() { pc attach "$RIF" --hook xdp --rules "$ROOT/examples/isp.rules"; }
+# so the business table is looked up before rule 3 drops the SYN. The
+# example rejects; here rule 3 blocks, as the SPEC's target names a blocked
+# SYN, and because a veth hands the generator's own pages to the receiver's
+# XDP: a reset written into one would stay in the generator's page pool
+# and be sent again and again instead of the SYN.
+pc_isp_up() {
+	sed 's/^reject  proto tcp from <subscribers>/block   proto tcp from <subscribers>/' \
+		"$ROOT/examples/isp.rules" >"$WORK/isp.rules" &&
+		grep -q '^block   proto tcp from <subscribers> to port 25$' "$WORK/isp.rules" &&
+		cp "$ROOT/examples/business.txt" "$WORK/" &&
+		pc attach "$RIF" --hook xdp --rules "$WORK/isp.rules"
+}
 pc_isp_count() { pc_dropped; }
 pc_isp_down() { pc detach --all; }
 
@@ -259,7 +269,7 @@ stack_down() { xdp_off; }
 CASES=(pc_xdp pc_isp pc_tc nft_netdev nft_inet ipt xdp_drop stack)
 declare -A LABEL=(
 	[pc_xdp]="portcullis XDP (native, default policy)"
-	[pc_isp]="portcullis XDP (native, examples/isp.rules)"
+	[pc_isp]="portcullis XDP (native, examples/isp.rules, rule 3 as block)"
 	[pc_tc]="portcullis tc-ingress (+ XDP_PASS)"
 	[nft_netdev]="nftables netdev ingress \`tcp dport 25 drop\` (+ XDP_PASS)"
 	[nft_inet]="nftables inet prerouting \`tcp dport 25 drop\` (+ XDP_PASS)"

@@ -662,6 +662,48 @@ mail_refused() {
 	fi
 }
 
+# mail_reset DESC NS SERVER PORT [LOCAL_ADDR]: a check that swaks fails at
+# once with "connection refused", as when reject answers the SYN with a
+# reset (a dropped SYN makes it time out instead).
+mail_reset() {
+	local desc=$1 rc=0
+	shift
+	send_mail "$@" || rc=$?
+	if [ "$rc" -eq 2 ] && grep -qi 'connection refused' "$T/swaks.log"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "swaks exit status $rc, want 2 with \"connection refused\"; its last lines:" \
+			"$(tail -n 4 "$T/swaks.log")"
+	fi
+}
+
+# xdp_pass NS IF: an XDP program that passes every frame
+# (tests/bench/empty.bpf.c), attached in native mode to IF. A veth hands
+# the frames that an XDP program on its peer sends back with XDP_TX (the
+# reset of a reject) to IF only when IF runs an XDP program itself
+# (FACTS.md): a quirk of veth, which a real NIC does not share. It goes
+# with the interface, when the namespace is deleted.
+xdp_pass() {
+	local ns=$1 dev=$2 obj=$T/xdp_pass.bpf.o
+	if [ ! -s "$obj" ]; then
+		clang -O2 -target bpf -idirafter "/usr/include/$(gcc -print-multiarch)" \
+			-c "$PC_ROOT/tests/bench/empty.bpf.c" -o "$obj" || return 1
+	fi
+	ip -n "$ns" link set dev "$dev" xdpdrv obj "$obj" sec xdp
+}
+
+# stats_settle FILE EXPR WANT: stats --json into FILE until EXPR (see jget)
+# is WANT, for at most 5 s: frames sent raw are counted by a softirq after
+# the send.
+stats_settle() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		pc stats --json >"$1" && [ "$(jget "$1" "$2")" == "$3" ] && return 0
+		sleep 0.1
+	done
+}
+
 # counts FILE EXPR: "PACKETS BYTES CONNECTIONS" of a stats --json object,
 # in the order pcap_sum prints them, e.g. counts stats.json 'rule(3)' or
 # counts stats.json 'port("tcp", 25)["dropped"]'.

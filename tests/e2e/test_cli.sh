@@ -206,7 +206,7 @@ pc status --json >"$S"
 check_eq "status: 4 rules, 3 tables, 6 prefixes for isp.rules" \
 	"$(jget "$S" '[d["rules"], d["tables"], d["prefixes"]]')" '[4, 3, 6]'
 run pc rules
-check_match "rules shows the ISP policy in force" "$OUT" '^block proto tcp from <subscribers> to port 25$'
+check_match "rules shows the ISP policy in force" "$OUT" '^reject proto tcp from <subscribers> to port 25$'
 printf '%s\n' "$OUT" >"$D/inforce.rules"
 
 # ---- bad rules files: every error, exit 2, nothing changes
@@ -258,8 +258,6 @@ check_bad hostbits6.rules 'block proto tcp from 2001:db8::1/32 to port 25' \
 	'hostbits6\.rules:1:22: error: ' "an IPv6 prefix with host bits"
 check_bad dup.rules $'table <x> { 198.51.100.0/24 }\ntable <x> { 203.0.113.0/24 }\nblock proto tcp from <x> to port 25' \
 	'dup\.rules:2:[0-9]+: error: .*x' "duplicate table names"
-check_bad reject.rules 'reject proto tcp from 100.64.0.0/10 to port 25' \
-	'reject\.rules:1:1: error: .*not supported yet' "reject"
 check_bad limit.rules 'limit proto tcp to port 587 rate 30/minute burst 10' \
 	'limit\.rules:1:1: error: .*not supported yet' "limit"
 check_bad log.rules 'block proto tcp to port 25 log' \
@@ -274,6 +272,19 @@ nothing_changed "after apply --check"
 check_rc "apply --check of a bad file exits 2" 2 pc apply "$D/many.rules" --check
 check_same "apply --check reports the same five errors" "$ERR" "$errs"
 nothing_changed "after apply --check of a bad file"
+
+# ---- reject is accepted, and round trips
+
+printf '%s\n' 'reject proto tcp from 100.64.0.0/10 to port 25' \
+	'reject proto udp from 2001:db8:1000::/36 to port 5353' >"$D/reject.rules"
+check_rc "apply --check of a reject policy exits 0" 0 pc apply "$D/reject.rules" --check
+check_rc "apply of a reject policy exits 0" 0 pc apply "$D/reject.rules"
+run pc rules
+check_same "rules prints the reject rules back as written" \
+	"$(grep -E '^(pass|block|monitor|reject|limit)( |$)' <<<"$OUT")" "$(cat "$D/reject.rules")"
+pc stats --json >"$T/reject.json"
+check_eq "stats --json gives both rules the action reject" \
+	"$(jget "$T/reject.json" '[r["action"] for r in d["rules"]]')" '["reject", "reject"]'
 
 # ---- rules --default applies cleanly, and round trips
 

@@ -1050,8 +1050,7 @@ static void test_unsupported(void **state)
 	struct build b;
 
 	expect_compile_errors(unsupported_text, 0,
-			      FILE_NAME ":2:1: error: 'reject' is not supported yet by this version\n" FILE_NAME
-			      ":2:41: error: 'log' is not supported yet by this version\n" FILE_NAME
+			      FILE_NAME ":2:41: error: 'log' is not supported yet by this version\n" FILE_NAME
 			      ":3:3: error: 'limit' is not supported yet by this version\n" FILE_NAME
 			      ":4:46: error: 'log' is not supported yet by this version\n" FILE_NAME
 			      ":6:1: error: 'limit' is not supported yet by this version\n" FILE_NAME
@@ -1084,7 +1083,7 @@ static void test_unsupported(void **state)
 	assert_int_equal(b.c->ports[PC_NPORTS + 53].rules, B(3) | B(4));
 	build_free(&b);
 
-	/* The check comes first: an unsupported action and a limit error are
+	/* The check comes first: an unsupported flag and a limit error are
 	 * both reported. */
 	{
 		struct sbuf s;
@@ -1092,12 +1091,12 @@ static void test_unsupported(void **state)
 		int i;
 
 		sbuf_open(&s);
-		fprintf(s.f, "reject to port 25\n");
+		fprintf(s.f, "block to port 25 log\n");
 		for (i = 0; i < 64; i++)
 			fprintf(s.f, "pass to port %d\n", 1000 + i);
 		text = sbuf_close(&s);
 		snprintf(want, sizeof(want),
-			 "%s:1:1: error: 'reject' is not supported yet by this version\n"
+			 "%s:1:18: error: 'log' is not supported yet by this version\n"
 			 "%s:65:1: error: too many rules: the limit is 64 (use tables to group "
 			 "addresses)\n",
 			 FILE_NAME, FILE_NAME);
@@ -1633,8 +1632,10 @@ static void test_reject_verdict(void **state)
 	struct tuple t = { .proto = PC_PROTO_TCP, .port = 25, .family = PC_FAMILY_V4 };
 	struct build b;
 
-	build_text(&b, text, PC_COMPILE_ALLOW_UNSUPPORTED);
+	/* reject is supported: it compiles without PC_COMPILE_ALLOW_UNSUPPORTED. */
+	build_text(&b, text, 0);
 	assert_int_equal(b.compile_rc, 0);
+	assert_int_equal(b.compile_errors, 0);
 	assert_int_equal(b.c->hdr.drop_rules, B(0) | B(1));
 	assert_int_equal(b.c->hdr.reject_rules, B(0));
 	t.src[0] = 192;

@@ -462,7 +462,7 @@ static void check_supported(const struct pc_policy *p, struct pc_diag *d)
 	for (i = 0; i < p->nrules; i++) {
 		const struct pc_rule_ast *r = &p->rules[i];
 
-		if (r->action == PC_ACT_REJECT || r->action == PC_ACT_LIMIT)
+		if (r->action == PC_ACT_LIMIT)
 			pc_diag_error(d, &r->loc, "'%s' is not supported yet by this version",
 				      pc_action_name(r->action));
 		if (r->log)
