@@ -228,7 +228,8 @@ pc_xdp_down() { pc detach --all; }
 # so the business table is looked up before rule 3 drops the SYN. Its
 # port-25 rule is measured as block, the drop that the SPEC's target names.
 pc_isp_up() {
-	sed 's/^reject\( .* port 25\)/block \1/' "$ROOT/examples/isp.rules" >"$WORK/isp.rules" &&
+	cp "$ROOT/examples/business.txt" "$WORK/" &&
+		sed 's/^reject\( .* port 25\)/block \1/' "$ROOT/examples/isp.rules" >"$WORK/isp.rules" &&
 		pc attach "$RIF" --hook xdp --rules "$WORK/isp.rules"
 }
 pc_isp_count() { pc_dropped; }
