@@ -17,7 +17,7 @@ void pc_live_until_format(char *buf, size_t size, __u64 expires_ns)
 
 void pc_table_print_list(FILE *out, const struct pc_table_show *t)
 {
-	char addr[64], until[48];
+	char addr[64], when[32];
 	size_t i, live = 0;
 
 	for (i = 0; i < t->n; i++)
@@ -31,10 +31,10 @@ void pc_table_print_list(FILE *out, const struct pc_table_show *t)
 		const struct pc_table_entry *e = &t->v[i];
 
 		pc_prefix_format(addr, sizeof(addr), &e->prefix);
-		if (e->live)
-			pc_live_until_format(until, sizeof(until), e->expires_ns);
+		if (e->expires_ns)
+			pc_format_time(when, sizeof(when), e->expires_ns);
 		fprintf(out, "%-44s %-6s %s\n", addr, e->live ? "live" : "file",
-			!e->live ? "never" : e->expires_ns ? until + 6 : "never (until deleted)");
+			e->expires_ns ? when : e->live ? "never (until deleted)" : "never");
 	}
 }
 
