@@ -308,13 +308,19 @@ done
 
 # ---------------------------------------------------------------- host
 
+# host_topology: HOST (pchost0: HOST_V4, HOST_V6) -- SRV (pcsrv0: SRV_V4, SRV_V6).
+host_topology() {
+	ns_add "$HOST" && ns_add "$SRV" || return 1
+	veth "$HOST" pchost0 "$SRV" pcsrv0 || return 1
+	addr "$HOST" pchost0 $HOST_V4/24 $HOST_V6/64 || return 1
+	addr "$SRV" pcsrv0 $SRV_V4/24 $SRV_V6/64
+}
+
 if pending tc; then
 	skip "tc-egress host: TCP reject (needs the reply branch of issue 7)"
 	skip "tc-egress host: UDP reject (needs the reply branch of issue 7)"
 else
-	ns_add "$HOST" && ns_add "$SRV" && veth "$HOST" pchost0 "$SRV" pcsrv0 &&
-		addr "$HOST" pchost0 $HOST_V4/24 $HOST_V6/64 && addr "$SRV" pcsrv0 $SRV_V4/24 $SRV_V6/64 ||
-		bail "build the host topology"
+	host_topology || bail "build the host topology"
 	servers "$SRV" $SRV_V4 $SRV_V6 || bail "start the host's servers"
 	PC_NS=$HOST
 	detach_at_exit "$HOST"
