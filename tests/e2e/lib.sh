@@ -693,6 +693,17 @@ xdp_pass() {
 	ip -n "$ns" link set dev "$dev" xdpdrv obj "$obj" sec xdp
 }
 
+# stats_settle FILE EXPR WANT: stats --json into FILE until EXPR (see jget)
+# is WANT, for at most 5 s: frames sent raw are counted by a softirq after
+# the send.
+stats_settle() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		pc stats --json >"$1" && [ "$(jget "$1" "$2")" == "$3" ] && return 0
+		sleep 0.1
+	done
+}
+
 # counts FILE EXPR: "PACKETS BYTES CONNECTIONS" of a stats --json object,
 # in the order pcap_sum prints them, e.g. counts stats.json 'rule(3)' or
 # counts stats.json 'port("tcp", 25)["dropped"]'.

@@ -118,16 +118,6 @@ check_stats() {
 		"$(jget "$j" '[d["totals"]["dropped"], d["totals"]["malformed"]]')" "[0, 0]"
 }
 
-# frames_settle FILE EXPR WANT: stats --json into FILE until EXPR == WANT,
-# for at most 5 s (the frames are counted by a softirq after the send).
-frames_settle() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		pc stats --json >"$1" && [ "$(jget "$1" "$2")" == "$3" ] && return 0
-		sleep 0.1
-	done
-}
-
 # expect_frames LIST REGEX: "PACKETS BYTES CONNECTIONS" of the frames in
 # LIST (the output of send_frames) whose kind matches REGEX; tagged frames
 # are $STRIP bytes shorter for the hook.
@@ -147,7 +137,7 @@ frames_tests() {
 		not_ok "$h: send crafted frames"
 		return
 	fi
-	frames_settle "$f1" 'd["totals"]["rejected"]' "$(($(jget "$f0" 'd["totals"]["rejected"]') + 5))"
+	stats_settle "$f1" 'd["totals"]["rejected"]' "$(($(jget "$f0" 'd["totals"]["rejected"]') + 5))"
 	want=$(expect_frames "$T/frames" '_syn25$')
 	check_counts "$h: SYNs to 25 behind 802.1Q, QinQ, IPv4 options, IPv6 extension headers and in a first fragment are all rejected" \
 		"$(jdiff "$f0" "$f1" 'port("tcp", 25)["rejected"]')" "$want"
@@ -175,7 +165,7 @@ frames_malformed() {
 		not_ok "$h: send crafted frames"
 		return
 	fi
-	frames_settle "$f1" 'd["totals"]["fragments"]' "$(($(jget "$f0" 'd["totals"]["fragments"]') + 1))"
+	stats_settle "$f1" 'd["totals"]["fragments"]' "$(($(jget "$f0" 'd["totals"]["fragments"]') + 1))"
 	check_eq "$h: set malformed $how: TCP doff 4 and a 2-byte TCP header are counted malformed" \
 		"$(jdiff "$f0" "$f1" 'd["totals"]["malformed"]')" 2
 	if [ "$how" = block ]; then

@@ -49,16 +49,6 @@ sed 's/^reject /block  /' "$T/reject.rules" >"$T/block.rules"
 # now_ms: a monotonic-enough wall clock in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# stats_settle FILE EXPR WANT: stats --json into FILE until EXPR == WANT,
-# for at most 5 s (raw frames are counted by a softirq after the send).
-stats_settle() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		pc stats --json >"$1" && [ "$(jget "$1" "$2")" == "$3" ] && return 0
-		sleep 0.1
-	done
-}
-
 # detach_at_exit NS: detach --all in NS at exit, before NS goes.
 detach_at_exit() { on_exit "PC_NS='$1'; pc detach --all"; }
 
