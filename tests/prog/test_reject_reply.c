@@ -255,8 +255,9 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* How many of n SYNs from src are answered, and in how many seconds. */
-static unsigned answered_of(const char *src, unsigned n, double *secs)
+/* How many of n SYNs from src are answered by XDP (or tc), and in how
+ * many seconds. */
+static unsigned answered_on(int tc, const char *src, unsigned n, double *secs)
 {
 	struct reply_case c = { "", src, "203.0.113.25", PKT_SYN, 0, 0, 0, 0, 0 };
 	uint8_t frame[FRAME_CAP], out[FRAME_CAP];
@@ -270,15 +271,23 @@ static unsigned answered_of(const char *src, unsigned n, double *secs)
 		c.dst = "2001:db8:2::25";
 	build(&c, &d, frame, &len);
 	for (i = 0; i < n; i++)
-		tx += run_xdp(frame, len, out, &out_len) == XDP_TX;
+		tx += tc ? prog_run_out(prog_loaded.tc_fd, frame, len, out, &out_len) ==
+				   TC_ACT_REDIRECT :
+			   run_xdp(frame, len, out, &out_len) == XDP_TX;
 	*secs = now_s() - t0;
 	return tx;
+}
+
+static unsigned answered_of(const char *src, unsigned n, double *secs)
+{
+	return answered_on(0, src, n, secs);
 }
 
 /* The default limit, 10 a second and a burst of 20, per source: of 1,000
  * SYNs in a row one source gets the burst and what the time allowed on
  * top, each counted as rejected; the next source gets its own burst, and
- * so does another /64 but not another address of the same one. */
+ * so does another /64 but not another address of the same one. tc draws
+ * on the same limit. */
 static void test_reply_limit(void **state)
 {
 	const unsigned n = 1000;
@@ -302,6 +311,10 @@ static void test_reply_limit(void **state)
 	printf("# 2001:db8:1000:9::2, the same /64: %u answered\n", tx);
 	assert_true(tx <= 1 + (unsigned)(secs * 1e9 / PC_REPLY_INTERVAL_NS) + 1);
 	assert_true(answered_of("2001:db8:1000:a::1", PC_REPLY_BURST, &secs) == PC_REPLY_BURST);
+	tx = answered_on(1, "100.64.9.2", PC_REPLY_BURST, &secs);
+	printf("# tc, 100.64.9.2 after its burst on XDP: %u answered\n", tx);
+	assert_true(tx <= 1 + (unsigned)(secs * 1e9 / PC_REPLY_INTERVAL_NS) + 1);
+	assert_true(answered_on(1, "100.64.9.3", n, &secs) >= PC_REPLY_BURST);
 	assert_int_equal(prog_reply_limit(1, 1), 0);
 }
 
