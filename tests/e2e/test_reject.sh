@@ -25,13 +25,6 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-# The cases that need the tc answers ("tc") and the ICMP answer to UDP
-# ("udp"), which come with the reply branch of issue 7: skipped until it
-# is merged. Empty this then (PC_REJECT_PENDING= runs them already).
-PENDING=${PC_REJECT_PENDING-"tc udp"}
-pending() { case " $PENDING " in *" $1 "*) return 0 ;; esac; return 1; }
-skip() { T_N=$((T_N + 1)); printf 'ok %d # SKIP %s\n' "$T_N" "$*"; }
-
 SUB=pcsub-$$ RTR=pcrtr-$$ NET=pcnet-$$ HOST=pchost-$$ SRV=pcsrv-$$
 UDP_PORT=5300
 HOST_V4=192.0.2.1 SRV_V4=192.0.2.25 HOST_V6=2001:db8:5::1 SRV_V6=2001:db8:5::25
@@ -190,10 +183,6 @@ tcp_case() {
 # udp_case NAME CLIENT_NS CLIENT_IF SERVER_V4 SERVER_V6
 udp_case() {
 	local name=$1 ns=$2 dev=$3 v4=$4 v6=$5 s0=$T/s0.json s1=$T/s1.json cap
-	if pending udp || { [ "$name" != xdp ] && pending tc; }; then
-		skip "$name: UDP reject (needs the reply branch of issue 7)"
-		return
-	fi
 	capture_start "$ns" "$dev" "udp-${name// /-}" 'icmp or icmp6' || bail "start tcpdump"
 	cap=$CAP_PID
 	pc stats --json >"$s0"
@@ -286,11 +275,6 @@ ok "router: topology and servers are up"
 for hook in xdp tc-ingress; do
 	name=$hook
 	[ $hook = xdp ] || name="$hook router"
-	if [ $hook != xdp ] && pending tc; then
-		skip "$name: TCP reject (needs the reply branch of issue 7)"
-		skip "$name: UDP reject (needs the reply branch of issue 7)"
-		continue
-	fi
 	check_rc "$name: attach pcrtr0 --hook $hook with the reject policy" 0 \
 		pc attach pcrtr0 --hook $hook --rules "$T/reject.rules"
 	[ "$RC" -eq 0 ] || continue
@@ -310,22 +294,17 @@ host_topology() {
 	addr "$SRV" pcsrv0 $SRV_V4/24 $SRV_V6/64
 }
 
-if pending tc; then
-	skip "tc-egress host: TCP reject (needs the reply branch of issue 7)"
-	skip "tc-egress host: UDP reject (needs the reply branch of issue 7)"
-else
-	host_topology || bail "build the host topology"
-	servers "$SRV" $SRV_V4 $SRV_V6 || bail "start the host's servers"
-	PC_NS=$HOST
-	detach_at_exit "$HOST"
-	name="tc-egress host"
-	check_rc "$name: attach pchost0 --hook tc-egress with the reject policy" 0 \
-		pc attach pchost0 --hook tc-egress --rules "$T/reject.rules"
-	if [ "$RC" -eq 0 ]; then
-		tcp_case "$name" "$HOST" $SRV_V4 $SRV_V6
-		udp_case "$name" "$HOST" pchost0 $SRV_V4 $SRV_V6
-		check_rc "$name: detach --all" 0 pc detach --all
-	fi
+host_topology || bail "build the host topology"
+servers "$SRV" $SRV_V4 $SRV_V6 || bail "start the host's servers"
+PC_NS=$HOST
+detach_at_exit "$HOST"
+name="tc-egress host"
+check_rc "$name: attach pchost0 --hook tc-egress with the reject policy" 0 \
+	pc attach pchost0 --hook tc-egress --rules "$T/reject.rules"
+if [ "$RC" -eq 0 ]; then
+	tcp_case "$name" "$HOST" $SRV_V4 $SRV_V6
+	udp_case "$name" "$HOST" pchost0 $SRV_V4 $SRV_V6
+	check_rc "$name: detach --all" 0 pc detach --all
 fi
 
 done_testing
