@@ -279,8 +279,8 @@ static __always_inline void pc_reset_tcp(struct tcphdr *rst, const struct tcphdr
 
 /* The answer to the rejected TCP or UDP packet pkt, in the frame at data,
  * into *r (zeroed): 1, or 0 when none may be sent (pc_reply_answerable())
- * or the frame is too short after all. For ICMP the
- * checksum waits for pc_reply_quote(). */
+ * or the frame is too short after all. For ICMP the checksum waits for
+ * pc_reply_quote(). */
 static __always_inline int pc_reply_plan(void *data, const struct pc_pkt *pkt, struct pc_reply *r)
 {
 	struct tcphdr *th = data + pkt->l4_off;
