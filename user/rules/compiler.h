@@ -36,8 +36,8 @@ struct pc_compiled {
 	struct pc_list_prefix lists[PC_MAX_LIST_PREFIXES]; /* hdr.nlist used */
 };
 
-/* Let reject, limit, log and rate through (for tests of the compiler
- * itself); without it they are "not supported yet" errors. */
+/* Let reject and log through (for tests of the compiler itself);
+ * without it they are "not supported yet" errors. */
 #define PC_COMPILE_ALLOW_UNSUPPORTED 0x1
 
 /* Returns 0, or -1 with every problem reported to d. */

@@ -1212,27 +1212,14 @@ static int parse_table(struct parser *p)
 	return rc;
 }
 
-/* set malformed block|pass */
-static int parse_set(struct parser *p)
+/* set malformed block|pass, after the option's name */
+static int parse_set_malformed(struct parser *p)
 {
 	const struct pc_keyword_def *k;
 	const struct pc_token *t;
 	char desc[DESC_MAX];
 	struct pc_token w;
 
-	next(p);
-	t = peek(p);
-	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "'%s' after '%s'", kw(PC_KW_MALFORMED), kw(PC_KW_SET));
-		return -1;
-	}
-	if (!word_is(t, PC_KW_MALFORMED)) {
-		pc_tok_describe(desc, sizeof(desc), t);
-		err(p, t, "unknown option %s for '%s'; expected %s", desc, kw(PC_KW_SET),
-		    kw(PC_KW_MALFORMED));
-		return -1;
-	}
-	next(p);
 	t = peek(p);
 	if (t->kind != PC_TOK_WORD) {
 		unexpected(p, t, "%s or %s after '%s %s'", kw(PC_KW_BLOCK), kw(PC_KW_PASS),
@@ -1249,6 +1236,76 @@ static int parse_set(struct parser *p)
 		    kw(PC_KW_MALFORMED), kw(PC_KW_BLOCK), kw(PC_KW_PASS));
 	}
 	return expect_eol(p);
+}
+
+/* set reply-limit N/second|minute|hour [burst B], after the option's
+ * name: how many answers to rejected packets one source may have. */
+static int parse_set_reply_limit(struct parser *p, const struct pc_token *name)
+{
+	struct pc_rule_ast r = { 0 };
+	const struct pc_token *t = peek(p);
+	char list[LIST_MAX];
+	struct pc_token w;
+	bool bad;
+
+	if (t->kind != PC_TOK_WORD) {
+		rates_expected(list, sizeof(list));
+		unexpected(p, t, "%s after '%s %s'", list, kw(PC_KW_SET), kw(PC_KW_REPLY_LIMIT));
+		return -1;
+	}
+	w = next(p);
+	bad = word_rate(p, &w, &r) < 0;
+	if (word_is(peek(p), PC_KW_BURST)) {
+		next(p);
+		t = peek(p);
+		if (t->kind != PC_TOK_WORD) {
+			unexpected(p, t, "a number 1..%u after '%s'", BURST_MAX, kw(PC_KW_BURST));
+			return -1;
+		}
+		w = next(p);
+		bad |= word_burst(p, &w, &r) < 0;
+	}
+	if (expect_eol(p))
+		return -1;
+	if (p->pol->reply_rate) {
+		pc_diag_error(p->d, &(struct pc_loc){ p->file, name->line, name->col },
+			      "'%s %s' given twice; first at %d:%d", kw(PC_KW_SET),
+			      kw(PC_KW_REPLY_LIMIT), p->pol->reply_loc.line, p->pol->reply_loc.col);
+		return 0;
+	}
+	if (bad)
+		return 0;
+	p->pol->reply_rate = r.rate;
+	p->pol->reply_unit = r.rate_unit;
+	p->pol->reply_burst = r.burst;
+	p->pol->reply_loc = loc_of(p, name);
+	return 0;
+}
+
+/* set malformed block|pass, or set reply-limit ... */
+static int parse_set(struct parser *p)
+{
+	const struct pc_token *t;
+	char desc[DESC_MAX];
+	struct pc_token name;
+
+	next(p);
+	t = peek(p);
+	if (t->kind != PC_TOK_WORD) {
+		unexpected(p, t, "'%s' or '%s' after '%s'", kw(PC_KW_MALFORMED),
+			   kw(PC_KW_REPLY_LIMIT), kw(PC_KW_SET));
+		return -1;
+	}
+	if (!word_is(t, PC_KW_MALFORMED) && !word_is(t, PC_KW_REPLY_LIMIT)) {
+		pc_tok_describe(desc, sizeof(desc), t);
+		err(p, t, "unknown option %s for '%s'; expected %s or %s", desc, kw(PC_KW_SET),
+		    kw(PC_KW_MALFORMED), kw(PC_KW_REPLY_LIMIT));
+		return -1;
+	}
+	name = next(p);
+	if (word_is(&name, PC_KW_REPLY_LIMIT))
+		return parse_set_reply_limit(p, &name);
+	return parse_set_malformed(p);
 }
 
 /* ---- statements --------------------------------------------------------- */
