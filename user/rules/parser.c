@@ -1240,7 +1240,7 @@ static int parse_set_malformed(struct parser *p)
 
 /* set reply-limit N/second|minute|hour [burst B], after the option's
  * name: how many answers to rejected packets one source may have. */
-static int parse_set_reply_limit(struct parser *p, const struct pc_token *name)
+static int parse_set_reply_limit(struct parser *p)
 {
 	struct pc_rule_ast r = { 0 };
 	const struct pc_token *t = peek(p);
@@ -1264,21 +1264,17 @@ static int parse_set_reply_limit(struct parser *p, const struct pc_token *name)
 		}
 		w = next(p);
 		bad |= word_burst(p, &w, &r) < 0;
+	} else if (peek(p)->kind != PC_TOK_NEWLINE && peek(p)->kind != PC_TOK_EOF) {
+		unexpected(p, peek(p), "'%s' or end of line", kw(PC_KW_BURST));
+		return -1;
 	}
 	if (expect_eol(p))
 		return -1;
-	if (p->pol->reply_rate) {
-		pc_diag_error(p->d, &(struct pc_loc){ p->file, name->line, name->col },
-			      "'%s %s' given twice; first at %d:%d", kw(PC_KW_SET),
-			      kw(PC_KW_REPLY_LIMIT), p->pol->reply_loc.line, p->pol->reply_loc.col);
-		return 0;
+	if (!bad) { /* as with set malformed, the last one wins */
+		p->pol->reply_rate = r.rate;
+		p->pol->reply_unit = r.rate_unit;
+		p->pol->reply_burst = r.burst;
 	}
-	if (bad)
-		return 0;
-	p->pol->reply_rate = r.rate;
-	p->pol->reply_unit = r.rate_unit;
-	p->pol->reply_burst = r.burst;
-	p->pol->reply_loc = loc_of(p, name);
 	return 0;
 }
 
@@ -1287,7 +1283,6 @@ static int parse_set(struct parser *p)
 {
 	const struct pc_token *t;
 	char desc[DESC_MAX];
-	struct pc_token name;
 
 	next(p);
 	t = peek(p);
@@ -1302,9 +1297,11 @@ static int parse_set(struct parser *p)
 		    kw(PC_KW_MALFORMED), kw(PC_KW_REPLY_LIMIT));
 		return -1;
 	}
-	name = next(p);
-	if (word_is(&name, PC_KW_REPLY_LIMIT))
-		return parse_set_reply_limit(p, &name);
+	if (word_is(t, PC_KW_REPLY_LIMIT)) {
+		next(p);
+		return parse_set_reply_limit(p);
+	}
+	next(p);
 	return parse_set_malformed(p);
 }
 

@@ -109,7 +109,6 @@ struct pc_policy {
 	__u32 reply_rate;
 	__u16 reply_unit; /* seconds: 1, 60 or 3600 */
 	__u32 reply_burst;
-	struct pc_loc reply_loc;
 	char **files;             /* file names that pc_loc.file points into */
 	size_t nfiles, files_cap;
 };
