@@ -260,8 +260,10 @@ check_bad dup.rules $'table <x> { 198.51.100.0/24 }\ntable <x> { 203.0.113.0/24 
 	'dup\.rules:2:[0-9]+: error: .*x' "duplicate table names"
 check_bad reject.rules 'reject proto tcp from 100.64.0.0/10 to port 25' \
 	'reject\.rules:1:1: error: .*not supported yet' "reject"
-check_bad limit.rules 'limit proto tcp to port 587 rate 30/minute burst 10' \
-	'limit\.rules:1:1: error: .*not supported yet' "limit"
+check_bad limit.rules 'limit proto tcp to port 587' \
+	"limit\\.rules:1:1: error: 'limit' without 'rate'" "limit without a rate"
+check_bad replylimit.rules 'set reply-limit 3/fortnight' \
+	"replylimit\\.rules:1:17: error: unknown rate unit 'fortnight'" "a reply limit in fortnights"
 check_bad log.rules 'block proto tcp to port 25 log' \
 	'log\.rules:1:[0-9]+: error: .*not supported yet' "log"
 check_bad range.rules 'block proto tcp to port 30:20' \
