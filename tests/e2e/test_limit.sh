@@ -101,9 +101,27 @@ check_eq "the relay's rule drops nothing" \
 check_eq "port 25 passed one SYN per delivered connection, the relay's included" \
 	"$(jget "$T/s1.json" 'port("tcp", 25)["passed"]["connections"]')" $((delivered + 1))
 
+# A limit without a burst, a reply limit of its own: rules prints both,
+# and applying what it printed changes nothing.
+cat >"$T/limit3.rules" <<'RULES'
+table <subscribers> { 100.64.0.0/10, 2001:db8:1000::/36 }
+set reply-limit 2/minute burst 4
+limit   proto tcp from <subscribers> to port 25 rate 3/minute burst 3
+limit   proto udp from <subscribers> to port 53 rate 20/hour
+RULES
+check_rc "apply of a policy with set reply-limit and a limit without a burst" 0 pc apply "$T/limit3.rules"
 run pc rules
+printf '%s\n' "$OUT" >"$T/printed.rules"
 check_match "rules prints the limit rule with its rate and burst" "$OUT" \
-	'limit proto tcp from <subscribers> to port 25 rate 3/minute burst 3'
+	'^limit proto tcp from <subscribers> to port 25 rate 3/minute burst 3$'
+check_match "rules prints the burst the limit without one got" "$OUT" \
+	'^limit proto udp from <subscribers> to port 53 rate 20/hour burst 20$'
+check_match "rules prints the reply limit" "$OUT" '^set reply-limit 2/minute burst 4$'
+gen() { pc status --json >"$T/st.json" && jget "$T/st.json" 'd["generation"]'; }
+g0=$(gen)
+check_num -gt "status gives the generation in force" "$g0" 0
+check_rc "apply of what rules printed" 0 pc apply "$T/printed.rules"
+check_eq "... changes nothing: the generation stays" "$(gen)" "$g0"
 run pc attach pcrtr0 --limit-sources 5000
 check_match "attach with another --limit-sources says it keeps the loaded size" "$ERR" \
 	'keeping 1000 sources'
