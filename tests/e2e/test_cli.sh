@@ -173,7 +173,9 @@ check_eq "stats --json: every counter key of a port" \
 	"$(jget "$T/stats.json" 'sorted((k, sorted(v) if isinstance(v, dict) else 0) for k, v in port("tcp", 25).items())')" \
 	'[["dropped", ["bytes", "connections", "packets"]], ["passed", ["bytes", "connections", "packets"]], ["port", 0], ["proto", 0], ["rejected", ["bytes", "connections", "packets"]]]'
 check_eq "stats --json: the keys of a rule" "$(jget "$T/stats.json" 'sorted(rule(1))')" \
-	'["action", "bytes", "connections", "packets", "rule", "text"]'
+	'["action", "bytes", "connections", "dropped", "packets", "rule", "text"]'
+check_eq "stats --json: a rule's dropped counts" "$(jget "$T/stats.json" 'sorted(rule(1)["dropped"])')" \
+	'["bytes", "connections", "packets"]'
 check_eq "stats --json: the keys of totals" "$(jget "$T/stats.json" 'sorted(d["totals"])')" \
 	'["bytes", "dropped", "fragments", "malformed", "other", "packets", "passed", "rejected"]'
 run pc rules
