@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "maps.h"
 #include "parse.h"
+#include "rate.h"
 
 /* The address shifted left by pos bits (below 128), as a 128-bit number:
  * then its next bits are the top bits of *hi. Without a branch, so that
@@ -186,7 +187,7 @@ static __always_inline __u32 pc_first_rule(__u64 m)
 /* What one frame adds to the counters besides the totals. */
 struct pc_hit {
 	enum pc_reason reason;
-	struct pc_count *rule;      /* the deciding rule's counters, or NULL */
+	struct pc_rule_count *rule; /* the deciding rule's counters, or NULL */
 	struct pc_port_count *port; /* the port item's counters, or NULL */
 };
 
@@ -212,8 +213,11 @@ static __always_inline enum pc_verdict pc_account(struct pc_reason_totals *t,
 	t->bytes += f->len;
 	if (reason < PC_NREASON) /* for the verifier: reason is always below */
 		t->by_reason[reason] += f->packets;
-	if (h->rule)
-		pc_count_add(h->rule, f, conn);
+	if (h->rule) {
+		pc_count_add(&h->rule->all, f, conn);
+		if (v == PC_V_DROPPED)
+			pc_count_add(&h->rule->dropped, f, conn);
+	}
 	if (h->port)
 		pc_count_add(&h->port->v[v], f, conn);
 	return v;
@@ -245,12 +249,53 @@ static __always_inline __u64 pc_match_addrs(const struct pc_policy_hdr *hdr, __u
 	return cand;
 }
 
-static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr *hdr, __u32 rule)
+/* May one more packet from the source src (pc_source_bits(): an IPv4
+ * /32 or an IPv6 /64) pass limit rule pc_rules[key]? Only a connection
+ * attempt (conn) takes from the bucket. A global function (5.6), taking
+ * scalars, so that the verifier checks it once. */
+__noinline int pc_limit_allowed(__u32 key, __u32 conn, __u32 family, __u64 src)
+{
+	struct pc_limit_key lk = { .src.family = family };
+	__u64 be = bpf_cpu_to_be64(src);
+	struct pc_rule *r;
+
+	if (!conn)
+		return 1;
+	r = bpf_map_lookup_elem(&pc_rules, &key);
+	if (!r || !r->rate)
+		return 1;
+	lk.rule = r->id;
+	__builtin_memcpy(lk.src.addr, &be, 8);
+	return pc_rate_allow(&pc_limit, &lk, r->rate_unit * 1000000000ULL / r->rate, r->burst);
+}
+
+/* The source of pkt as limit rules count it: its top 64 bits in host
+ * order, the low 32 of them cleared for IPv4 (whose 8 bytes read here
+ * end with the destination). Without a branch on the family, which
+ * would double the verifier's paths. */
+static __always_inline __u64 pc_source_bits(const struct pc_pkt *pkt)
+{
+	__u64 a;
+
+	if (pkt->saddr + 8 > pkt->end)
+		return 0;
+	__builtin_memcpy(&a, pkt->saddr, 8);
+	return bpf_be64_to_cpu(a) & (~0ULL << (32 - 32 * ((pkt->family >> 1) & 1)));
+}
+
+/* The reason rule decides pkt with; a limit rule takes one attempt from
+ * the packet's source's bucket, and drops it when there is none left.
+ * The rest of a connection is not an attempt: it passes untouched. */
+static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr *hdr, __u32 slot,
+						     __u32 rule, const struct pc_pkt *pkt)
 {
 	if ((hdr->reject_rules >> rule) & 1)
 		return PC_R_REJECT_RULE;
 	if ((hdr->drop_rules >> rule) & 1)
 		return PC_R_DROP_RULE;
+	if (((hdr->limit_rules >> rule) & 1) &&
+	    !pc_limit_allowed(slot * PC_MAX_RULES + rule, pkt->conn, pkt->family, pc_source_bits(pkt)))
+		return PC_R_DROP_LIMIT;
 	return PC_R_PASS_RULE;
 }
 
@@ -275,7 +320,7 @@ static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *p
 
 		idx = slot * PC_MAX_RULES + first;
 		h->rule = bpf_map_lookup_elem(&pc_rule_cnt, &idx);
-		h->reason = pc_rule_reason(hdr, first);
+		h->reason = pc_rule_reason(hdr, slot, first, pkt);
 	}
 	if (port->counter) {
 		idx = port->counter - 1;

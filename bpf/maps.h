@@ -114,20 +114,24 @@ struct {
 	__array(values, struct pc_member_array);
 } pc_members SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pc_config);
-} pc_config SEC(".maps");
-
-/* LRU_HASH: Linux 4.10. */
+/* LRU_HASH: Linux 4.10. Its size is the attach command's
+ * --reply-sources, set before the first load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PC_REPLY_SOURCES);
 	__type(key, struct pc_source_key);
 	__type(value, __u64);
 } pc_reply_limit SEC(".maps");
+
+/* The buckets of limit rules (rate.h), by rule and source; its size is
+ * the attach command's --limit-sources. They outlive generations: a rule
+ * applied again keeps its buckets (struct pc_rule.id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PC_LIMIT_SOURCES);
+	__type(key, struct pc_limit_key);
+	__type(value, __u64);
+} pc_limit SEC(".maps");
 
 /* Counters by port item; they outlive generations. */
 struct {
@@ -150,7 +154,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PC_SLOTS * PC_MAX_RULES);
 	__type(key, __u32);
-	__type(value, struct pc_count);
+	__type(value, struct pc_rule_count);
 } pc_rule_cnt SEC(".maps");
 
 struct {

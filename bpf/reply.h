@@ -34,6 +34,7 @@
 #include <bpf/bpf_endian.h>
 #include "maps.h"
 #include "parse.h"
+#include "rate.h"
 
 #define PC_REPLY_TTL 64
 
@@ -181,35 +182,30 @@ static __always_inline __s64 pc_csum(void *p, void *end, __u32 n)
 }
 
 /* May the source at addr (IPv4 /32, IPv6 /64) have one more answer now?
- * A generic cell rate algorithm: one answer each interval, a burst at
- * once. Across CPUs the bucket is updated without a lock: two CPUs at
- * the same instant may both answer, which the limit allows for. */
+ * The policy in force says how many (set reply-limit); the bucket is
+ * rate.h's, which holds across CPUs. */
 static __always_inline int pc_reply_allowed(__u8 family, const __u8 *addr)
 {
 	struct pc_source_key key = { .family = family };
-	__u64 now = bpf_ktime_get_ns(), interval, tolerance, due, *next;
-	struct pc_config *cfg;
-	__u32 zero = 0, burst;
+	__u64 interval = PC_REPLY_INTERVAL_NS;
+	__u32 zero = 0, burst = PC_REPLY_BURST, slot;
+	struct pc_policy_hdr *hdr = NULL;
+	struct pc_ctl *ctl;
 
-	cfg = bpf_map_lookup_elem(&pc_config, &zero);
-	interval = cfg && cfg->reply_interval_ns ? cfg->reply_interval_ns : PC_REPLY_INTERVAL_NS;
-	burst = cfg && cfg->reply_burst ? cfg->reply_burst : PC_REPLY_BURST;
-	tolerance = (burst - 1) * interval;
+	ctl = bpf_map_lookup_elem(&pc_ctl, &zero);
+	if (ctl) {
+		slot = ctl->active & 1;
+		hdr = bpf_map_lookup_elem(&pc_policy, &slot);
+	}
+	if (hdr && hdr->reply_interval_ns)
+		interval = hdr->reply_interval_ns;
+	if (hdr && hdr->reply_burst)
+		burst = hdr->reply_burst;
 	if (family == PC_FAMILY_V6)
 		__builtin_memcpy(key.addr, addr, 8);
 	else
 		__builtin_memcpy(key.addr, addr, 4);
-	next = bpf_map_lookup_elem(&pc_reply_limit, &key);
-	if (!next) {
-		due = now + interval;
-		bpf_map_update_elem(&pc_reply_limit, &key, &due, BPF_ANY);
-		return 1;
-	}
-	due = *next > now ? *next : now;
-	if (due - now > tolerance)
-		return 0;
-	*next = due + interval;
-	return 1;
+	return pc_rate_allow(&pc_reply_limit, &key, interval, burst);
 }
 
 /* The answer's addresses in r: the packet's, swapped. 1 if they, and the

@@ -60,6 +60,7 @@ enum pc_reason {
 	PC_R_PASS_MALFORMED,   /* malformed, let through by "set malformed pass" */
 	PC_R_DROP_RULE,        /* a block rule decided */
 	PC_R_DROP_MALFORMED,   /* malformed, and "set malformed block" */
+	PC_R_DROP_LIMIT,       /* a connection attempt beyond a limit rule's rate */
 	PC_R_REJECT_RULE,      /* a reject rule decided */
 	PC_NREASON,
 };
@@ -186,19 +187,17 @@ struct pc_live_val {
 	__u64 added_ns; /* CLOCK_REALTIME when added (or its TTL last set) */
 };
 
-/* pc_config[0]: settings of the load; a 0 field takes its default. */
-struct pc_config {
-	__u64 reply_interval_ns; /* between answers to one source (reject) */
-	__u32 reply_burst;       /* answers one source may have at once */
-	__u32 pad;
-};
-
 /* Answers to rejected packets are limited per source, as Linux limits
  * ICMP errors, so that a flood from spoofed sources does not make
- * portcullis a reflector: 10 a second with a burst of 20 by default. */
-#define PC_REPLY_INTERVAL_NS (1000000000ULL / 10)
+ * portcullis a reflector: 10 a second with a burst of 20 by default
+ * (`set reply-limit`, kept in the policy header). */
+#define PC_REPLY_RATE        10 /* answers per second */
+#define PC_REPLY_INTERVAL_NS (1000000000ULL / PC_REPLY_RATE)
 #define PC_REPLY_BURST       20
 #define PC_REPLY_SOURCES     65536 /* sources tracked for it, least recent out */
+/* Sources tracked by limit rules, least recent out (pc_limit): with the
+ * reply limiter's, these keep the default load's maps under 32 MiB. */
+#define PC_LIMIT_SOURCES     32768
 
 /* pc_reply_limit: a source (IPv4 /32, IPv6 /64) -> the time its next
  * answer is due (GCRA's theoretical arrival time), bpf_ktime_get_ns(). */
@@ -206,6 +205,16 @@ struct pc_source_key {
 	__u8 family;
 	__u8 pad[3];
 	__u8 addr[16]; /* network order, host bits 0 */
+};
+
+/* pc_limit: (limit rule, source) -> the theoretical arrival time of its
+ * next connection attempt, as in pc_reply_limit. The rule is its id
+ * (struct pc_rule.id), so that applying the same rule again keeps its
+ * buckets. */
+struct pc_limit_key {
+	__u64 rule;
+	struct pc_source_key src;
+	__u32 pad;
 };
 
 /* pc_ctl[0]: the single word that puts a generation in force. */
@@ -238,6 +247,14 @@ struct pc_policy_hdr {
 	struct pc_index_root index[2]; /* IPv4, IPv6: see pc_roots */
 	__u8 malformed;     /* PC_ACT_BLOCK or PC_ACT_PASS */
 	__u8 pad[7];
+	__u64 limit_rules;  /* rules whose action is limit */
+	/* set reply-limit: answers to rejected packets per source; a 0
+	 * field takes its default (PC_REPLY_*). */
+	__u64 reply_interval_ns; /* between answers: unit / rate */
+	__u32 reply_rate;        /* as written, for `rules` */
+	__u32 reply_unit;        /* seconds: 1, 60 or 3600 */
+	__u32 reply_burst;
+	__u32 pad2;
 };
 
 /* pc_rules[slot * PC_MAX_RULES + i]: rule i (0-based, evaluation order). */
@@ -252,7 +269,10 @@ struct pc_rule {
 	__u16 dst_set;
 	__u16 rate_unit;  /* seconds per rate unit: 1, 60 or 3600; 0 = no rate */
 	__u32 rate;       /* connection attempts per unit */
-	__u32 burst;
+	__u32 burst;      /* limit: what the compiler made of it, never 0 */
+	__u32 pad2;
+	__u64 id;         /* limit: a digest of the rule's text, which keys its
+			   * buckets (pc_limit_key); 0 for other rules */
 };
 
 /* pc_sets[slot * PC_MAX_SETS + i]: an address set that rules refer to. */
@@ -312,6 +332,13 @@ struct pc_count {
 
 struct pc_port_count {
 	struct pc_count v[PC_NVERDICT];
+};
+
+/* pc_rule_cnt: what a rule decided, and of that what was dropped (a
+ * block rule's every packet, a limit rule's excess attempts). */
+struct pc_rule_count {
+	struct pc_count all;
+	struct pc_count dropped;
 };
 
 /* pc_totals[0]: every frame counted once, by the reason of its verdict,

@@ -173,7 +173,9 @@ check_eq "stats --json: every counter key of a port" \
 	"$(jget "$T/stats.json" 'sorted((k, sorted(v) if isinstance(v, dict) else 0) for k, v in port("tcp", 25).items())')" \
 	'[["dropped", ["bytes", "connections", "packets"]], ["passed", ["bytes", "connections", "packets"]], ["port", 0], ["proto", 0], ["rejected", ["bytes", "connections", "packets"]]]'
 check_eq "stats --json: the keys of a rule" "$(jget "$T/stats.json" 'sorted(rule(1))')" \
-	'["action", "bytes", "connections", "packets", "rule", "text"]'
+	'["action", "bytes", "connections", "dropped", "packets", "rule", "text"]'
+check_eq "stats --json: a rule's dropped counts" "$(jget "$T/stats.json" 'sorted(rule(1)["dropped"])')" \
+	'["bytes", "connections", "packets"]'
 check_eq "stats --json: the keys of totals" "$(jget "$T/stats.json" 'sorted(d["totals"])')" \
 	'["bytes", "dropped", "fragments", "malformed", "other", "packets", "passed", "rejected"]'
 run pc rules
@@ -258,8 +260,10 @@ check_bad hostbits6.rules 'block proto tcp from 2001:db8::1/32 to port 25' \
 	'hostbits6\.rules:1:22: error: ' "an IPv6 prefix with host bits"
 check_bad dup.rules $'table <x> { 198.51.100.0/24 }\ntable <x> { 203.0.113.0/24 }\nblock proto tcp from <x> to port 25' \
 	'dup\.rules:2:[0-9]+: error: .*x' "duplicate table names"
-check_bad limit.rules 'limit proto tcp to port 587 rate 30/minute burst 10' \
-	'limit\.rules:1:1: error: .*not supported yet' "limit"
+check_bad limit.rules 'limit proto tcp to port 587' \
+	"limit\\.rules:1:1: error: 'limit' without 'rate'" "limit without a rate"
+check_bad replylimit.rules 'set reply-limit 3/fortnight' \
+	"replylimit\\.rules:1:17: error: unknown rate unit 'fortnight'" "a reply limit in fortnights"
 check_bad log.rules 'block proto tcp to port 25 log' \
 	'log\.rules:1:[0-9]+: error: .*not supported yet' "log"
 check_bad range.rules 'block proto tcp to port 30:20' \

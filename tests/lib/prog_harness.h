@@ -46,7 +46,9 @@ bool prog_check_u64(const char *what, uint64_t got, uint64_t want, const char *f
 /* cmocka group setup and teardown: load and unload the programs. */
 int prog_setup(void **state);
 int prog_teardown(void **state);
-/* Set the limit of answers to rejected frames per source (pc_config);
+/* Set the limit of answers to rejected frames per source, over what the
+ * policies applied from then on say (set reply-limit), and in the one in
+ * force; (0, 0): the defaults in force, the policy's from then on.
  * prog_setup() makes it one a nanosecond, which no test reaches, so that
  * the reference classifier's "answered" holds. 0, or -1. */
 int prog_reply_limit(__u64 interval_ns, __u32 burst);
@@ -91,6 +93,7 @@ struct port_expect {
 struct expect {
 	struct pc_totals t;
 	struct pc_count rules[PC_MAX_RULES];
+	struct pc_count rules_dropped[PC_MAX_RULES]; /* of those, dropped */
 	struct port_expect ports[PC_MAX_PORT_ITEMS];
 	size_t nports;
 };
@@ -112,9 +115,14 @@ int check_counters(const struct pc_stats *before, const struct pc_stats *after,
 /* ---- one frame through both programs and the reference ---- */
 
 struct outcome {
-	struct pc_ref_result ref;
+	struct pc_ref_result ref;    /* for the XDP run */
+	struct pc_ref_result ref_tc; /* for the tc run after it (limits) */
 	int xdp, tc;
 };
+
+/* Empty the buckets of limit rules, the kernel's and the reference's
+ * (refclass.h): 0, or -1. */
+int prog_limit_reset(void);
 
 /* Frames that tc could not run (see classify_all); reset by the caller. */
 extern size_t tc_not_run;

@@ -6,6 +6,7 @@
  * (not even pc_prefix_contains), so that a bug in one is not a bug in both.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "refclass.h"
 
@@ -292,7 +293,7 @@ static enum pc_verdict action_verdict(enum pc_action a)
 		return PC_V_DROPPED;
 	case PC_ACT_REJECT:
 		return PC_V_REJECTED;
-	default: /* pass, monitor, limit (the rate is not modelled here) */
+	default: /* pass, monitor; limit is ref_limit()'s */
 		return PC_V_PASSED;
 	}
 }
@@ -318,6 +319,72 @@ static bool answered(const struct ref_pkt *pkt)
 		return false;
 	return !pkt->group_mac && one_host(pkt->family, pkt->saddr) &&
 	       one_host(pkt->family, pkt->daddr);
+}
+
+/* The buckets of limit rules: an open-addressed table of (rule,
+ * source) -> attempts seen. A source is an IPv4 /32 or an IPv6 /64. */
+#define REF_BUCKETS (1u << 18)
+
+struct ref_bucket {
+	int used;
+	size_t rule;
+	__u8 family;
+	__u8 src[8];
+	__u32 attempts;
+};
+
+static struct ref_bucket *ref_buckets;
+static size_t ref_nbuckets;
+
+void pc_ref_limit_reset(void)
+{
+	if (ref_buckets)
+		memset(ref_buckets, 0, REF_BUCKETS * sizeof(*ref_buckets));
+	ref_nbuckets = 0;
+}
+
+static struct ref_bucket *ref_bucket(size_t rule, const struct ref_pkt *pkt)
+{
+	__u8 src[8] = { 0 };
+	size_t i, h = rule * 31 + pkt->family;
+
+	memcpy(src, pkt->saddr, pkt->family == PC_FAMILY_V4 ? 4 : 8);
+	for (i = 0; i < 8; i++)
+		h = h * 131 + src[i];
+	if (!ref_buckets)
+		ref_buckets = calloc(REF_BUCKETS, sizeof(*ref_buckets));
+	if (!ref_buckets || ref_nbuckets >= REF_BUCKETS / 2)
+		abort(); /* more sources than any test uses */
+	for (i = h % REF_BUCKETS;; i = (i + 1) % REF_BUCKETS) {
+		struct ref_bucket *b = &ref_buckets[i];
+
+		if (!b->used) {
+			b->used = 1;
+			b->rule = rule;
+			b->family = pkt->family;
+			memcpy(b->src, src, 8);
+			ref_nbuckets++;
+			return b;
+		}
+		if (b->rule == rule && b->family == pkt->family && !memcmp(b->src, src, 8))
+			return b;
+	}
+}
+
+/* A limit rule drops a connection attempt beyond its burst; every other
+ * packet of it passes, and takes nothing. */
+static enum pc_verdict ref_limit(const struct pc_rule_ast *r, size_t rule, const struct ref_pkt *pkt)
+{
+	__u32 burst = r->burst ? r->burst : r->rate;
+	struct ref_bucket *b;
+
+	if (!pkt->connection)
+		return PC_V_PASSED;
+	b = ref_bucket(rule, pkt);
+	if (b->attempts >= burst)
+		return PC_V_DROPPED;
+	b->attempts++;
+	return PC_V_PASSED;
 }
 
 struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *frame, size_t len)
@@ -361,7 +428,8 @@ struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *fram
 		if (!ref_ports_match(r, pkt.dport))
 			continue;
 		res.rule = (int)i;
-		res.verdict = action_verdict(r->action);
+		res.verdict = r->action == PC_ACT_LIMIT ? ref_limit(r, i, &pkt) : action_verdict(r->action);
+		res.limited = r->action == PC_ACT_LIMIT && res.verdict == PC_V_DROPPED;
 		res.answered = res.verdict == PC_V_REJECTED && answered(&pkt);
 		break;
 	}

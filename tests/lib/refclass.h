@@ -26,12 +26,19 @@ struct pc_ref_result {
 	int dport;               /* when cls == PC_REF_L4, else -1 */
 	int connection;          /* 1 for a TCP SYN without ACK or any UDP packet */
 	int answered;            /* rejected, and answered (reset or ICMP) from XDP and tc */
+	int limited;             /* dropped by a limit rule: an attempt too many */
 	/* The port item whose counter this packet lands in: the narrowest
 	 * (fewest ports) port or range, of this proto, named by any rule that
 	 * lists this proto; ties go to the lowest lo. item_lo < 0: none. */
 	int item_lo, item_hi;
 };
 
+/* Limit rules keep state here: how many connection attempts each (rule,
+ * source) has had. The reference knows no clock: it models rates too
+ * slow to refill during a test (rate N/hour), each bucket letting its
+ * burst through and then nothing. */
 struct pc_ref_result pc_ref_classify(const struct pc_policy *p, const void *frame, size_t len);
+/* Forget every bucket, as a fresh pc_limit map. */
+void pc_ref_limit_reset(void);
 
 #endif /* PC_REFCLASS_H */

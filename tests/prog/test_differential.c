@@ -6,6 +6,9 @@
  * through both programs and the reference classifier. Verdicts must agree
  * frame by frame, and the counters must add up to the reference results.
  *
+ * Limit rules keep state (refclass.h): the buckets, the kernel's and the
+ * reference's, are emptied before each policy.
+ *
  * PC_SEED=N repeats a run; PC_DIFF_FRAMES=N sets the frames per policy
  * (default 40000); PC_SHOW_POLICY=1 prints the generated policies.
  */
@@ -156,17 +159,17 @@ static char *random_policy(struct rng *r, int malformed_pass)
 	struct sbuf rules, all;
 	int ntables = 2 + (int)rng_below(r, 4), nrules = 10 + (int)rng_below(r, 50), i, t;
 	unsigned used = 0;
-	static const char *const actions[] = { "pass", "block", "monitor" };
+	static const char *const actions[] = { "pass", "block", "monitor", "limit" };
 	static const char *const protos[] = { "proto tcp", "proto udp", "proto { tcp, udp }", "" };
 
 	sb_open(&rules);
 	for (i = 0; i < nrules; i++) {
 		FILE *f = rules.f;
-		uint32_t x;
+		uint32_t x, action = rng_below(r, 4);
 		int narrow = 0; /* a rule that matches everything would shadow the rest */
 		int to = 0;
 
-		fprintf(f, "%s %s", actions[rng_below(r, 3)], protos[rng_below(r, 4)]);
+		fprintf(f, "%s %s", actions[action], protos[rng_below(r, 4)]);
 		if (rng_chance(r, 70)) {
 			fprintf(f, " from ");
 			narrow |= print_addr_spec(f, r, ntables, &used);
@@ -196,6 +199,13 @@ static char *random_policy(struct rng *r, int malformed_pass)
 			for (k = 0; k < n; k++)
 				fprintf(f, "%s %s", k ? "," : "", port_pool[rng_below(r, NPORT_POOL)]);
 			fprintf(f, " }");
+		}
+		/* Too slow to refill during the run, as the reference
+		 * assumes: a bucket lets its burst through, then nothing. */
+		if (action == 3) {
+			fprintf(f, " rate %u/hour", 1 + rng_below(r, 3));
+			if (rng_chance(r, 50))
+				fprintf(f, " burst %u", 1 + rng_below(r, 3));
 		}
 		fputc('\n', f);
 	}
@@ -290,14 +300,14 @@ static size_t diff_frames(void)
 	return s && *s ? strtoul(s, NULL, 10) : 40000;
 }
 
-static void run_diff(const char *name, char *text, uint64_t pseed)
+static void run_diff_limits(const char *name, char *text, uint64_t pseed, int limits)
 {
 	struct pc_policy p;
 	struct pc_stats *before, *after;
 	struct expect *e = calloc(1, sizeof(*e));
 	static uint8_t frame[FRAME_CAP];
 	size_t n = diff_frames(), i, cls[4] = { 0 }, verdicts[PC_NVERDICT] = { 0 }, ruled = 0;
-	size_t mismatches = 0, nruled = 0;
+	size_t mismatches = 0, nruled = 0, limited = 0;
 	__u64 ruled_mask = 0;
 	struct rng r;
 	int bad;
@@ -311,6 +321,7 @@ static void run_diff(const char *name, char *text, uint64_t pseed)
 	if (getenv("PC_SHOW_POLICY"))
 		print_commented(text);
 	assert_int_equal(prog_apply_policy(&p), 0);
+	assert_int_equal(prog_limit_reset(), 0);
 	before = stats_read_fresh();
 	rng_seed(&r, pseed);
 
@@ -330,6 +341,7 @@ static void run_diff(const char *name, char *text, uint64_t pseed)
 		cls[o.ref.cls]++;
 		verdicts[o.ref.verdict]++;
 		ruled += o.ref.rule >= 0;
+		limited += o.ref.limited + o.ref_tc.limited;
 		if (o.ref.rule >= 0)
 			ruled_mask |= 1ull << o.ref.rule;
 		if (!programs_agree(&o, (int)o.ref.verdict)) {
@@ -349,11 +361,11 @@ static void run_diff(const char *name, char *text, uint64_t pseed)
 		print_commented(text);
 	free(text);
 	printf("# %s: %zu frames: l4 %zu, other %zu, fragment %zu, malformed %zu; "
-	       "passed %zu, dropped %zu; a rule decided %zu (%zu of %zu rules); tc refused %zu; "
-	       "%zu mismatches\n",
+	       "passed %zu, dropped %zu; a rule decided %zu (%zu of %zu rules); limited %zu; "
+	       "tc refused %zu; %zu mismatches\n",
 	       name, n, cls[PC_REF_L4], cls[PC_REF_OTHER], cls[PC_REF_FRAGMENT],
 	       cls[PC_REF_MALFORMED], verdicts[PC_V_PASSED], verdicts[PC_V_DROPPED], ruled,
-	       nruled, p.nrules, tc_not_run, mismatches);
+	       nruled, p.nrules, limited, tc_not_run, mismatches);
 	tc_not_run = 0;
 	bad = check_counters(before, after, e, p.nrules);
 	free(before);
@@ -368,6 +380,33 @@ static void run_diff(const char *name, char *text, uint64_t pseed)
 		assert_true(cls[PC_REF_FRAGMENT] > 0 && cls[PC_REF_MALFORMED] > 0);
 		assert_true(ruled > 0);
 	}
+	if (n >= 1000 && limits)
+		assert_true(limited > 0);
+}
+
+/* limits: the policy is made to drop attempts beyond limit rules. */
+static void run_diff(const char *name, char *text, uint64_t pseed)
+{
+	run_diff_limits(name, text, pseed, 0);
+}
+
+/* Limit rules, in both families, over a table and ranges; rates too
+ * slow to refill during the run. */
+static char *limits_policy(struct rng *r)
+{
+	struct sbuf b;
+
+	sb_open(&b);
+	fprintf(b.f, "table <subs> { 100.64.0.0/10, 2001:db8:1000::/36, ");
+	print_prefixes(b.f, r, 200);
+	fprintf(b.f, " }\n"
+		     "pass    proto tcp from <subs> to port 443\n"
+		     "limit   proto tcp from <subs> to port 587 rate 2/hour\n"
+		     "limit   proto { tcp, udp } from <subs> to port { 25, 53 } rate 1/hour burst 3\n"
+		     "block   proto tcp to port 25\n"
+		     "limit   proto udp from !<subs> to port 1024:65535 rate 3/hour burst 1\n"
+		     "limit   proto tcp to port 0:1023 rate 1/hour burst 2\n");
+	return sb_close(&b);
 }
 
 /* Each policy gets its own stream, so that one can be rerun alone. */
@@ -421,9 +460,18 @@ static void test_diff_random_malformed_pass(void **state)
 	run_diff("random rules, malformed pass", random_policy(&r, 1), sub_seed(106));
 }
 
+static void test_diff_limits(void **state)
+{
+	struct rng r;
+
+	rng_seed(&r, sub_seed(7));
+	run_diff_limits("limits", limits_policy(&r), sub_seed(107), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diff_limits),
 		cmocka_unit_test(test_diff_isp),
 		cmocka_unit_test(test_diff_negation),
 		cmocka_unit_test(test_diff_lists),

@@ -1051,9 +1051,7 @@ static void test_unsupported(void **state)
 
 	expect_compile_errors(unsupported_text, 0,
 			      FILE_NAME ":2:41: error: 'log' is not supported yet by this version\n" FILE_NAME
-			      ":3:3: error: 'limit' is not supported yet by this version\n" FILE_NAME
 			      ":4:46: error: 'log' is not supported yet by this version\n" FILE_NAME
-			      ":6:1: error: 'limit' is not supported yet by this version\n" FILE_NAME
 			      ":6:29: error: 'log' is not supported yet by this version\n");
 
 	build_text(&b, unsupported_text, PC_COMPILE_ALLOW_UNSUPPORTED);
@@ -1076,7 +1074,7 @@ static void test_unsupported(void **state)
 	assert_int_equal(b.c->rules[4].action, PC_ACT_LIMIT);
 	assert_int_equal(b.c->rules[4].rate, 5);
 	assert_int_equal(b.c->rules[4].rate_unit, 1);
-	assert_int_equal(b.c->rules[4].burst, 0);
+	assert_int_equal(b.c->rules[4].burst, 5); /* a second's worth */
 	assert_int_equal(b.c->rules[4].flags, PC_RULE_LOG);
 	assert_int_equal(b.c->ports[25].rules, B(0));
 	assert_int_equal(b.c->ports[587].rules, B(1) | B(2));
@@ -1103,6 +1101,83 @@ static void test_unsupported(void **state)
 		expect_compile_errors(text, 0, want);
 		free(text);
 	}
+}
+
+/* ---- limit and set reply-limit ------------------------------------------ */
+
+/* The id of rule i of a policy (it must compile). */
+static __u64 rule_id(const char *text, int i)
+{
+	struct build b;
+	__u64 id;
+
+	build_ok(&b, text);
+	id = b.c->rules[i].id;
+	build_free(&b);
+	return id;
+}
+
+static void test_limit_action(void **state)
+{
+	static const char text[] = "table <subs> { 100.64.0.0/10 }\n"
+				   "block proto tcp to port 25\n"
+				   "limit proto tcp from <subs> to port 587 rate 30/minute burst 10\n"
+				   "limit proto udp from <subs> rate 5/second\n";
+	const char *a = "table <subs> { 100.64.0.0/10 }\n"
+			"limit proto tcp from <subs> to port 587 rate 3/minute\n";
+	struct build b;
+
+	build_ok(&b, text);
+	assert_int_equal(b.c->hdr.limit_rules, B(1) | B(2));
+	assert_int_equal(b.c->hdr.drop_rules, B(0));
+	assert_int_equal(b.c->rules[1].burst, 10);
+	assert_int_equal(b.c->rules[2].burst, 5); /* a second's worth */
+	assert_int_equal(b.c->rules[0].id, 0);
+	assert_true(b.c->rules[1].id && b.c->rules[2].id && b.c->rules[1].id != b.c->rules[2].id);
+	build_free(&b);
+
+	/* The id, which keys the buckets, follows the rule's text: moved,
+	 * beside other rules, with other table contents, with its burst
+	 * written out, it stays; with another rate it changes. */
+	assert_true(rule_id(a, 0) == rule_id("table <subs> { 100.64.0.0/10, 2001:db8::/32 }\n"
+					     "pass to port 443\n"
+					     "limit proto tcp from <subs> to port 587 rate 3/minute burst 3\n",
+					     1));
+	assert_true(rule_id(a, 0) != rule_id("table <subs> { 100.64.0.0/10 }\n"
+					     "limit proto tcp from <subs> to port 587 rate 4/minute\n",
+					     0));
+	assert_true(rule_id(a, 0) != rule_id("table <subs> { 100.64.0.0/10 }\n"
+					     "limit proto tcp from <subs> to port 465 rate 3/minute\n",
+					     0));
+}
+
+static void test_reply_limit(void **state)
+{
+	struct build b, d;
+
+	build_ok(&b, "pass to port 25\n");
+	assert_int_equal(b.c->hdr.reply_rate, PC_REPLY_RATE);
+	assert_int_equal(b.c->hdr.reply_unit, 1);
+	assert_int_equal(b.c->hdr.reply_burst, PC_REPLY_BURST);
+	assert_int_equal(b.c->hdr.reply_interval_ns, PC_REPLY_INTERVAL_NS);
+	/* The default written out is the same policy. */
+	build_ok(&d, "set reply-limit 10/second burst 20\npass to port 25\n");
+	assert_int_equal(b.c->hdr.digest, d.c->hdr.digest);
+	build_free(&d);
+
+	build_ok(&d, "set reply-limit 3/minute burst 5\npass to port 25\n");
+	assert_int_equal(d.c->hdr.reply_interval_ns, 20000000000ULL);
+	assert_int_equal(d.c->hdr.reply_burst, 5);
+	assert_int_equal(d.c->hdr.reply_rate, 3);
+	assert_int_equal(d.c->hdr.reply_unit, 60);
+	assert_true(b.c->hdr.digest != d.c->hdr.digest);
+	build_free(&d);
+
+	build_ok(&d, "set reply-limit 2/hour\npass to port 25\n");
+	assert_int_equal(d.c->hdr.reply_interval_ns, 1800000000000ULL);
+	assert_int_equal(d.c->hdr.reply_burst, 2);
+	build_free(&d);
+	build_free(&b);
 }
 
 /* ---- the compiled masks as a classifier -------------------------------- */
@@ -1696,6 +1771,8 @@ int main(void)
 		cmocka_unit_test(test_limit_port_items),
 		cmocka_unit_test(test_limit_prefixes),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_limit_action),
+		cmocka_unit_test(test_reply_limit),
 		cmocka_unit_test(test_classifier),
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_digest_round_trip),

@@ -813,6 +813,47 @@ static void test_set_malformed(void **state)
 	result_free(&r);
 }
 
+/* set reply-limit: kept as written, printed unless it is the default,
+ * the last one winning as with set malformed. */
+static void test_set_reply_limit(void **state)
+{
+	struct result r;
+	char *printed;
+
+	parse(&r, "set reply-limit 3/minute burst 5\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.pol.reply_rate, 3);
+	assert_int_equal(r.pol.reply_unit, 60);
+	assert_int_equal(r.pol.reply_burst, 5);
+	printed = check_roundtrip(&r.pol);
+	assert_string_equal(printed, "set malformed block\nset reply-limit 3/minute burst 5\n");
+	free(printed);
+	result_free(&r);
+
+	/* Without a burst, a unit's worth at once: printed. */
+	parse(&r, "set reply-limit 100/hour\n");
+	assert_int_equal(r.pol.reply_burst, 0);
+	printed = check_roundtrip(&r.pol);
+	assert_string_equal(printed, "set malformed block\nset reply-limit 100/hour burst 100\n");
+	free(printed);
+	result_free(&r);
+
+	/* The default is not printed, so that rules > f; apply f is a no-op. */
+	parse(&r, "set reply-limit 10/second burst 20\npass to port 25\n");
+	assert_int_equal(r.rc, 0);
+	printed = print_str(&r.pol);
+	assert_string_equal(printed, "set malformed block\npass to port 25\n");
+	free(printed);
+	result_free(&r);
+
+	parse(&r, "set reply-limit 1/second\nset reply-limit 2/hour burst 3 # last wins\n");
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.pol.reply_rate, 2);
+	assert_int_equal(r.pol.reply_unit, 3600);
+	assert_int_equal(r.pol.reply_burst, 3);
+	result_free(&r);
+}
+
 static void test_table_file(void **state)
 {
 	struct tmpdir t;
@@ -1188,8 +1229,26 @@ static const struct err_case err_cases[] = {
 	  "t.rules:1:16: error: unexpected 'x.txt'; expected a quoted file name after 'file'\n", 1 },
 	{ "table <x> { } persist\npass from <x>\n",
 	  "t.rules:1:15: error: unexpected 'persist'; expected end of line\n", 1 },
-	{ "set\n", "t.rules:1:4: error: unexpected end of line; expected 'malformed' after 'set'\n", 1 },
-	{ "set foo\n", "t.rules:1:5: error: unknown option 'foo' for 'set'; expected malformed\n", 1 },
+	{ "set\n", "t.rules:1:4: error: unexpected end of line; expected 'malformed' or 'reply-limit' after 'set'\n", 1 },
+	{ "set foo\n", "t.rules:1:5: error: unknown option 'foo' for 'set'; expected malformed or reply-limit\n", 1 },
+	{ "set reply-limit\n",
+	  "t.rules:1:16: error: unexpected end of line; expected N/second, N/minute or N/hour after 'set reply-limit'\n",
+	  1 },
+	{ "set reply-limit 3/fortnight\n",
+	  "t.rules:1:17: error: unknown rate unit 'fortnight' in '3/fortnight'; expected second, minute or hour\n",
+	  1 },
+	{ "set reply-limit 0/second\n",
+	  "t.rules:1:17: error: rate '0/second' is out of range; expected N/unit with N in 1..1000000\n",
+	  1 },
+	{ "set reply-limit 3/minute burst 0\n",
+	  "t.rules:1:32: error: burst '0' is out of range; expected 1..1000000\n", 1 },
+	{ "set reply-limit 3/minute burst\n",
+	  "t.rules:1:31: error: unexpected end of line; expected a number 1..1000000 after 'burst'\n",
+	  1 },
+	{ "set reply-limit 3/minute 5\n",
+	  "t.rules:1:26: error: unexpected '5'; expected 'burst' or end of line\n", 1 },
+	{ "set reply-limit 3/minute burst 5 log\n",
+	  "t.rules:1:34: error: unexpected 'log'; expected end of line\n", 1 },
 	{ "set malformed\n",
 	  "t.rules:1:14: error: unexpected end of line; expected block or pass after 'set malformed'\n",
 	  1 },
@@ -1895,6 +1954,7 @@ int main(void)
 		cmocka_unit_test(test_multiline_lists),
 		cmocka_unit_test(test_forward_reference),
 		cmocka_unit_test(test_set_malformed),
+		cmocka_unit_test(test_set_reply_limit),
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_table_file_cwd),
 		cmocka_unit_test(test_table_file_oom),

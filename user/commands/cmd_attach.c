@@ -14,6 +14,8 @@
 struct attach_config {
 	int hook; /* enum pc_hook; 0 is PC_HOOK_XDP, the default */
 	const char *rules;
+	long limit_sources; /* 0: PC_LIMIT_SOURCES */
+	long reply_sources; /* 0: PC_REPLY_SOURCES */
 };
 
 static const struct pc_option attach_options[] = {
@@ -23,6 +25,12 @@ static const struct pc_option attach_options[] = {
 		    "tc-egress (packets leaving IFACE, e.g. from this host),\n"
 		    "tc-ingress (packets arriving on IFACE)"),
 	PC_OPT_STRING(struct attach_config, rules, "rules", "FILE", "the policy to put in force"),
+	PC_OPT_INTEGER(struct attach_config, limit_sources, "limit-sources", "N", 1, 1 << 24,
+		       "sources that limit rules track, least recent out\n"
+		       "(default 32768, about 100 bytes each); set at the first load"),
+	PC_OPT_INTEGER(struct attach_config, reply_sources, "reply-sources", "N", 1, 1 << 24,
+		       "sources whose answers to rejected packets are limited\n"
+		       "(default 65536, about 100 bytes each); set at the first load"),
 	{ 0 },
 };
 
@@ -105,10 +113,27 @@ static int check_interfaces(int n, char **names)
 	return 0;
 }
 
+/* Maps are loaded once: a size asked of a load that is there already
+ * cannot be had without detaching everything first. */
+static void say_sizes_kept(const struct attach_run *r)
+{
+	struct pc_map_sizes have;
+
+	pc_loaded_sizes(&r->l, &have);
+	if (r->cfg->limit_sources && (__u32)r->cfg->limit_sources != have.limit_sources)
+		pr_warn("--limit-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
+			r->cfg->limit_sources, have.limit_sources);
+	if (r->cfg->reply_sources && (__u32)r->cfg->reply_sources != have.reply_sources)
+		pr_warn("--reply-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
+			r->cfg->reply_sources, have.reply_sources);
+}
+
 /* Lock the pin directory (made if need be) and load the programs, or open
  * those loaded already. */
 static int load_locked(struct attach_run *r)
 {
+	struct pc_map_sizes sizes = { .limit_sources = r->cfg->limit_sources,
+				      .reply_sources = r->cfg->reply_sources };
 	const char *dir = r->cli->pin_dir;
 	char label[128];
 	int err;
@@ -121,7 +146,9 @@ static int load_locked(struct attach_run *r)
 		pr_warn("pin directory %s: %s\n", dir, strerror(-r->lock));
 		return r->lock;
 	}
-	err = pc_load_pinned(&r->l, dir, &r->created);
+	err = pc_load_pinned_sized(&r->l, dir, &sizes, &r->created);
+	if (!err && !r->created)
+		say_sizes_kept(r);
 	if (err == -ESTALE)
 		pc_warn_pins(dir, err);
 	else if (err)
@@ -249,7 +276,8 @@ const struct pc_command pc_cmd_attach = {
 	.description = "Loads the programs and maps (once), pins them and attaches them to each\n"
 		       "IFACE. It puts FILE in force, or the built-in default policy when no\n"
 		       "policy is in force yet. Attaching where portcullis is already attached\n"
-		       "changes nothing.\n",
+		       "changes nothing. --limit-sources and --reply-sources size the maps of\n"
+		       "the rate limits when they are first loaded; a later attach keeps them.\n",
 	.options = attach_options,
 	.config_size = sizeof(struct attach_config),
 	.run = run_attach,

@@ -121,14 +121,15 @@ static void print_rule_rows(FILE *out, const struct pc_stats_view *v)
 	const struct pc_stats *s = v->now;
 	size_t i;
 
-	fprintf(out, "\n%4s %-8s %12s %14s %10s%s  %s\n", "RULE", "ACTION", "PACKETS", "BYTES",
-		"CONNS", v->before ? "      PKTS/S" : "", "TEXT");
+	fprintf(out, "\n%4s %-8s %12s %14s %10s %12s%s  %s\n", "RULE", "ACTION", "PACKETS",
+		"BYTES", "CONNS", "DROPPED", v->before ? "      PKTS/S" : "", "TEXT");
 	for (i = 0; i < s->nrules; i++) {
 		const struct pc_rule_stat *r = &s->rules[i];
 
-		fprintf(out, "%4zu %-8s %12llu %14llu %10llu", i + 1, pc_action_name(r->rule.action),
-			(unsigned long long)r->count.packets, (unsigned long long)r->count.bytes,
-			(unsigned long long)r->count.connections);
+		fprintf(out, "%4zu %-8s %12llu %14llu %10llu %12llu", i + 1,
+			pc_action_name(r->rule.action), (unsigned long long)r->count.packets,
+			(unsigned long long)r->count.bytes, (unsigned long long)r->count.connections,
+			(unsigned long long)r->dropped.packets);
 		if (v->before)
 			fprintf(out, " %12.1f", rule_rate(v, i));
 		fprintf(out, "  %s\n", v->texts[i]);
@@ -184,6 +185,8 @@ static json_object *rule_json(const struct pc_stats_view *v, size_t i)
 	json_object_object_add(o, "text", json_object_new_string(v->texts[i]));
 	json_object_object_add(o, "action", json_object_new_string(pc_action_name(r->rule.action)));
 	add_counts(o, &r->count);
+	/* Of those, the dropped: a block rule's all, a limit rule's excess. */
+	json_object_object_add(o, "dropped", add_counts(json_object_new_object(), &r->dropped));
 	if (v->before)
 		json_object_object_add(o, "packets_per_second", json_object_new_double(rule_rate(v, i)));
 	return o;

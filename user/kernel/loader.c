@@ -31,9 +31,9 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->rule_counters = bpf_map__fd(skel->maps.pc_rule_cnt);
 	m->totals = bpf_map__fd(skel->maps.pc_totals);
 	m->attach = bpf_map__fd(skel->maps.pc_attach);
-	m->config = bpf_map__fd(skel->maps.pc_config);
 	m->reply_limit = bpf_map__fd(skel->maps.pc_reply_limit);
 	m->live = bpf_map__fd(skel->maps.pc_live);
+	m->limit = bpf_map__fd(skel->maps.pc_limit);
 }
 
 static void reset(struct pc_loaded *l)
@@ -89,7 +89,8 @@ static int each_map_pin(struct portcullis *skel, const char *pin_dir,
 
 /* A pin left by another build whose map has another layout (pc_totals
  * before it counted by reason, say) must not be read with this build's
- * structs: it counts as an incomplete set of pins. */
+ * structs: it counts as an incomplete set of pins. The LRU maps of
+ * sources are sized at the first load (struct pc_map_sizes): any size. */
 static bool same_layout(const struct bpf_map *map, int fd)
 {
 	struct bpf_map_info info = { 0 };
@@ -98,7 +99,8 @@ static bool same_layout(const struct bpf_map *map, int fd)
 	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
 	       info.key_size == bpf_map__key_size(map) &&
 	       info.value_size == bpf_map__value_size(map) &&
-	       info.max_entries == bpf_map__max_entries(map);
+	       (info.max_entries == bpf_map__max_entries(map) ||
+		info.type == BPF_MAP_TYPE_LRU_HASH);
 }
 
 static int reuse_pin(struct bpf_map *map, const char *path)
@@ -123,20 +125,50 @@ static int unpin(struct bpf_map *map, const char *path)
 	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
-int pc_load_unpinned(struct pc_loaded *l)
+/* The sizes of the maps of sources, before the load. */
+static int set_sizes(struct portcullis *skel, const struct pc_map_sizes *sizes)
+{
+	int err = 0;
+
+	if (sizes && sizes->limit_sources)
+		err = bpf_map__set_max_entries(skel->maps.pc_limit, sizes->limit_sources);
+	if (!err && sizes && sizes->reply_sources)
+		err = bpf_map__set_max_entries(skel->maps.pc_reply_limit, sizes->reply_sources);
+	return err;
+}
+
+static int load_unpinned(struct pc_loaded *l, const struct pc_map_sizes *sizes)
 {
 	struct portcullis *skel;
+	int err;
 
 	reset(l);
-	skel = portcullis__open_and_load();
-	if (!skel)
-		return errno ? -errno : -EINVAL;
+	skel = open_skeleton(&err);
+	if (!err)
+		err = set_sizes(skel, sizes);
+	if (!err && portcullis__load(skel))
+		err = errno ? -errno : -EINVAL;
+	if (err) {
+		portcullis__destroy(skel);
+		return err;
+	}
 	l->skel = skel;
 	l->progs_in_skel = true;
 	maps_from_skeleton(&l->maps, skel);
 	l->xdp_fd = bpf_program__fd(skel->progs.pc_xdp);
 	l->tc_fd = bpf_program__fd(skel->progs.pc_tc);
 	return 0;
+}
+
+int pc_load_unpinned(struct pc_loaded *l)
+{
+	return load_unpinned(l, NULL);
+}
+
+void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes)
+{
+	sizes->limit_sources = bpf_map__max_entries(l->skel->maps.pc_limit);
+	sizes->reply_sources = bpf_map__max_entries(l->skel->maps.pc_reply_limit);
 }
 
 int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
@@ -241,7 +273,8 @@ static int pin_all(struct pc_loaded *l, const char *pin_dir)
 	return err;
 }
 
-int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
+int pc_load_pinned_sized(struct pc_loaded *l, const char *pin_dir,
+			 const struct pc_map_sizes *sizes, bool *created)
 {
 	int err;
 
@@ -251,7 +284,7 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 		return err;
 	/* Not loaded, or a load that was cut short: start clean. */
 	pc_unpin_objects(pin_dir);
-	err = pc_load_unpinned(l);
+	err = load_unpinned(l, sizes);
 	if (!err)
 		err = pin_all(l, pin_dir);
 	if (err) {
@@ -261,6 +294,11 @@ int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
 	}
 	*created = true;
 	return 0;
+}
+
+int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created)
+{
+	return pc_load_pinned_sized(l, pin_dir, NULL, created);
 }
 
 void pc_loaded_close(struct pc_loaded *l)

@@ -221,7 +221,7 @@ static int write_rules(const struct pc_maps *m, __u32 slot, const struct pc_comp
 		key = slot * PC_MAX_RULES + i;
 		err = update(m->rules, key, i < c->hdr.nrules ? &c->rules[i] : &norule);
 		if (!err)
-			err = percpu_zero(m->rule_counters, key, sizeof(struct pc_count));
+			err = percpu_zero(m->rule_counters, key, sizeof(struct pc_rule_count));
 	}
 	return err;
 }
@@ -524,6 +524,9 @@ static int policy_from_slot(const struct pc_maps *m, struct slot_contents *sc,
 	int err = 0;
 
 	out->malformed = sc->hdr.malformed;
+	out->reply_rate = sc->hdr.reply_rate;
+	out->reply_unit = sc->hdr.reply_unit;
+	out->reply_burst = sc->hdr.reply_burst;
 	out->tables = calloc(sc->hdr.nsets ? sc->hdr.nsets : 1, sizeof(*out->tables));
 	out->rules = calloc(sc->hdr.nrules ? sc->hdr.nrules : 1, sizeof(*out->rules));
 	if (!out->tables || !out->rules)
@@ -615,11 +618,14 @@ int pc_maps_read_stats(const struct pc_maps *m, struct pc_stats *out)
 	}
 	for (i = 0; !err && i < out->hdr.nrules; i++) {
 		struct pc_rule_stat *rs = &out->rules[out->nrules++];
+		struct pc_rule_count rc = { 0 };
 
 		err = lookup(m->rules, slot * PC_MAX_RULES + i, &rs->rule);
 		if (!err)
-			err = percpu_sum(m->rule_counters, slot * PC_MAX_RULES + i,
-					 (__u64 *)&rs->count, sizeof(rs->count));
+			err = percpu_sum(m->rule_counters, slot * PC_MAX_RULES + i, (__u64 *)&rc,
+					 sizeof(rc));
+		rs->count = rc.all;
+		rs->dropped = rc.dropped;
 	}
 	return err;
 }

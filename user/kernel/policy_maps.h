@@ -12,7 +12,7 @@
 struct pc_maps {
 	int ctl, policy, rules, sets, list_prefixes, ports, port_items;
 	int roots, index_banks, members;
-	int port_counters, port_index, rule_counters, totals, attach, config, reply_limit;
+	int port_counters, port_index, rule_counters, totals, attach, reply_limit, limit;
 	int live; /* pc_live: live table entries */
 };
 
@@ -24,7 +24,7 @@ struct pc_maps {
 		.roots = -1, .index_banks = -1, .members = -1,                 \
 		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
-		.config = -1, .reply_limit = -1, .live = -1,                   \
+		.reply_limit = -1, .limit = -1, .live = -1,                    \
 	}
 
 /* Put c in force as a new generation: written into the slot not in force,
@@ -62,7 +62,8 @@ struct pc_port_stat {
 
 struct pc_rule_stat {
 	struct pc_rule rule;
-	struct pc_count count; /* summed over CPUs */
+	struct pc_count count;   /* summed over CPUs */
+	struct pc_count dropped; /* of those, dropped */
 };
 
 /* The totals as user space shows them, derived from the kernel's counts

@@ -127,10 +127,30 @@ static void set_masks(struct pc_policy_hdr *h, size_t i, const struct pc_rule_as
 		h->drop_rules |= bit;
 	if (r->action == PC_ACT_REJECT)
 		h->reject_rules |= bit;
+	if (r->action == PC_ACT_LIMIT)
+		h->limit_rules |= bit;
 	if (families & PC_FAMILIES_V4)
 		h->v4_rules |= bit;
 	if (families & PC_FAMILIES_V6)
 		h->v6_rules |= bit;
+}
+
+static void fnv1a(__u64 *h, const void *data, size_t len);
+
+/* A limit rule's id, which keys its buckets: a digest of its text as
+ * `rules` prints it (the burst the compiler gives it written out), so
+ * that the same rule applied again, moved or with other table contents,
+ * keeps its buckets, and `rules > f; apply f` does too. Never 0. */
+static __u64 limit_rule_id(const struct pc_policy *p, const struct pc_rule_ast *r, __u32 burst)
+{
+	struct pc_rule_ast canon = *r;
+	char text[4096];
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	canon.burst = burst;
+	pc_rule_format(text, sizeof(text), p, &canon);
+	fnv1a(&h, text, strlen(text));
+	return h ? h : 1;
 }
 
 static void compile_rule(struct set_builder *b, size_t i)
@@ -143,7 +163,10 @@ static void compile_rule(struct set_builder *b, size_t i)
 	k->protos = r->protos;
 	k->rate = r->rate;
 	k->rate_unit = r->rate_unit;
-	k->burst = r->burst;
+	/* Without a burst, a unit's worth of attempts may come at once. */
+	k->burst = r->burst ? r->burst : r->rate;
+	if (r->action == PC_ACT_LIMIT)
+		k->id = limit_rule_id(b->p, r, k->burst);
 	k->src_set = spec_set(b, &r->src);
 	k->dst_set = spec_set(b, &r->dst);
 	/* "! any" is an empty set: it matches nothing. */
@@ -455,6 +478,16 @@ static __u64 digest(const struct pc_compiled *c)
 	return h;
 }
 
+/* set reply-limit, or its default. */
+static void compile_reply_limit(const struct pc_policy *p, struct pc_policy_hdr *h)
+{
+	h->reply_rate = p->reply_rate ? p->reply_rate : PC_REPLY_RATE;
+	h->reply_unit = p->reply_rate ? p->reply_unit : 1;
+	h->reply_burst = p->reply_rate ? (p->reply_burst ? p->reply_burst : p->reply_rate) :
+					 PC_REPLY_BURST;
+	h->reply_interval_ns = h->reply_unit * 1000000000ULL / h->reply_rate;
+}
+
 static void check_supported(const struct pc_policy *p, struct pc_diag *d)
 {
 	size_t i;
@@ -462,9 +495,6 @@ static void check_supported(const struct pc_policy *p, struct pc_diag *d)
 	for (i = 0; i < p->nrules; i++) {
 		const struct pc_rule_ast *r = &p->rules[i];
 
-		if (r->action == PC_ACT_LIMIT)
-			pc_diag_error(d, &r->loc, "'%s' is not supported yet by this version",
-				      pc_action_name(r->action));
 		if (r->log)
 			pc_diag_error(d, &r->log_loc, "'log' is not supported yet by this version");
 	}
@@ -478,6 +508,7 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 
 	memset(out, 0, sizeof(*out));
 	out->hdr.malformed = p->malformed;
+	compile_reply_limit(p, &out->hdr);
 	if (!(flags & PC_COMPILE_ALLOW_UNSUPPORTED))
 		check_supported(p, d);
 	if (p->nrules > PC_MAX_RULES) {

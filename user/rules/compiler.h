@@ -42,7 +42,7 @@ struct pc_compiled {
 	__u64 policy_digest; /* hdr.digest of the policy alone, before them */
 };
 
-/* Let limit, log and rate through (for tests of the compiler itself);
+/* Let log through (for tests of the compiler itself);
  * without it they are "not supported yet" errors. */
 #define PC_COMPILE_ALLOW_UNSUPPORTED 0x1
 

@@ -25,6 +25,7 @@ static const struct pc_keyword_def keywords[] = {
 	{ "proto", PC_KW_PROTO, PC_KWK_CLAUSE, 0 },
 	{ "rate", PC_KW_RATE, PC_KWK_CLAUSE, 0 },
 	{ "reject", PC_KW_REJECT, PC_KWK_ACTION, PC_ACT_REJECT },
+	{ "reply-limit", PC_KW_REPLY_LIMIT, PC_KWK_WORD, 0 },
 	{ "second", PC_KW_SECOND, PC_KWK_UNIT, 1 },
 	{ "set", PC_KW_SET, PC_KWK_STATEMENT, 0 },
 	{ "table", PC_KW_TABLE, PC_KWK_STATEMENT, 0 },

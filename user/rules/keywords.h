@@ -35,6 +35,7 @@ enum pc_keyword {
 	PC_KW_ANY,
 	PC_KW_FILE,
 	PC_KW_MALFORMED,
+	PC_KW_REPLY_LIMIT,
 	/* protocols */
 	PC_KW_TCP,
 	PC_KW_UDP,

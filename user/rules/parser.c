@@ -1212,27 +1212,14 @@ static int parse_table(struct parser *p)
 	return rc;
 }
 
-/* set malformed block|pass */
-static int parse_set(struct parser *p)
+/* set malformed block|pass, after the option's name */
+static int parse_set_malformed(struct parser *p)
 {
 	const struct pc_keyword_def *k;
 	const struct pc_token *t;
 	char desc[DESC_MAX];
 	struct pc_token w;
 
-	next(p);
-	t = peek(p);
-	if (t->kind != PC_TOK_WORD) {
-		unexpected(p, t, "'%s' after '%s'", kw(PC_KW_MALFORMED), kw(PC_KW_SET));
-		return -1;
-	}
-	if (!word_is(t, PC_KW_MALFORMED)) {
-		pc_tok_describe(desc, sizeof(desc), t);
-		err(p, t, "unknown option %s for '%s'; expected %s", desc, kw(PC_KW_SET),
-		    kw(PC_KW_MALFORMED));
-		return -1;
-	}
-	next(p);
 	t = peek(p);
 	if (t->kind != PC_TOK_WORD) {
 		unexpected(p, t, "%s or %s after '%s %s'", kw(PC_KW_BLOCK), kw(PC_KW_PASS),
@@ -1249,6 +1236,73 @@ static int parse_set(struct parser *p)
 		    kw(PC_KW_MALFORMED), kw(PC_KW_BLOCK), kw(PC_KW_PASS));
 	}
 	return expect_eol(p);
+}
+
+/* set reply-limit N/second|minute|hour [burst B], after the option's
+ * name: how many answers to rejected packets one source may have. */
+static int parse_set_reply_limit(struct parser *p)
+{
+	struct pc_rule_ast r = { 0 };
+	const struct pc_token *t = peek(p);
+	char list[LIST_MAX];
+	struct pc_token w;
+	bool bad;
+
+	if (t->kind != PC_TOK_WORD) {
+		rates_expected(list, sizeof(list));
+		unexpected(p, t, "%s after '%s %s'", list, kw(PC_KW_SET), kw(PC_KW_REPLY_LIMIT));
+		return -1;
+	}
+	w = next(p);
+	bad = word_rate(p, &w, &r) < 0;
+	if (word_is(peek(p), PC_KW_BURST)) {
+		next(p);
+		t = peek(p);
+		if (t->kind != PC_TOK_WORD) {
+			unexpected(p, t, "a number 1..%u after '%s'", BURST_MAX, kw(PC_KW_BURST));
+			return -1;
+		}
+		w = next(p);
+		bad |= word_burst(p, &w, &r) < 0;
+	} else if (peek(p)->kind != PC_TOK_NEWLINE && peek(p)->kind != PC_TOK_EOF) {
+		unexpected(p, peek(p), "'%s' or end of line", kw(PC_KW_BURST));
+		return -1;
+	}
+	if (expect_eol(p))
+		return -1;
+	if (!bad) { /* as with set malformed, the last one wins */
+		p->pol->reply_rate = r.rate;
+		p->pol->reply_unit = r.rate_unit;
+		p->pol->reply_burst = r.burst;
+	}
+	return 0;
+}
+
+/* set malformed block|pass, or set reply-limit ... */
+static int parse_set(struct parser *p)
+{
+	const struct pc_token *t;
+	char desc[DESC_MAX];
+
+	next(p);
+	t = peek(p);
+	if (t->kind != PC_TOK_WORD) {
+		unexpected(p, t, "'%s' or '%s' after '%s'", kw(PC_KW_MALFORMED),
+			   kw(PC_KW_REPLY_LIMIT), kw(PC_KW_SET));
+		return -1;
+	}
+	if (!word_is(t, PC_KW_MALFORMED) && !word_is(t, PC_KW_REPLY_LIMIT)) {
+		pc_tok_describe(desc, sizeof(desc), t);
+		err(p, t, "unknown option %s for '%s'; expected %s or %s", desc, kw(PC_KW_SET),
+		    kw(PC_KW_MALFORMED), kw(PC_KW_REPLY_LIMIT));
+		return -1;
+	}
+	if (word_is(t, PC_KW_REPLY_LIMIT)) {
+		next(p);
+		return parse_set_reply_limit(p);
+	}
+	next(p);
+	return parse_set_malformed(p);
 }
 
 /* ---- statements --------------------------------------------------------- */

@@ -104,6 +104,11 @@ struct pc_policy {
 	struct pc_rule_ast *rules;
 	size_t nrules, rules_cap;
 	enum pc_action malformed; /* PC_ACT_BLOCK (default) or PC_ACT_PASS */
+	/* set reply-limit N/unit [burst B]; reply_rate 0: not written, the
+	 * default (PC_REPLY_*). reply_burst 0: not written. */
+	__u32 reply_rate;
+	__u16 reply_unit; /* seconds: 1, 60 or 3600 */
+	__u32 reply_burst;
 	char **files;             /* file names that pc_loc.file points into */
 	size_t nfiles, files_cap;
 };

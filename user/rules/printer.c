@@ -185,6 +185,19 @@ static void sb_table(struct sb *b, const struct pc_table *t)
 	}
 }
 
+/* set reply-limit, unless it is the default (or not written). */
+static void sb_reply_limit(struct sb *b, const struct pc_policy *p)
+{
+	__u32 burst = p->reply_burst ? p->reply_burst : p->reply_rate;
+
+	if (!p->reply_rate || (p->reply_rate == PC_REPLY_RATE && p->reply_unit == 1 &&
+			       burst == PC_REPLY_BURST))
+		return;
+	sb_printf(b, "%s %s %u/%s %s %u\n", pc_keyword_name(PC_KW_SET),
+		  pc_keyword_name(PC_KW_REPLY_LIMIT), p->reply_rate,
+		  pc_rate_unit_name(p->reply_unit), pc_keyword_name(PC_KW_BURST), burst);
+}
+
 void pc_policy_print(FILE *out, const struct pc_policy *p)
 {
 	pc_policy_print_notes(out, p, NULL, NULL);
@@ -209,6 +222,7 @@ void pc_policy_print_notes(FILE *out, const struct pc_policy *p, pc_table_note_f
 	}
 	sb_printf(&b, "%s %s %s\n", pc_keyword_name(PC_KW_SET), pc_keyword_name(PC_KW_MALFORMED),
 		  pc_action_name(p->malformed == PC_ACT_PASS ? PC_ACT_PASS : PC_ACT_BLOCK));
+	sb_reply_limit(&b, p);
 	for (i = 0; i < p->nrules; i++) {
 		sb_rule(&b, p, &p->rules[i]);
 		sb_printf(&b, "\n");
