@@ -21,6 +21,7 @@ struct config {
 	const char *string;
 	double number;
 	long integer;
+	long size;
 	int choice;
 };
 
@@ -32,6 +33,7 @@ static const struct pc_option options[] = {
 	PC_OPT_STRING(struct config, string, "name", "NAME", "a name"),
 	PC_OPT_NUMBER(struct config, number, "secs", "SECS", 0.5, 10, "seconds"),
 	PC_OPT_INTEGER(struct config, integer, "count", "N", 1, 1e18, "how many"),
+	PC_OPT_INTEGER(struct config, size, "size", "N", 1, 1 << 24, "how big"),
 	PC_OPT_ENUM(struct config, choice, "choice", "CHOICE", choices, 3, "which"),
 	{ 0 },
 };
@@ -142,6 +144,8 @@ static void test_errors(void **state)
 		{ { "--secs", "soon" }, "prog: --secs wants a number from 0.5 to 10, not 'soon'\n" },
 		{ { "--count", "1.5" }, "prog: --count wants a whole number of at least 1, not '1.5'\n" },
 		{ { "--count", "" }, "prog: --count wants a whole number of at least 1, not ''\n" },
+		/* the bound in full, as attach --limit-sources has it, not 1.67772e+07 */
+		{ { "--size", "0" }, "prog: --size wants a whole number from 1 to 16777216, not '0'\n" },
 		{ { "--choice", "four" },
 		  "prog: --choice wants one of one, two, three; 'four' is none of them\n" },
 	};
@@ -167,12 +171,13 @@ static void test_help_text(void **state)
 	pc_options_help(f, options, "this help");
 	fclose(f);
 	assert_string_equal(text,
-			    " [-f] [-m] [--name NAME] [--secs SECS] [--count N] [--choice one|two|three]\n"
+			    " [-f] [-m] [--name NAME] [--secs SECS] [--count N] [--size N] [--choice one|two|three]\n"
 			    "  -f, --flag       a flag\n"
 			    "  -m, --more       more\n"
 			    "  --name NAME      a name\n"
 			    "  --secs SECS      seconds\n"
 			    "  --count N        how many\n"
+			    "  --size N         how big\n"
 			    "  --choice CHOICE  which\n"
 			    "  -h, --help       this help\n");
 	free(text);

@@ -24,12 +24,13 @@ static void print_metavar(FILE *out, const struct pc_option *o)
 		fprintf(out, "%s%s", i ? "|" : "", o->names[i]);
 }
 
+/* %.15g: every bound below 1e15 in full (16777216, not 1.67772e+07). */
 static void print_range(FILE *out, const struct pc_option *o)
 {
 	if (o->max >= 1e15)
-		fprintf(out, "of at least %g", o->min);
+		fprintf(out, "of at least %.15g", o->min);
 	else
-		fprintf(out, "from %g to %g", o->min, o->max);
+		fprintf(out, "from %.15g to %.15g", o->min, o->max);
 }
 
 static int parse_number(const char *who, const struct pc_option *o, const char *value,
