@@ -132,6 +132,9 @@ static int read_in_force(const struct pc_loaded *l, struct pc_policy *p, const c
 static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum table_action act,
 		     const struct pc_prefix *addrs, int n, long long ttl, __u32 now)
 {
+	/* live as read, sorted, for pc_live_find: what this edit adds goes
+	 * after it, an address given twice twice, until pc_live_sort_unique */
+	struct pc_live_list read = *live;
 	struct pc_live_entry *e;
 	char text[64];
 	int i, bad = 0;
@@ -142,7 +145,8 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 					 .added_ns = pc_realtime_ns() };
 
 		pc_prefix_format(text, sizeof(text), &addrs[i]);
-		e = pc_live_find(live, &k);
+		read.v = live->v; /* pc_array_push may move it */
+		e = pc_live_find(&read, &k);
 		if (file_member(t, &addrs[i])) {
 			pr_warn("%s is in <%s> from the policy file%s\n", text, t->name,
 				act == TABLE_ADD ? " already" :
@@ -163,7 +167,7 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 			e->val.until = now; /* lapsed: left out of the generation */
 		}
 	}
-	pc_live_sort(live);
+	pc_live_sort_unique(live);
 	return bad ? -1 : 0;
 }
 

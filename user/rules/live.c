@@ -46,12 +46,22 @@ struct pc_prefix pc_live_prefix(const struct pc_live_key *k)
 
 struct pc_live_entry *pc_live_find(const struct pc_live_list *l, const struct pc_live_key *k)
 {
-	size_t i;
+	struct pc_live_entry want = { .key = *k };
 
+	return l->n ? bsearch(&want, l->v, l->n, sizeof(*l->v), entry_cmp) : NULL;
+}
+
+void pc_live_sort_unique(struct pc_live_list *l)
+{
+	size_t i, n = 0;
+
+	pc_live_sort(l);
 	for (i = 0; i < l->n; i++)
-		if (!memcmp(&l->v[i].key, k, sizeof(*k)))
-			return &l->v[i];
-	return NULL;
+		if (!n || entry_cmp(&l->v[n - 1], &l->v[i]))
+			l->v[n++] = l->v[i];
+		else
+			l->v[n - 1] = l->v[i];
+	l->n = n;
 }
 
 /* The set of c that is the table named so, or -1. */

@@ -40,8 +40,13 @@ static inline bool pc_live_lapsed(const struct pc_live_val *v, __u32 now)
 	return v->until && v->until <= now;
 }
 
-/* The entry of l with key k, or NULL. */
+/* The entry of l (sorted) with key k, or NULL: a binary search, so that
+ * an edit of many entries at once is not quadratic. */
 struct pc_live_entry *pc_live_find(const struct pc_live_list *l, const struct pc_live_key *k);
+
+/* Sort l and keep one entry of each key (qsort is not stable: any one of
+ * equal ones, which table add makes alike but for added_ns). */
+void pc_live_sort_unique(struct pc_live_list *l);
 
 /* Is the entry one that c keeps: not lapsed at now, of a table c has? */
 bool pc_live_kept(const struct pc_compiled *c, const struct pc_live_entry *e, __u32 now);
