@@ -138,8 +138,7 @@ check_rc "delete the four" 0 pc table exempt delete 100.64.0.0/16 100.64.0.0/20 
 	100.64.0.0/28
 
 # ---- the whole room at once: 65,536 entries (PC_MAX_LIVE) in one add
-# and one delete, in a few seconds each (an edit once looked every
-# address up in a scan of the list: 12 s for 65,000 at once)
+# and one delete (the times are printed, never asserted)
 
 check_eq "no live entry before" "$(live_count)" 0
 check_rc "an address given twice" 0 pc -q table exempt add 100.79.0.2 100.79.0.2
@@ -150,7 +149,6 @@ start=$(date +%s%N)
 check_rc "65,536 entries in one add" 0 pc -q table exempt add $many --ttl 1h
 ms=$((($(date +%s%N) - start) / 1000000))
 diag "table add of 65,536 entries took $ms ms"
-check_eq "and that took under 4 s" "$([ "$ms" -lt 4000 ] && echo yes)" yes
 check_rc "one more has no room" 1 pc table exempt add 100.79.0.1
 check_match "and says so" "$ERR" "no room for more live entries \(the limit is 65536\)"
 check_rc "table show" 0 pc table exempt show
@@ -159,7 +157,6 @@ start=$(date +%s%N)
 check_rc "and all deleted in one go" 0 pc -q table exempt delete $many
 ms=$((($(date +%s%N) - start) / 1000000))
 diag "table delete of 65,536 entries took $ms ms"
-check_eq "and that took under 4 s" "$([ "$ms" -lt 4000 ] && echo yes)" yes
 check_eq "no live entry left" "$(live_count)" 0
 
 # ---- errors change nothing
