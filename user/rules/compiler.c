@@ -135,8 +135,6 @@ static void set_masks(struct pc_policy_hdr *h, size_t i, const struct pc_rule_as
 		h->v6_rules |= bit;
 }
 
-static void fnv1a(__u64 *h, const void *data, size_t len);
-
 /* A limit rule's id, which keys its buckets: a digest of its text as
  * `rules` prints it (the burst the compiler gives it written out), so
  * that the same rule applied again, moved or with other table contents,
@@ -149,7 +147,7 @@ static __u64 limit_rule_id(const struct pc_policy *p, const struct pc_rule_ast *
 
 	canon.burst = burst;
 	pc_rule_format(text, sizeof(text), p, &canon);
-	fnv1a(&h, text, strlen(text));
+	pc_fnv1a(&h, text, strlen(text));
 	return h ? h : 1;
 }
 
@@ -388,18 +386,14 @@ static void normalise_entries(struct pc_compiled *c)
 	}
 }
 
-/* The rules whose set in direction dir is s. */
-static __u64 rules_of_set(const struct set_builder *b, int dir, __u32 s)
+__u64 pc_compiled_set_rules(const struct pc_compiled *c, int dir, __u32 s)
 {
 	__u64 rules = 0;
-	size_t i;
+	__u32 i;
 
-	for (i = 0; i < b->p->nrules; i++) {
-		const struct pc_rule *k = &b->out->rules[i];
-
-		if ((dir == PC_DIR_SRC ? k->src_set : k->dst_set) == s)
+	for (i = 0; i < c->hdr.nrules; i++)
+		if ((dir == PC_DIR_SRC ? c->rules[i].src_set : c->rules[i].dst_set) == s)
 			rules |= 1ULL << i;
-	}
 	return rules;
 }
 
@@ -416,7 +410,8 @@ static int collect_entries(struct set_builder *b, struct entry_list *entries)
 
 			if (!b->used[dir][s] && !(dir == PC_DIR_SRC && unused))
 				continue;
-			if (add_set_entries(entries, dir, s, b->members[s], rules_of_set(b, dir, s)))
+			if (add_set_entries(entries, dir, s, b->members[s],
+					    pc_compiled_set_rules(b->out, dir, s)))
 				return -1;
 		}
 	}
@@ -451,7 +446,7 @@ static int compile_prefixes(struct set_builder *b)
 	return 0;
 }
 
-static void fnv1a(__u64 *h, const void *data, size_t len)
+void pc_fnv1a(__u64 *h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -469,12 +464,12 @@ static __u64 digest(const struct pc_compiled *c)
 {
 	__u64 h = 0xcbf29ce484222325ULL;
 
-	fnv1a(&h, &c->hdr, sizeof(c->hdr));
-	fnv1a(&h, c->rules, c->hdr.nrules * sizeof(c->rules[0]));
-	fnv1a(&h, c->sets, c->hdr.nsets * sizeof(c->sets[0]));
-	fnv1a(&h, c->items, c->hdr.nitems * sizeof(c->items[0]));
-	fnv1a(&h, c->lists, c->hdr.nlist * sizeof(c->lists[0]));
-	fnv1a(&h, c->prefixes, c->nprefixes * sizeof(c->prefixes[0]));
+	pc_fnv1a(&h, &c->hdr, sizeof(c->hdr));
+	pc_fnv1a(&h, c->rules, c->hdr.nrules * sizeof(c->rules[0]));
+	pc_fnv1a(&h, c->sets, c->hdr.nsets * sizeof(c->sets[0]));
+	pc_fnv1a(&h, c->items, c->hdr.nitems * sizeof(c->items[0]));
+	pc_fnv1a(&h, c->lists, c->hdr.nlist * sizeof(c->lists[0]));
+	pc_fnv1a(&h, c->prefixes, c->nprefixes * sizeof(c->prefixes[0]));
 	return h;
 }
 

@@ -51,4 +51,10 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 	       unsigned flags);
 void pc_compiled_free(struct pc_compiled *c);
 
+/* The rules of c whose set in direction dir is s (after pc_compile). */
+__u64 pc_compiled_set_rules(const struct pc_compiled *c, int dir, __u32 s);
+
+/* FNV-1a: fold len bytes of data into the digest *h. */
+void pc_fnv1a(__u64 *h, const void *data, size_t len);
+
 #endif /* PC_COMPILE_H */

@@ -84,28 +84,6 @@ bool pc_live_kept(const struct pc_compiled *c, const struct pc_live_entry *e, __
 	return !pc_live_lapsed(&e->val, now) && table_set(c, name) >= 0;
 }
 
-/* The rules of c whose set in direction dir is s. */
-static __u64 set_rules(const struct pc_compiled *c, int dir, int s)
-{
-	__u64 rules = 0;
-	__u32 i;
-
-	for (i = 0; i < c->hdr.nrules; i++)
-		if ((dir == PC_DIR_SRC ? c->rules[i].src_set : c->rules[i].dst_set) == s)
-			rules |= 1ULL << i;
-	return rules;
-}
-
-static void fnv1a(__u64 *h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len--) {
-		*h ^= *p++;
-		*h *= 0x100000001b3ULL;
-	}
-}
-
 static unsigned family_bit(__u8 family)
 {
 	return family == PC_FAMILY_V6 ? PC_FAMILIES_V6 : PC_FAMILIES_V4;
@@ -162,7 +140,7 @@ int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __
 		name[PC_NAME_MAX] = '\0';
 		fam[table_set(c, name)] |= family_bit(e->key.family);
 		for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
-			__u64 rules = set_rules(c, dir, table_set(c, name));
+			__u64 rules = pc_compiled_set_rules(c, dir, table_set(c, name));
 
 			if (rules)
 				v[n++] = (struct pc_index_live){ .dir = dir,
@@ -170,8 +148,8 @@ int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __
 								 .rules = rules,
 								 .until = e->val.until };
 		}
-		fnv1a(&h, &e->key, sizeof(e->key));
-		fnv1a(&h, &e->val.until, sizeof(e->val.until));
+		pc_fnv1a(&h, &e->key, sizeof(e->key));
+		pc_fnv1a(&h, &e->val.until, sizeof(e->val.until));
 	}
 	set_rule_families(c, fam);
 	free(c->live);
