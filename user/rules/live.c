@@ -64,7 +64,8 @@ void pc_live_sort_unique(struct pc_live_list *l)
 	l->n = n;
 }
 
-/* The set of c that is the table named so, or -1. */
+/* The set of c that is the table named so (at most PC_NAME_MAX bytes
+ * of name are read), or -1. */
 static int table_set(const struct pc_compiled *c, const char *name)
 {
 	__u32 s;
@@ -77,11 +78,7 @@ static int table_set(const struct pc_compiled *c, const char *name)
 
 bool pc_live_kept(const struct pc_compiled *c, const struct pc_live_entry *e, __u32 now)
 {
-	char name[PC_NAME_MAX + 1];
-
-	memcpy(name, e->key.table, PC_NAME_MAX);
-	name[PC_NAME_MAX] = '\0';
-	return !pc_live_lapsed(&e->val, now) && table_set(c, name) >= 0;
+	return !pc_live_lapsed(&e->val, now) && table_set(c, e->key.table) >= 0;
 }
 
 static unsigned family_bit(__u8 family)
@@ -132,15 +129,13 @@ int pc_compiled_set_live(struct pc_compiled *c, const struct pc_live_list *l, __
 		return -ENOMEM;
 	for (i = 0; i < l->n; i++) {
 		const struct pc_live_entry *e = &l->v[i];
-		char name[PC_NAME_MAX + 1];
+		int s = table_set(c, e->key.table);
 
-		if (!pc_live_kept(c, e, now))
-			continue;
-		memcpy(name, e->key.table, PC_NAME_MAX);
-		name[PC_NAME_MAX] = '\0';
-		fam[table_set(c, name)] |= family_bit(e->key.family);
+		if (s < 0 || pc_live_lapsed(&e->val, now))
+			continue; /* not kept (pc_live_kept) */
+		fam[s] |= family_bit(e->key.family);
 		for (dir = PC_DIR_SRC; dir <= PC_DIR_DST; dir++) {
-			__u64 rules = pc_compiled_set_rules(c, dir, table_set(c, name));
+			__u64 rules = pc_compiled_set_rules(c, dir, s);
 
 			if (rules)
 				v[n++] = (struct pc_index_live){ .dir = dir,
