@@ -105,10 +105,15 @@ static const struct pc_table *find_table(const struct pc_policy *p, const char *
 	return NULL;
 }
 
+static int prefix_cmp(const void *a, const void *b)
+{
+	return pc_prefix_cmp(a, b);
+}
+
 static bool file_member(const struct pc_table *t, const struct pc_prefix *pfx)
 {
-	return bsearch(pfx, t->prefixes.v, t->prefixes.n, sizeof(*pfx),
-		       (int (*)(const void *, const void *))pc_prefix_cmp) != NULL;
+	return t->prefixes.n &&
+	       bsearch(pfx, t->prefixes.v, t->prefixes.n, sizeof(*pfx), prefix_cmp) != NULL;
 }
 
 /* The policy in force, its tables' members included, and its table t. */
@@ -348,7 +353,9 @@ static const char *table_name(const char *arg, char *buf, size_t size)
 
 static int run_table(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
-	static const char *const actions[] = { "add", "delete", "show" };
+	static const char *const actions[] = { [TABLE_ADD] = "add", [TABLE_DELETE] = "delete",
+						[TABLE_SHOW] = "show" };
+	const int nactions = sizeof(actions) / sizeof(actions[0]);
 	const struct table_config *cfg = config;
 	char name[PC_NAME_MAX + 1];
 	struct pc_prefix *addrs;
@@ -357,9 +364,9 @@ static int run_table(const struct pc_cli *cli, const void *config, int argc, cha
 
 	if (!table_name(argv[0], name, sizeof(name)))
 		return pc_usage_error(&pc_cmd_table, "a table name is 1 to 31 characters, with or without <>");
-	for (act = 0; act < 3 && strcmp(argv[1], actions[act]); act++)
+	for (act = 0; act < nactions && strcmp(argv[1], actions[act]); act++)
 		;
-	if (act == 3)
+	if (act == nactions)
 		return pc_usage_error(&pc_cmd_table, "the action is add, delete or show");
 	if (act == TABLE_SHOW && argc > 2)
 		return pc_usage_error(&pc_cmd_table, "show takes no address");
