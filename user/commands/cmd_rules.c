@@ -50,8 +50,7 @@ static void print_live(FILE *out, const struct pc_table *t, void *arg)
 		if (strncmp(e->key.table, t->name, PC_NAME_MAX) || pc_live_lapsed(&e->val, ln->now))
 			continue;
 		pc_prefix_format(text, sizeof(text), &p);
-		pc_live_until_format(until, sizeof(until),
-				     e->val.until ? pc_boottime_to_realtime_ns(e->val.until) : 0);
+		pc_live_until_format(until, sizeof(until), pc_live_expires_ns(&e->val));
 		fprintf(out, "# live: %s %s\n", text, until);
 	}
 }

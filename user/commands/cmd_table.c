@@ -230,8 +230,7 @@ static void report(const struct pc_loaded *l, const struct pc_live_list *live, c
 			pr_info("deleted %s from <%s>\n", text, name);
 			continue;
 		}
-		pc_live_until_format(until, sizeof(until),
-				     e && e->val.until ? pc_boottime_to_realtime_ns(e->val.until) : 0);
+		pc_live_until_format(until, sizeof(until), e ? pc_live_expires_ns(&e->val) : 0);
 		pr_info("added %s to <%s>, %s\n", text, name, until);
 	}
 	if (!pc_maps_active(&l->maps, &slot, &hdr))
@@ -313,7 +312,7 @@ static int run_show(const struct pc_cli *cli, const char *name, bool json)
 			continue;
 		err = pc_array_push(&show, ((struct pc_table_entry){
 			.prefix = pc_live_prefix(&e->key), .live = true,
-			.expires_ns = e->val.until ? pc_boottime_to_realtime_ns(e->val.until) : 0,
+			.expires_ns = pc_live_expires_ns(&e->val),
 			.added_ns = e->val.added_ns }));
 	}
 	if (err) {

@@ -20,9 +20,12 @@ __u32 pc_boottime_s(void)
 	return clock_ns(CLOCK_BOOTTIME) / 1000000000ULL;
 }
 
-__u64 pc_boottime_to_realtime_ns(__u32 boot_s)
+__u64 pc_live_expires_ns(const struct pc_live_val *v)
 {
-	return pc_realtime_ns() + (__s64)((__u64)boot_s * 1000000000ULL - clock_ns(CLOCK_BOOTTIME));
+	if (!v->until)
+		return 0;
+	return pc_realtime_ns() +
+	       (__s64)((__u64)v->until * 1000000000ULL - clock_ns(CLOCK_BOOTTIME));
 }
 
 int pc_live_read(const struct pc_maps *m, struct pc_live_list *out)

@@ -10,8 +10,8 @@
  * until with (bpf_ktime_get_boot_ns()), rounded down. */
 __u32 pc_boottime_s(void);
 
-/* The realtime of a CLOCK_BOOTTIME second, for people. */
-__u64 pc_boottime_to_realtime_ns(__u32 boot_s);
+/* When v lapses, in CLOCK_REALTIME nanoseconds, for people; 0: never. */
+__u64 pc_live_expires_ns(const struct pc_live_val *v);
 
 /* Every entry, sorted. 0 or -errno. */
 int pc_live_read(const struct pc_maps *m, struct pc_live_list *out);
