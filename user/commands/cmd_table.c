@@ -177,8 +177,9 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 }
 
 /* Put the policy in force with the live entries of live (pc_live as it
- * was, edited), then make pc_live what the generation holds: the lapsed,
- * deleted and tableless entries out. */
+ * was, edited), then make pc_live what the generation holds: the kept
+ * entries written, the lapsed, deleted and tableless ones swept, as apply
+ * sweeps them. */
 static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 		     const struct pc_live_list *live, __u32 now, const char *label)
 {
@@ -201,8 +202,9 @@ static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 		goto out;
 	}
 	for (i = 0; !err && i < live->n; i++)
-		err = pc_live_kept(&c, &live->v[i], now) ? pc_live_write(&l->maps, &live->v[i]) :
-							      pc_live_delete(&l->maps, &live->v[i].key);
+		if (pc_live_kept(&c, &live->v[i], now))
+			err = pc_live_write(&l->maps, &live->v[i]);
+	pc_live_sweep(&l->maps, live, &c, now);
 	if (err)
 		pr_warn("%s: in force, but recording the live entries failed: %s\n", label,
 			strerror(-err));
