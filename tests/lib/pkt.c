@@ -280,6 +280,21 @@ int pkt_addr(uint8_t out[16], const char *s)
 	return 0;
 }
 
+int pkt_prefix(struct pc_prefix *out, const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char addr[64];
+
+	memset(out, 0, sizeof(*out));
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	out->family = pkt_addr(out->addr, addr);
+	out->len = atoi(slash + 1);
+	return out->family ? 0 : -1;
+}
+
 void pkt_desc_l4(struct pkt_desc *d, const char *src, const char *dst, uint8_t proto,
 		 uint16_t dport, uint8_t tcp_flags)
 {

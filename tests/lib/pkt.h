@@ -100,6 +100,9 @@ size_t pkt_l4_offset(const struct pkt_desc *d);
  * 4 bytes). Returns PC_FAMILY_V4, PC_FAMILY_V6, or 0 if it is neither. */
 int pkt_addr(uint8_t out[16], const char *s);
 
+/* Parse "ADDR/LEN" (IPv4 or IPv6) into out. 0, or -1 if it is not one. */
+int pkt_prefix(struct pc_prefix *out, const char *s);
+
 /* A TCP or UDP frame between two addresses (of one family) to dport. */
 void pkt_desc_l4(struct pkt_desc *d, const char *src, const char *dst, uint8_t proto,
 		 uint16_t dport, uint8_t tcp_flags);

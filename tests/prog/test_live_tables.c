@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "growable_array.h"
@@ -77,15 +76,9 @@ static __u32 boottime_s(void)
 static void add_live(struct pc_live_list *l, const char *text, __u32 until)
 {
 	struct pc_live_entry e = { .val.until = until };
-	struct pc_prefix p = { 0 };
-	char buf[64], *slash;
+	struct pc_prefix p;
 
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	*slash = 0;
-	p.family = strchr(buf, ':') ? PC_FAMILY_V6 : PC_FAMILY_V4;
-	p.len = atoi(slash + 1);
-	assert_int_equal(inet_pton(p.family == PC_FAMILY_V4 ? AF_INET : AF_INET6, buf, p.addr), 1);
+	assert_int_equal(pkt_prefix(&p, text), 0);
 	e.key = pc_live_key_of("exempt", &p);
 	assert_int_equal(pc_array_push(l, e), 0);
 }

@@ -26,6 +26,7 @@
 #include "addr_index.h"
 #include "growable_array.h"
 #include "live.h"
+#include "pkt.h"
 
 struct entries {
 	struct pc_prefix_entry *v;
@@ -39,15 +40,9 @@ struct lives {
 
 static struct pc_prefix prefix(const char *text)
 {
-	struct pc_prefix p = { 0 };
-	char buf[64], *slash;
+	struct pc_prefix p;
 
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	*slash = 0;
-	p.family = strchr(buf, ':') ? PC_FAMILY_V6 : PC_FAMILY_V4;
-	p.len = atoi(slash + 1);
-	assert_int_equal(inet_pton(p.family == PC_FAMILY_V4 ? AF_INET : AF_INET6, buf, p.addr), 1);
+	assert_int_equal(pkt_prefix(&p, text), 0);
 	return p;
 }
 
