@@ -146,6 +146,7 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 
 	for (i = 0; i < n; i++) {
 		struct pc_live_key k = pc_live_key_of(t->name, &addrs[i]);
+		/* now is rounded down: + 1, so that the entry lasts ttl at least. */
 		struct pc_live_val v = { .until = ttl ? now + 1 + ttl : 0,
 					 .added_ns = pc_realtime_ns() };
 
