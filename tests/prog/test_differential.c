@@ -300,6 +300,9 @@ static size_t diff_frames(void)
 	return s && *s ? strtoul(s, NULL, 10) : 40000;
 }
 
+/* The random-frame comparison of the program with the reference
+ * classifier under text. limits: the policy is made to drop attempts
+ * beyond limit rules, and a long run must see some. */
 static void run_diff_limits(const char *name, char *text, uint64_t pseed, int limits)
 {
 	struct pc_policy p;
@@ -384,7 +387,6 @@ static void run_diff_limits(const char *name, char *text, uint64_t pseed, int li
 		assert_true(limited > 0);
 }
 
-/* limits: the policy is made to drop attempts beyond limit rules. */
 static void run_diff(const char *name, char *text, uint64_t pseed)
 {
 	run_diff_limits(name, text, pseed, 0);
