@@ -305,7 +305,8 @@ static int run_show(const struct pc_cli *cli, const char *name, bool json)
 		goto out;
 	show.generation = hdr.generation;
 	for (i = 0; !err && i < t->prefixes.n; i++)
-		err = pc_array_push(&show, ((struct pc_table_entry){ .prefix = t->prefixes.v[i] }));
+		if (pc_array_push(&show, ((struct pc_table_entry){ .prefix = t->prefixes.v[i] })))
+			err = -ENOMEM;
 	if (!err)
 		err = pc_live_read(&l.maps, &live);
 	for (i = 0; !err && i < live.n; i++) {
@@ -313,13 +314,14 @@ static int run_show(const struct pc_cli *cli, const char *name, bool json)
 
 		if (strncmp(e->key.table, name, PC_NAME_MAX) || pc_live_lapsed(&e->val, now))
 			continue;
-		err = pc_array_push(&show, ((struct pc_table_entry){
-			.prefix = pc_live_prefix(&e->key), .live = true,
-			.expires_ns = pc_live_expires_ns(&e->val),
-			.added_ns = e->val.added_ns }));
+		if (pc_array_push(&show, ((struct pc_table_entry){
+			    .prefix = pc_live_prefix(&e->key), .live = true,
+			    .expires_ns = pc_live_expires_ns(&e->val),
+			    .added_ns = e->val.added_ns })))
+			err = -ENOMEM;
 	}
 	if (err) {
-		pr_warn("read the entries of <%s>: %s\n", name, strerror(err < 0 ? -err : ENOMEM));
+		pr_warn("read the entries of <%s>: %s\n", name, strerror(-err));
 		goto out;
 	}
 	if (show.n)
