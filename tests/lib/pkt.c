@@ -295,6 +295,24 @@ int pkt_prefix(struct pc_prefix *out, const char *s)
 	return out->family ? 0 : -1;
 }
 
+struct pc_prefix pkt_prefix_in(__u8 family, const __u8 pool[16], int plen, int lo, int hi)
+{
+	struct pc_prefix p = { .family = family };
+	int b, width = family == PC_FAMILY_V4 ? 32 : 128;
+
+	p.len = lo + random() % (hi - lo + 1);
+	memcpy(p.addr, pool, 16);
+	for (b = plen; b < width; b++) {
+		__u8 m = 0x80 >> (b % 8);
+
+		if (b < p.len && random() & 1)
+			p.addr[b / 8] |= m;
+		else if (b >= p.len)
+			p.addr[b / 8] &= ~m;
+	}
+	return p;
+}
+
 void pkt_desc_l4(struct pkt_desc *d, const char *src, const char *dst, uint8_t proto,
 		 uint16_t dport, uint8_t tcp_flags)
 {

@@ -103,6 +103,10 @@ int pkt_addr(uint8_t out[16], const char *s);
 /* Parse "ADDR/LEN" (IPv4 or IPv6) into out. 0, or -1 if it is not one. */
 int pkt_prefix(struct pc_prefix *out, const char *s);
 
+/* A random prefix of family, of a length from lo to hi, inside pool (a
+ * prefix of length plen), drawn with random() (seeded by srandom()). */
+struct pc_prefix pkt_prefix_in(__u8 family, const __u8 pool[16], int plen, int lo, int hi);
+
 /* A TCP or UDP frame between two addresses (of one family) to dport. */
 void pkt_desc_l4(struct pkt_desc *d, const char *src, const char *dst, uint8_t proto,
 		 uint16_t dport, uint8_t tcp_flags);

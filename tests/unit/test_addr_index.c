@@ -19,6 +19,7 @@
 
 #include "addr_index.h"
 #include "growable_array.h"
+#include "pkt.h"
 
 struct entries {
 	struct pc_prefix_entry *v;
@@ -218,22 +219,11 @@ static void carve(struct entries *es, __u8 family, const __u8 *pool, int plen, i
 		  size_t n, __u8 dir, __u64 rules)
 {
 	size_t i;
-	int b, width = family == PC_FAMILY_V4 ? 32 : 128;
 
 	for (i = 0; i < n; i++) {
 		struct pc_prefix_entry e = { .dir = dir, .val.rules = rules };
 
-		e.prefix.family = family;
-		e.prefix.len = lo + random() % (hi - lo + 1);
-		memcpy(e.prefix.addr, pool, 16);
-		for (b = plen; b < width; b++) {
-			__u8 m = 0x80 >> (b % 8);
-
-			if (b < e.prefix.len && random() & 1)
-				e.prefix.addr[b / 8] |= m;
-			else if (b >= e.prefix.len)
-				e.prefix.addr[b / 8] &= ~m;
-		}
+		e.prefix = pkt_prefix_in(family, pool, plen, lo, hi);
 		assert_int_equal(pc_array_push(es, e), 0);
 	}
 }

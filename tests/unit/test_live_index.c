@@ -246,23 +246,12 @@ static void carve(struct lives *ls, __u8 family, const __u8 *pool, int plen, int
 		  size_t n, __u8 dir, __u64 rules, const __u32 *untils, int nuntils)
 {
 	size_t i;
-	int b, width = family == PC_FAMILY_V4 ? 32 : 128;
 
 	for (i = 0; i < n; i++) {
 		struct pc_index_live e = { .dir = dir, .rules = rules,
 					   .until = untils[random() % nuntils] };
 
-		e.prefix.family = family;
-		e.prefix.len = lo + random() % (hi - lo + 1);
-		memcpy(e.prefix.addr, pool, 16);
-		for (b = plen; b < width; b++) {
-			__u8 m = 0x80 >> (b % 8);
-
-			if (b < e.prefix.len && random() & 1)
-				e.prefix.addr[b / 8] |= m;
-			else if (b >= e.prefix.len)
-				e.prefix.addr[b / 8] &= ~m;
-		}
+		e.prefix = pkt_prefix_in(family, pool, plen, lo, hi);
 		assert_int_equal(pc_array_push(ls, e), 0);
 	}
 }
