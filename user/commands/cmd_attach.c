@@ -42,7 +42,7 @@ struct attach_run {
 	struct pc_policy policy;
 	struct pc_compiled compiled; /* no ports: nothing to put in force */
 	struct pc_generation gen;    /* built before the lock, for --rules */
-	bool built;
+	__u64 built;                 /* the digest gen was built for; 0: none */
 	int lock;
 	bool created; /* this command loaded the programs */
 };
@@ -50,34 +50,26 @@ struct attach_run {
 /* Put the compiled policy, if any, in force; the one in force already is
  * left alone, counters and all. *applied: what pc_maps_apply() said, or -1
  * when there was nothing to put in force. */
-static int put_in_force(const struct attach_run *r, int *applied)
+static int put_in_force(struct attach_run *r, int *applied)
 {
 	struct pc_live_list live = { 0 };
-	struct pc_compiled *c; /* r->compiled with the live entries kept */
 	__u32 now = pc_boottime_s();
 
 	*applied = -1;
 	if (!r->compiled.ports)
 		return 0;
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	*c = r->compiled;
-	c->live = NULL;
-	if (pc_carry_live(&r->l.maps, c, &live, now)) {
-		free(c);
+	/* The live entries of the tables it keeps join the policy; gen, built
+	 * without them, serves only when there are none. */
+	if (pc_carry_live(&r->l.maps, &r->compiled, &live, now))
 		return -1;
-	}
 	pc_progress_begin("putting the policy in force", "prefixes", r->compiled.nprefixes);
-	*applied = r->built && c->hdr.digest == r->compiled.hdr.digest ?
-			   pc_maps_apply_generation(&r->l.maps, c, &r->gen) :
-			   pc_maps_apply(&r->l.maps, c);
+	*applied = r->built == r->compiled.hdr.digest ?
+			   pc_maps_apply_generation(&r->l.maps, &r->compiled, &r->gen) :
+			   pc_maps_apply(&r->l.maps, &r->compiled);
 	pc_progress_end();
 	if (*applied >= 0)
-		pc_live_sweep(&r->l.maps, &live, c, now);
+		pc_live_sweep(&r->l.maps, &live, &r->compiled, now);
 	pc_live_free(&live);
-	free(c->live);
-	free(c);
 	if (*applied < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-*applied));
 		return *applied;
@@ -162,8 +154,8 @@ static int load_locked(struct attach_run *r)
  * attached. A new one for a running load goes in after, so that a failed
  * attach leaves the old one in force. fresh gets the interfaces that this
  * command attached to, for undoing them. */
-static int attach_and_apply(const struct attach_run *r, bool first, int n, char **names,
-			    char **fresh, int *nfresh)
+static int attach_and_apply(struct attach_run *r, bool first, int n, char **names, char **fresh,
+			    int *nfresh)
 {
 	int hook = r->cfg->hook, i, err = 0, applied = -1;
 	bool already;
@@ -245,7 +237,7 @@ static int run_attach(const struct pc_cli *cli, const void *config, int argc, ch
 			pc_policy_free(&r.policy);
 			return PC_EXIT_FAIL;
 		}
-		r.built = true;
+		r.built = r.compiled.hdr.digest;
 	}
 	fresh = calloc(argc, sizeof(*fresh));
 	if (fresh) {
