@@ -165,11 +165,11 @@ struct {
 } pc_totals SEC(".maps");
 
 /* Live table entries (include/portcullis.h), user space only. Not
- * preallocated: its 65,536 entries would take 8.5 MiB up front, where an
- * abuse desk keeps a few hundred. */
+ * preallocated: its 2 x 65,536 entries would take 17 MiB up front, where
+ * an abuse desk keeps a few hundred. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PC_MAX_LIVE);
+	__uint(max_entries, PC_SLOTS * PC_MAX_LIVE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct pc_live_key);
 	__type(value, struct pc_live_val);

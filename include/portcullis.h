@@ -170,15 +170,20 @@ struct pc_member {
 
 /* pc_live: the live entries of tables (cmd `table`), kept between
  * commands and across apply, which build them into each generation's
- * index. Read and written by user space only. */
-#define PC_MAX_LIVE 65536
+ * index. Read and written by user space only. Each entry belongs to a
+ * slot, as the generation that holds it: a command writes the entries of
+ * its new generation under the slot not in force before it switches, so
+ * that the switch puts them in force with it, and a command killed before
+ * the switch leaves the entries in force as they were. */
+#define PC_MAX_LIVE 65536 /* per slot */
 
 struct pc_live_key {
 	char table[PC_NAME_MAX + 1];
 	__u8 family;
 	__u8 addr[16]; /* network order, host bits 0 */
 	__u8 len;      /* after addr: keys sort as pc_prefix_cmp sorts */
-	__u8 pad[2];
+	__u8 slot;     /* the generation's slot; 0 in every list user space keeps */
+	__u8 pad;
 };
 
 struct pc_live_val {

@@ -90,8 +90,9 @@ static bool in_force_unlocked(const struct pc_cli *cli, struct pc_compiled *c)
  * is held only to write the rest and switch, so that stats is not held
  * up. A policy in force already needs no index, unless another apply
  * came in between or the live entries changed (a table edit, a lapse):
- * the generation carries the live entries of the tables it keeps, and
- * the others are swept from pc_live once it is in force. */
+ * the generation carries the live entries of the tables it keeps,
+ * staged in pc_live for its slot before the switch (pc_live_stage), and
+ * the others are swept. */
 static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *path,
 				      const struct pc_policy *p, struct pc_compiled *c)
 {
@@ -121,10 +122,13 @@ static int apply_unlocked_then_locked(const struct pc_cli *cli, const char *path
 			if (pc_load_generation(path, c, &g))
 				ret = PC_EXIT_FAIL;
 		}
+		if (!ret && pc_live_stage(&l.maps, &live, c, now)) {
+			pr_warn("%s: recording the live table entries failed; the policy in force is unchanged\n",
+				pc_rules_file_name(path));
+			ret = PC_EXIT_FAIL;
+		}
 		if (!ret)
 			ret = apply_locked(&l, pc_rules_file_name(path), p, c, &g);
-		if (!ret)
-			pc_live_sweep(&l.maps, &live, c, now);
 		pc_close_locked(&l, lock);
 	}
 	pc_live_free(&live);

@@ -54,21 +54,29 @@ static int put_in_force(struct attach_run *r, int *applied)
 {
 	struct pc_live_list live = { 0 };
 	__u32 now = pc_boottime_s();
+	int err;
 
 	*applied = -1;
 	if (!r->compiled.ports)
 		return 0;
 	/* The live entries of the tables it keeps join the policy; gen, built
 	 * without them, serves only when there are none. */
-	if (pc_carry_live(&r->l.maps, &r->compiled, &live, now))
-		return -1;
+	err = pc_carry_live(&r->l.maps, &r->compiled, &live, now);
+	if (!err) {
+		err = pc_live_stage(&r->l.maps, &live, &r->compiled, now);
+		if (err)
+			pr_warn("put the policy in force: recording the live table entries: %s\n",
+				strerror(-err));
+	}
+	if (err) {
+		pc_live_free(&live);
+		return err;
+	}
 	pc_progress_begin("putting the policy in force", "prefixes", r->compiled.nprefixes);
 	*applied = r->built == r->compiled.hdr.digest ?
 			   pc_maps_apply_generation(&r->l.maps, &r->compiled, &r->gen) :
 			   pc_maps_apply(&r->l.maps, &r->compiled);
 	pc_progress_end();
-	if (*applied >= 0)
-		pc_live_sweep(&r->l.maps, &live, &r->compiled, now);
 	pc_live_free(&live);
 	if (*applied < 0) {
 		pr_warn("put the policy in force: %s\n", strerror(-*applied));

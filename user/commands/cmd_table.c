@@ -178,9 +178,9 @@ static int edit_list(struct pc_live_list *live, const struct pc_table *t, enum t
 }
 
 /* Put the policy in force with the live entries of live (pc_live as it
- * was, edited), then make pc_live what the generation holds: the kept
- * entries written, the lapsed, deleted and tableless ones swept, as apply
- * sweeps them. */
+ * was, edited), the kept ones staged first for the generation's slot
+ * (pc_live_stage), so that the switch puts both in force at once and the
+ * lapsed, deleted and tableless ones are swept, as apply sweeps them. */
 static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 		     const struct pc_live_list *live, __u32 now, const char *label)
 {
@@ -188,7 +188,6 @@ static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 	struct pc_compiled c = { 0 };
 	struct pc_diag d = { 0 };
 	int applied = -1, err = 0;
-	size_t i;
 
 	if (pc_compile(p, &c, &d, 0)) {
 		pc_diag_print(stderr, &d);
@@ -197,18 +196,15 @@ static int switch_to(const struct pc_loaded *l, const struct pc_policy *p,
 	}
 	if (pc_compiled_set_live(&c, live, now) || pc_load_generation(label, &c, &g))
 		goto out;
-	applied = pc_maps_apply_generation(&l->maps, &c, &g);
-	if (applied < 0) {
-		pr_warn("%s: %s; the policy in force is unchanged\n", label, strerror(-applied));
+	err = pc_live_stage(&l->maps, live, &c, now);
+	if (err) {
+		pr_warn("%s: recording the live entries: %s; the policy in force is unchanged\n",
+			label, strerror(-err));
 		goto out;
 	}
-	for (i = 0; !err && i < live->n; i++)
-		if (pc_live_kept(&c, &live->v[i], now))
-			err = pc_live_write(&l->maps, &live->v[i]);
-	pc_live_sweep(&l->maps, live, &c, now);
-	if (err)
-		pr_warn("%s: in force, but recording the live entries failed: %s\n", label,
-			strerror(-err));
+	applied = pc_maps_apply_generation(&l->maps, &c, &g);
+	if (applied < 0)
+		pr_warn("%s: %s; the policy in force is unchanged\n", label, strerror(-applied));
 out:
 	pc_diag_free(&d);
 	pc_generation_free(&g);

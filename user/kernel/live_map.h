@@ -13,16 +13,15 @@ __u32 pc_boottime_s(void);
 /* When v lapses, in CLOCK_REALTIME nanoseconds, for people; 0: never. */
 __u64 pc_live_expires_ns(const struct pc_live_val *v);
 
-/* Every entry, sorted. 0 or -errno. */
+/* Every entry of the generation in force, sorted. 0 or -errno. */
 int pc_live_read(const struct pc_maps *m, struct pc_live_list *out);
 
-/* Write e, or delete the entry of key k (none there: no error). */
-int pc_live_write(const struct pc_maps *m, const struct pc_live_entry *e);
-int pc_live_delete(const struct pc_maps *m, const struct pc_live_key *k);
-
-/* Delete the entries that c does not keep (lapsed at now, or of a table
- * it has not): the sweep after a generation is put in force. */
-void pc_live_sweep(const struct pc_maps *m, const struct pc_live_list *l,
-		   const struct pc_compiled *c, __u32 now);
+/* Write the entries of l that c keeps (not lapsed at now, of a table it
+ * has) as those of the slot not in force, in place of what that slot
+ * had, before c is put in force there: the switch then puts them in
+ * force with it, and the lapsed and dropped ones are swept. Under the
+ * lock. 0 or -errno; on failure nothing in force changed. */
+int pc_live_stage(const struct pc_maps *m, const struct pc_live_list *l,
+		  const struct pc_compiled *c, __u32 now);
 
 #endif /* PC_LIVE_MAP_H */
