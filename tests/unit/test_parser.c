@@ -1933,6 +1933,17 @@ static void test_lint(void **state)
 	expect_lint("table <e> { }\npass\nblock from <e>\n", "");
 	/* Different actions, the same match: shadowed, not a duplicate. */
 	expect_lint("pass to port 25\nblock to port 25\n", SHADOWED(2, 1));
+	/* A set option written twice: the last one wins, which may surprise. */
+	expect_lint("set malformed pass\nset reply-limit 5/second\nblock to port 25\n", "");
+	expect_lint("set malformed pass\nset reply-limit 5/second\nblock to port 25\n"
+		    "set malformed block\nset reply-limit 6/second burst 3\n",
+		    "t.rules:4:5: warning: 'set malformed' again: it overrides the one at 1:5 "
+		    "(the last one wins)\n"
+		    "t.rules:5:5: warning: 'set reply-limit' again: it overrides the one at 2:5 "
+		    "(the last one wins)\n");
+	expect_lint("set malformed pass\nset malformed pass\nset malformed block\nblock to port 25\n",
+		    "t.rules:3:5: warning: 'set malformed' again: it overrides the one at 2:5 "
+		    "(the last one wins)\n");
 }
 
 int main(void)

@@ -171,8 +171,18 @@ void pc_policy_lint(const struct pc_policy *p, struct pc_diag *d)
 	struct pc_loc file = { p->nfiles ? p->files[0] : NULL, 0, 0 };
 	size_t j;
 
+	static const char *const set_name[PC_NSET_OPTION] = {
+		[PC_SET_MALFORMED] = "set malformed",
+		[PC_SET_REPLY_LIMIT] = "set reply-limit",
+	};
+
 	if (!p->nrules)
 		pc_diag_warning(d, &file, "the policy has no rules: every packet passes");
 	for (j = 0; j < p->nrules; j++)
 		lint_rule(p, j, d);
+	for (j = 0; j < PC_NSET_OPTION; j++)
+		if (p->set_prev[j].line)
+			pc_diag_warning(d, &p->set_loc[j],
+					"'%s' again: it overrides the one at %d:%d (the last one wins)",
+					set_name[j], p->set_prev[j].line, p->set_prev[j].col);
 }

@@ -1283,6 +1283,7 @@ static int parse_set(struct parser *p)
 {
 	const struct pc_token *t;
 	char desc[DESC_MAX];
+	enum pc_set_option opt;
 
 	next(p);
 	t = peek(p);
@@ -1297,12 +1298,11 @@ static int parse_set(struct parser *p)
 		    kw(PC_KW_MALFORMED), kw(PC_KW_REPLY_LIMIT));
 		return -1;
 	}
-	if (word_is(t, PC_KW_REPLY_LIMIT)) {
-		next(p);
-		return parse_set_reply_limit(p);
-	}
+	opt = word_is(t, PC_KW_REPLY_LIMIT) ? PC_SET_REPLY_LIMIT : PC_SET_MALFORMED;
+	p->pol->set_prev[opt] = p->pol->set_loc[opt];
+	p->pol->set_loc[opt] = loc_of(p, t);
 	next(p);
-	return parse_set_malformed(p);
+	return opt == PC_SET_REPLY_LIMIT ? parse_set_reply_limit(p) : parse_set_malformed(p);
 }
 
 /* ---- statements --------------------------------------------------------- */

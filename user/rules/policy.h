@@ -98,6 +98,13 @@ struct pc_rule_ast {
  *
  * The _cap fields are for pc_array_reserve (growable_array.h).
  */
+/* The options of the set statement. */
+enum pc_set_option {
+	PC_SET_MALFORMED,
+	PC_SET_REPLY_LIMIT,
+	PC_NSET_OPTION,
+};
+
 struct pc_policy {
 	struct pc_table *tables;
 	size_t ntables, tables_cap;
@@ -109,6 +116,10 @@ struct pc_policy {
 	__u32 reply_rate;
 	__u16 reply_unit; /* seconds: 1, 60 or 3600 */
 	__u32 reply_burst;
+	/* Where each set option was written (line 0: nowhere), and where
+	 * before that, when it was written twice: the last one wins, which
+	 * lint warns of. Indexed by enum pc_set_option. */
+	struct pc_loc set_loc[PC_NSET_OPTION], set_prev[PC_NSET_OPTION];
 	char **files;             /* file names that pc_loc.file points into */
 	size_t nfiles, files_cap;
 };
