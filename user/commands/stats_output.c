@@ -295,8 +295,14 @@ void pc_stats_redraw(FILE *tty, const char *text, size_t len, int cols, int rows
 				break;
 			fputc(*line, tty);
 		}
-		/* The last row ends without a newline, which would scroll. */
-		fputs(row + 1 < rows ? "\033[K\n" : "\033[K", tty);
+		/* A full row needs no clearing: at its last column, a terminal
+		 * would clear that column too. */
+		if (col < cols)
+			fputs("\033[K", tty);
+		/* No newline after the last row: it would scroll. */
+		if (row + 1 < rows)
+			fputc('\n', tty);
 	}
-	fputs("\033[J", tty);
+	if (row < rows)
+		fputs("\033[J", tty);
 }
