@@ -153,6 +153,8 @@ check_eq "... the first without rates yet" "$(head -n 1 <<<"$RATES")" '  every 0
 check_eq "... the others with those over the last interval" \
 	"$(tail -n +2 <<<"$RATES" | grep -cvE '^  every 0\.2 s, rates over the last [0-9]+\.[0-9]{2} s$')" 0
 check_match "... with PKTS/S and CONNS/S columns on ports and rules" "$OUT" '^RULE ACTION .* DROPPED +PKTS/S +CONNS/S  TEXT$'
+check_eq "... the totals with their packets a second (- on the first)" \
+	"$(grep '^total ' <<<"$OUT" | sed -E 's/.*; ([0-9]+\.[0-9]|-) packets\/s$/\1/; s/^[0-9.]+$/N/' | uniq | tr '\n' ' ')" '- N '
 check_nomatch "... no rate negative" "$OUT" ' -[0-9]'
 check_nomatch "... and no terminal sequences" "$OUT" $'\033'
 

@@ -158,11 +158,16 @@ void pc_stats_print_table(FILE *out, const struct pc_stats_view *v)
 	print_port_rows(out, v);
 	print_rule_rows(out, v);
 	fprintf(out, "\ntotal %llu packets, %llu bytes: %llu passed, %llu dropped, %llu rejected; "
-		     "%llu malformed, %llu fragments, %llu other\n",
+		     "%llu malformed, %llu fragments, %llu other",
 		(unsigned long long)t->packets, (unsigned long long)t->bytes,
 		(unsigned long long)t->passed, (unsigned long long)t->dropped,
 		(unsigned long long)t->rejected, (unsigned long long)t->malformed,
 		(unsigned long long)t->fragments, (unsigned long long)t->other);
+	if (v->rates && v->rates->totals.known)
+		fprintf(out, "; %.1f packets/s", v->rates->totals.packets);
+	else if (v->rates)
+		fputs("; - packets/s", out);
+	fputc('\n', out);
 }
 
 /* Packets, bytes and connections, added to o. */
