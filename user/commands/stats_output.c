@@ -84,7 +84,7 @@ static void print_watch_notes(FILE *out, const struct pc_stats_view *v)
 			     "counters started again, rule rates from the next snapshot on\n",
 			(unsigned long long)v->before_generation);
 	if (v->rates->restarted)
-		fputs("counters shown with rate - started again (portcullis was loaded afresh): "
+		fputs("counters shown with rate - started again since the last snapshot: "
 		      "their rates from the next snapshot on\n", out);
 }
 
@@ -252,9 +252,9 @@ static json_object *totals_json(const struct pc_stats_view *v)
 }
 
 /* Under --watch, the rates since the snapshot before: "interval_seconds"
- * (null on the first), "generation_changed", and on each port, rule and
- * the totals "packets_per_second" (ports and rules also
- * "connections_per_second"), null where not known. */
+ * (null on the first), "generation_changed", "counters_restarted", and on
+ * each port, rule and the totals "packets_per_second" (ports and rules
+ * also "connections_per_second"), null where not known. */
 void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 {
 	const struct pc_stats *s = v->now;
