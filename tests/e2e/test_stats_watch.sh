@@ -8,6 +8,8 @@
 #   - A new policy generation during the watch is said, and its rules
 #     have no rate (null) for that snapshot, while the ports keep theirs.
 #   - SIGTERM and SIGINT end it with exit status 0.
+#   - Detached and attached again between two snapshots, it reads the new
+#     load, whose counters started again, and says so.
 #   - On a terminal (a pseudo-terminal from Python's pty module, sized by
 #     the test), each snapshot is drawn over the one before from the top
 #     left, with no line wider than the terminal and nothing scrolled.
@@ -239,6 +241,32 @@ check_eq "... its 6 rows the first 6 lines of the snapshot, cut at 40" \
 	"$(head -n 6 <<<"$SCREEN" | awk '{ print length($0) <= 40, $1 }' | tr '\n' ' ')" \
 	"1 $(head -n 1 <<<"$SCREEN" | awk '{ print $1 }') 1 policy 1  1 PORT 1 tcp/25 1 tcp/587 "
 check_eq "... the last of them filled to the edge" "$(sed -n 6p <<<"$SCREEN" | awk '{ print length($0) }')" 40
+
+# ---- detached and attached again during a watch
+
+# The watch is stopped (SIGSTOP) while portcullis is detached and attached
+# again, so that it cannot see the moment with nothing loaded; it goes on
+# at once when continued, its next snapshot overdue.
+stopped() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" == T ]; }
+watch_bg reload.json --json --watch 0.2
+wait_for 10 last_line_has "$T/reload.json" 'port("tcp", 25)["dropped"]["packets"]' 13
+kill -STOP "$WATCH_PID"
+check "the watch is stopped" wait_for 10 stopped "$WATCH_PID"
+check_rc "detach --all during the watch" 0 pc detach --all
+check_rc "... and attach again" 0 pc attach pcsw0 --rules "$T/a.rules"
+frames v4opt_syn25 1
+N=$(grep -c . "$T/reload.json")
+kill -CONT "$WATCH_PID"
+wait_for 10 last_line_has "$T/reload.json" 'port("tcp", 25)["dropped"]["packets"]' 1
+check_eq "the watch reads the new load's counters (1 SYN), saying they started again, with no rate" \
+	"$(jlines "$T/reload.json" '[port("tcp", 25)["dropped"]["packets"], d["counters_restarted"], d["interval_seconds"], d["totals"]["packets_per_second"], port("tcp", 25)["packets_per_second"], rule(1)["packets_per_second"]]' | tail -n +"$((N + 1))" | sed -n 1p)" \
+	'[1, true, null, null, null, null]'
+wait_for 10 last_line_has "$T/reload.json" 'd["interval_seconds"] is not None and not d["counters_restarted"]' true
+check_eq "... and has rates again on the snapshot after" \
+	"$(jlines "$T/reload.json" '[port("tcp", 25)["dropped"]["packets"], port("tcp", 25)["packets_per_second"] is not None, d["counters_restarted"]]' | tail -n 1)" \
+	'[1, true, false]'
+stop_watch TERM
+check_eq "... and SIGTERM ends it with exit status 0" "$WATCH_RC" 0
 
 # ---- bad SECS
 

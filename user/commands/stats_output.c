@@ -79,6 +79,9 @@ static void print_watch_heading(FILE *out, const struct pc_stats_view *v)
 
 static void print_watch_notes(FILE *out, const struct pc_stats_view *v)
 {
+	if (v->reloaded)
+		fputs("portcullis was detached and loaded again since the last snapshot: "
+		      "its counters started again, rates from the next snapshot on\n", out);
 	if (v->rates->new_generation)
 		fprintf(out, "new policy generation since the last snapshot (was %llu): the rule "
 			     "counters started again, rule rates from the next snapshot on\n",
@@ -276,7 +279,7 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 		json_object_object_add(root, "generation_changed",
 				       json_object_new_boolean(v->rates->new_generation));
 		json_object_object_add(root, "counters_restarted",
-				       json_object_new_boolean(v->rates->restarted));
+				       json_object_new_boolean(v->rates->restarted || v->reloaded));
 	}
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "rules", rules);

@@ -14,6 +14,7 @@ struct pc_stats_view {
 	const struct pc_stats *now;
 	const struct pc_stats_rates *rates; /* NULL: not --watch */
 	__u64 before_generation;            /* with rates->new_generation */
+	bool reloaded;                      /* portcullis loaded afresh since the last */
 	double every;                       /* --watch SECS */
 	__u64 snapshot_ns;                  /* when now was read (CLOCK_REALTIME) */
 	char (*texts)[512];                 /* [nrules] */
