@@ -130,7 +130,11 @@ $(BUILD)/portcullis: $(CMD_OBJS) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(UNIT_CMD_OBJS) $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
+
+# A unit test of a command's own arithmetic links that one object too.
+$(BUILD)/tests/test_stats_rates: UNIT_CMD_OBJS = $(BUILD)/user/commands/stats_rates.o
+$(BUILD)/tests/test_stats_rates: $(BUILD)/user/commands/stats_rates.o
 
 $(BUILD)/tests/prog/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB)
 	$(call msg,CC,$@)

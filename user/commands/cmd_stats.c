@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "stats_output.h"
@@ -15,10 +20,13 @@ struct stats_config {
 
 static const struct pc_option stats_options[] = {
 	PC_OPT_FLAG(struct stats_config, json, "json", 0, "machine-readable output"),
-	PC_OPT_NUMBER(struct stats_config, watch, "watch", "SECS", 0.001, 86400,
-		      "redraw every SECS seconds, with per-second rates\n"
-		      "(with --json: one JSON object a line, with\n"
-		      "\"packets_per_second\" on each port and rule)"),
+	PC_OPT_NUMBER(struct stats_config, watch, "watch", "SECS", 0.1, 86400,
+		      "a snapshot every SECS seconds (0.5 too), with\n"
+		      "packets and connections a second since the one\n"
+		      "before: redrawn in place on a terminal, else one\n"
+		      "block each, headed by its time (with --json: one\n"
+		      "JSON object a line, with the rates); ends on\n"
+		      "SIGINT or SIGTERM"),
 	PC_OPT_INTEGER(struct stats_config, count, "count", "N", 1, 1e18,
 		       "with --watch: stop after N snapshots"),
 	{ 0 },
@@ -63,38 +71,113 @@ static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[5
 	return -EAGAIN;
 }
 
-static void show(const struct stats_config *cfg, const struct pc_stats_view *v)
+/* On a terminal, the snapshot is drawn whole over the one before. */
+static int redraw(const struct pc_stats_view *v)
 {
-	if (cfg->json) {
-		pc_stats_print_json(stdout, v, !cfg->watch);
-	} else {
-		if (cfg->watch && isatty(STDOUT_FILENO))
-			fputs("\033[H\033[2J", stdout);
-		pc_stats_print_table(stdout, v);
-	}
-	fflush(stdout);
+	struct winsize ws = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return -errno;
+	pc_stats_print_table(mem, v);
+	if (fclose(mem))
+		return -errno;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col || !ws.ws_row)
+		ws.ws_col = ws.ws_row = USHRT_MAX;
+	pc_stats_redraw(stdout, text, len, ws.ws_col, ws.ws_row);
+	free(text);
+	return 0;
 }
 
-/* One snapshot, or with --watch one every so often: --count of them, or
- * until portcullis is detached. */
-static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
-		     const struct pc_loaded *l)
+static int show(const struct stats_config *cfg, const struct pc_stats_view *v, long n)
 {
+	int err = 0;
+
+	if (cfg->json) {
+		pc_stats_print_json(stdout, v, !cfg->watch);
+	} else if (cfg->watch && isatty(STDOUT_FILENO)) {
+		err = redraw(v);
+	} else {
+		if (n)
+			fputc('\n', stdout);
+		pc_stats_print_table(stdout, v);
+	}
+	if (fflush(stdout) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Wait until the monotonic time deadline, or a signal of set: true if
+ * one came. The signals are blocked, so none is lost between waits. */
+static bool wait_until(double deadline, const sigset_t *set)
+{
+	double left;
+	struct timespec ts;
+
+	while ((left = deadline - pc_monotonic_s()) > 0) {
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+		if (sigtimedwait(set, NULL, &ts) > 0)
+			return true;
+	}
+	return false;
+}
+
+/* Which load of portcullis is pinned under pin_dir: the inode of the pin
+ * that is pinned last, which a detach removes and a new load makes
+ * afresh. 0: none. */
+static ino_t load_id(const char *pin_dir)
+{
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
+
+	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st) ? st.st_ino : 0;
+}
+
+static int open_for_reading(const struct pc_cli *cli, struct pc_loaded *l);
+
+/* One snapshot, or with --watch one every SECS seconds, each with the
+ * rates since the one before: --count of them, or until SIGINT or
+ * SIGTERM (exit 0), or until portcullis is detached. */
+static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
+		     struct pc_loaded *l)
+{
+	ino_t loaded = load_id(cli->pin_dir);
 	static struct pc_stats snap[2];
+	static struct pc_stats_rates rates;
 	static char texts[PC_MAX_RULES][512];
-	double t0 = 0, t1;
+	double t0 = 0, t1, next = 0;
 	int err, cur = 0;
+	sigset_t stop;
 	long n;
 
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (cfg->watch)
+		sigprocmask(SIG_BLOCK, &stop, NULL);
 	for (n = 0; !n || (cfg->watch && (!cfg->count || n < cfg->count)); n++) {
-		struct pc_stats_view v = { .now = &snap[cur], .texts = texts, .watch = cfg->watch > 0 };
+		struct pc_stats_view v = { .now = &snap[cur], .every = cfg->watch, .texts = texts };
 
-		if (n)
-			pc_sleep_s(cfg->watch);
+		if (n && wait_until(next, &stop))
+			break;
 		if (n && !pc_pins_loaded(cli->pin_dir)) {
 			pr_warn("portcullis was detached: nothing loaded under %s any more\n",
 				cli->pin_dir);
 			return PC_EXIT_FAIL;
+		}
+		/* Detached and attached again since: read the new maps, whose
+		 * counters started again. */
+		if (n && load_id(cli->pin_dir) != loaded) {
+			pc_loaded_close(l);
+			err = open_for_reading(cli, l);
+			if (err)
+				return err;
+			loaded = load_id(cli->pin_dir);
+			v.reloaded = true;
 		}
 		t1 = pc_monotonic_s();
 		err = gather(l, &snap[cur], texts);
@@ -103,11 +186,19 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 			return PC_EXIT_FAIL;
 		}
 		v.snapshot_ns = pc_realtime_ns();
-		if (n) {
-			v.before = &snap[!cur];
-			v.interval = t1 - t0;
+		if (cfg->watch) {
+			pc_stats_rates(&rates, n && !v.reloaded ? &snap[!cur] : NULL, &snap[cur],
+				       t1 - t0);
+			v.rates = &rates;
+			v.before_generation = snap[!cur].hdr.generation;
 		}
-		show(cfg, &v);
+		err = show(cfg, &v, n);
+		if (err) {
+			pr_warn("write the counters: %s\n", strerror(-err));
+			return PC_EXIT_FAIL;
+		}
+		/* A steady beat; a snapshot that came late starts it again. */
+		next = (next && t1 < next + cfg->watch ? next : t1) + cfg->watch;
 		t0 = t1;
 		cur = !cur;
 	}
