@@ -21,4 +21,7 @@ void pc_stats_print_table(FILE *out, const struct pc_stats_view *v);
 /* pretty: indented, else one line. */
 void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty);
 
+/* "passed", "dropped", "rejected": a PC_V_* as --json names it. */
+const char *pc_stats_verdict_name(int verdict);
+
 #endif /* PC_STATS_OUTPUT_H */
