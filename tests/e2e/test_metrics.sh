@@ -13,8 +13,8 @@
 # survives garbage and 50 concurrent scrapes, says 503 while nothing is
 # loaded and serves again after an attach, and ends with status 0 on
 # SIGTERM and SIGINT. A user that cannot read the pins is told so.
-# Then a real Prometheus scrapes the exporter, and its HTTP API returns
-# the values of stats --json.
+# A real Prometheus scrapes the exporter, and its HTTP API returns the
+# values of stats --json.
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -304,6 +304,61 @@ check_rc "attach again" 0 pc attach pcmh0 --hook tc-egress --rules "$T/host.rule
 check "a scrape after the attach: 200" scrape "$T/reattached.prom"
 check_eq "... of the new load (its rules' counters start again)" \
 	"$(sample "$T/reattached.prom" portcullis_rule_dropped_packets_total 'rule="3",action="block"')" 0
+
+# ---------------------------------------------------------------- Prometheus
+
+# A real Prometheus on the host's loopback scrapes the exporter each
+# second; its HTTP API returns what stats --json shows.
+nsx "$HOST" $PY - $S4 $UDP_PORT <<'EOF'
+import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(7):
+    u.sendto(b"y" * 20, (sys.argv[1], int(sys.argv[2])))
+EOF
+check_rc "stats --json after 7 more datagrams" 0 pc stats --json
+printf '%s\n' "$OUT" >"$T/stats2.json"
+cat >"$T/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: portcullis
+    static_configs:
+      - targets: ['127.0.0.1:9433']
+        labels: {router: '$HOST'}
+EOF
+check_rc "promtool check config accepts the test's configuration" 0 promtool check config "$T/prometheus.yml"
+mkdir "$T/tsdb"
+bg prometheus nsenter --net="/run/netns/$HOST" prometheus --config.file="$T/prometheus.yml" \
+	--storage.tsdb.path="$T/tsdb" --web.listen-address=127.0.0.1:9090
+PROM_PID=$BG_PID
+prom_ready() { nsx "$HOST" curl -sf --max-time 5 http://127.0.0.1:9090/-/ready; }
+wait_for 30 prom_ready || diag "$(tail -n 20 "$T/prometheus.log")"
+# promql EXPR: the value of the first sample of an instant query (empty:
+# none yet).
+promql() {
+	nsx "$HOST" curl -sf --max-time 5 http://127.0.0.1:9090/api/v1/query \
+		--data-urlencode "query=$1" | $PY -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")'
+}
+has_value() { [ -n "$(promql "$1")" ]; }
+UDP_Q="portcullis_packets_total{proto=\"udp\",port=\"$UDP_PORT\",verdict=\"dropped\",router=\"$HOST\"}"
+check "Prometheus scraped the exporter" wait_for 30 has_value "$UDP_Q"
+check_eq "... up is 1" "$(promql 'up{job="portcullis"}')" 1
+check_same "... udp/$UDP_PORT dropped packets equal stats --json" "$(promql "$UDP_Q")" \
+	"$(jget "$T/stats2.json" "port('udp', $UDP_PORT)['dropped']['packets']")"
+check_eq "... which are the 7 datagrams" "$(promql "$UDP_Q")" 7
+check_same "... its rule's dropped bytes equal stats --json" \
+	"$(promql 'portcullis_rule_dropped_bytes_total{rule="3",action="block"}')" \
+	"$(jget "$T/stats2.json" 'rule(3)["dropped"]["bytes"]')"
+check_same "... the policy generation equals stats --json" "$(promql portcullis_policy_generation)" \
+	"$(jget "$T/stats2.json" 'd["generation"]')"
+check_same "... sum by (verdict) of the dropped packets by port equals the dropped total" \
+	"$(promql 'sum by (verdict) (portcullis_packets_total{verdict="dropped"})')" \
+	"$(jget "$T/stats2.json" 'd["totals"]["dropped"]')"
+kill_pid "$PROM_PID"
 
 kill -TERM "$EXP_PID"
 check "SIGTERM ends the exporter with status 0" stopped_with "$EXP_PID" 0
