@@ -268,7 +268,8 @@ def send(data, read=True):
         pass
     s.close()
 for _ in range(20):
-    send(os.urandom(512))
+    send(os.urandom(512) + b"\r\n\r\n")
+send(os.urandom(512), read=False)
 send(b"GET\r\n\r\n")
 send(b"GET /metrics HTTP/9.9\r\n\r\n")
 send(b"\r\n\r\n\r\n")

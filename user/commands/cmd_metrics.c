@@ -164,6 +164,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_cls)
 {
+	static bool failing; /* the scrape before failed too: said already */
 	const char *pin_dir = cls;
 	char msg[256], *buf;
 	size_t len;
@@ -174,15 +175,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return text_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n");
 	buf = snapshot(pin_dir, &len, &err);
-	if (buf)
+	if (buf) {
+		if (failing)
+			pr_info("scrapes answered again\n");
+		failing = false;
 		return reply(conn, MHD_HTTP_OK, PC_METRICS_CONTENT_TYPE, buf, len,
 			     MHD_RESPMEM_MUST_FREE);
+	}
 	if (err == -ENOENT || err == -ESTALE)
 		snprintf(msg, sizeof(msg), "nothing loaded under %s\n", pin_dir);
 	else
 		snprintf(msg, sizeof(msg), "cannot read the counters under %s: %s\n", pin_dir,
 			 strerror(-err));
-	pr_info("scrape: %s", msg);
+	if (!failing)
+		pr_warn("scrapes answered 503 until this changes: %s", msg);
+	failing = true;
 	return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", msg,
 		     strlen(msg), MHD_RESPMEM_MUST_COPY);
 }
@@ -222,7 +229,7 @@ static int parse_listen(const char *arg, struct sockaddr_storage *sa)
  * thread takes them with sigwait(). */
 static int serve(const struct pc_cli *cli, const char *listen, const struct sockaddr_storage *sa)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	struct MHD_Daemon *d;
 	sigset_t stop;
 	int sig;
@@ -234,6 +241,10 @@ static int serve(const struct pc_cli *cli, const char *listen, const struct sock
 	signal(SIGPIPE, SIG_IGN);
 	if (sa->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* libmicrohttpd's word on each bad request, with -v only: a scanner
+	 * would fill the journal. */
+	if (pc_verbosity > 0)
+		flags |= MHD_USE_ERROR_LOG;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, (void *)cli->pin_dir,
 			     MHD_OPTION_SOCK_ADDR, sa,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
