@@ -57,7 +57,7 @@ static char *snapshot(const char *pin_dir, size_t *len, int *err)
 	char *buf = NULL;
 	FILE *out;
 
-	*err = pc_open_pinned(&l, pin_dir);
+	*err = pc_open_pinned_readonly(&l, pin_dir);
 	if (*err)
 		return NULL;
 	*err = pc_stats_gather(&l, &s, texts);
@@ -285,7 +285,7 @@ static int run_metrics(const struct pc_cli *cli, const void *config, int argc, c
 		return pc_usage_error(&pc_cmd_metrics,
 				      "--listen wants ADDR:PORT, with a numeric address ([ADDR] for IPv6)");
 	/* Say at once, not at the first scrape, when the pins cannot be read. */
-	err = pc_open_pinned(&l, cli->pin_dir);
+	err = pc_open_pinned_readonly(&l, cli->pin_dir);
 	pc_loaded_close(&l);
 	if (err) {
 		warn_open(cli->pin_dir, err);
