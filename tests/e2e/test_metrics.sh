@@ -12,7 +12,8 @@
 # The server answers 200 on /metrics only, 404 elsewhere, 405 to POST,
 # survives garbage and 50 concurrent scrapes, says 503 while nothing is
 # loaded and serves again after an attach, and ends with status 0 on
-# SIGTERM and SIGINT. A user that cannot read the pins is told so.
+# SIGTERM and SIGINT. A user that cannot read the pins is told so; one
+# that may only read them (no privilege) gets the metrics.
 # A real Prometheus scrapes the exporter, and its HTTP API returns the
 # values of stats --json.
 
@@ -379,5 +380,20 @@ check_rc "a user that cannot read the pins: exit 1" 1 \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PC_BIN" metrics --once
 check_match "... told that metrics needs read access to them" "$ERR" \
 	"cannot read the pins under $PORTCULLIS_PIN_DIR: Permission denied; metrics needs read access"
+
+# A second load, on a second veth pair, in a pin directory that a user may
+# read (and not write): metrics needs nothing more.
+RO_PINS=$T/ro-pins
+ip -n "$HOST" link add pcmd0 type veth peer name pcmd1 && ip -n "$HOST" link set pcmd0 up ||
+	bail "add a second veth pair"
+on_exit "PC_NS='$HOST'; pc --pin-dir '$RO_PINS' detach --all"
+check_rc "attach pcmd0 with its own pin directory" 0 pc --pin-dir "$RO_PINS" attach pcmd0 --hook tc-egress
+chmod o+rx "$RO_PINS" && chmod o+r,o-w "$RO_PINS"/* || bail "let others read the pins"
+check_rc "a user that may only read the pins: metrics --once exits 0" 0 \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$PC_BIN" --pin-dir "$RO_PINS" metrics --once
+printf '%s\n' "$OUT" >"$T/ro.prom"
+check "... and promtool check metrics accepts what it prints" promtool_ok "$T/ro.prom"
+check_eq "... the built-in policy's rules" \
+	"$(sample "$T/ro.prom" portcullis_rule_packets_total 'rule="1",action="block"')" 0
 
 done_testing
