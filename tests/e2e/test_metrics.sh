@@ -161,6 +161,7 @@ check_rc "--once --textfile is a usage error" 2 pc metrics --once --textfile "$T
 check_rc "--listen with --once is a usage error" 2 pc metrics --listen 127.0.0.1:9 --once
 check_rc "--listen without a port is a usage error" 2 pc metrics --listen 127.0.0.1
 check_rc "--listen with a host name is a usage error" 2 pc metrics --listen localhost:9433
+check_rc "--listen without an address is a usage error" 2 pc metrics --listen :9433
 check_rc "metrics with nothing loaded exits 1" 1 pc metrics --once
 check_match "... and says so" "$ERR" 'nothing loaded'
 check_rc "the server with nothing loaded exits 1 at once" 1 pc metrics

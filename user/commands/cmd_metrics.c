@@ -25,7 +25,8 @@ struct metrics_config {
 static const struct pc_option metrics_options[] = {
 	PC_OPT_STRING(struct metrics_config, listen, "listen", "ADDR:PORT",
 		      "serve /metrics on ADDR:PORT (default " DEFAULT_LISTEN ");\n"
-		      "an IPv6 address in brackets: [::1]:9433"),
+		      "an IPv6 address in brackets: [::1]:9433;\n"
+		      "0.0.0.0 or [::] for every address"),
 	PC_OPT_FLAG(struct metrics_config, once, "once", 0, "print the metrics once, to stdout"),
 	PC_OPT_STRING(struct metrics_config, textfile, "textfile", "PATH",
 		      "write the metrics once to PATH, atomically (a temporary\n"
@@ -194,11 +195,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		     strlen(msg), MHD_RESPMEM_MUST_COPY);
 }
 
-/* ADDR:PORT, [ADDR6]:PORT, or :PORT (every address), into *sa. */
+/* ADDR:PORT or [ADDR6]:PORT, numeric (0.0.0.0 or [::] for every address),
+ * into *sa. */
 static int parse_listen(const char *arg, struct sockaddr_storage *sa)
 {
 	const struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-					.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+					.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	char host[256];
 	const char *colon = strrchr(arg, ':'), *h = arg;
 	size_t hlen;
@@ -213,11 +215,11 @@ static int parse_listen(const char *arg, struct sockaddr_storage *sa)
 	} else if (memchr(arg, ':', hlen)) {
 		return -1; /* an IPv6 address wants brackets */
 	}
-	if (hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	if (!hlen || hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return -1;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	if (getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &res))
+	if (getaddrinfo(host, colon + 1, &hints, &res))
 		return -1;
 	memcpy(sa, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
