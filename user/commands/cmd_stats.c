@@ -42,7 +42,7 @@ static void rule_text(char *buf, size_t size, const struct pc_policy *p, const s
 }
 
 /* One snapshot, and each rule's text (tables by name only: quick). */
-static int gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
+int pc_stats_gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512])
 {
 	struct pc_policy_hdr hdr;
 	struct pc_policy p;
@@ -180,7 +180,7 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 			v.reloaded = true;
 		}
 		t1 = pc_monotonic_s();
-		err = gather(l, &snap[cur], texts);
+		err = pc_stats_gather(l, &snap[cur], texts);
 		if (err) {
 			pr_warn("read the counters: %s\n", strerror(-err));
 			return PC_EXIT_FAIL;

@@ -42,6 +42,7 @@ struct pc_command {
 extern const struct pc_command pc_cmd_attach, pc_cmd_detach, pc_cmd_apply, pc_cmd_rules,
 	pc_cmd_stats, pc_cmd_status;
 extern const struct pc_command pc_cmd_table;
+extern const struct pc_command pc_cmd_metrics;
 
 /* A usage error that the command itself finds (options that do not go
  * together): says why, then how to get help. Returns PC_EXIT_USAGE. */
@@ -56,5 +57,10 @@ void pc_warn_pins(const char *dir, int err);
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
 /* Close what pc_open_locked() opened, and unlock. */
 void pc_close_locked(struct pc_loaded *l, int lock_fd);
+
+/* One snapshot of every counter, and each rule's text in texts[nrules],
+ * all of one policy generation (cmd_stats.c; stats and metrics read the
+ * counters through it). 0 or -errno. */
+int pc_stats_gather(const struct pc_loaded *l, struct pc_stats *s, char (*texts)[512]);
 
 #endif /* PC_COMMANDS_H */

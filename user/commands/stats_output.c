@@ -17,6 +17,11 @@ static const char *const verdict_headers[PC_NVERDICT] = {
 	[PC_V_REJECTED] = "REJECTED",
 };
 
+const char *pc_stats_verdict_name(int verdict)
+{
+	return verdict_names[verdict];
+}
+
 static void port_label(char *buf, size_t size, const struct pc_port_stat *p)
 {
 	if (p->lo == p->hi)

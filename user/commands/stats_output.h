@@ -30,4 +30,7 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty);
  * cleared, so that nothing scrolls and nothing flickers. */
 void pc_stats_redraw(FILE *tty, const char *text, size_t len, int cols, int rows);
 
+/* "passed", "dropped", "rejected": a PC_V_* as --json names it. */
+const char *pc_stats_verdict_name(int verdict);
+
 #endif /* PC_STATS_OUTPUT_H */

@@ -56,14 +56,16 @@ static int pin_path(char *buf, size_t size, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int open_pin(const char *dir, const char *name, int *fd)
+/* flags: 0, or BPF_F_RDONLY for a descriptor that only reads. */
+static int open_pin(const char *dir, const char *name, int *fd, __u32 flags)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = flags);
 	char path[4096];
 	int err = pin_path(path, sizeof(path), dir, name);
 
 	if (err)
 		return err;
-	*fd = bpf_obj_get(path);
+	*fd = bpf_obj_get_opts(path, &opts);
 	return *fd < 0 ? -errno : 0;
 }
 
@@ -103,9 +105,10 @@ static bool same_layout(const struct bpf_map *map, int fd)
 		info.type == BPF_MAP_TYPE_LRU_HASH);
 }
 
-static int reuse_pin(struct bpf_map *map, const char *path)
+static int reuse_pin_flags(struct bpf_map *map, const char *path, __u32 flags)
 {
-	int fd = bpf_obj_get(path), err;
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = flags);
+	int fd = bpf_obj_get_opts(path, &opts), err;
 
 	if (fd < 0)
 		return -errno;
@@ -113,6 +116,16 @@ static int reuse_pin(struct bpf_map *map, const char *path)
 	err = same_layout(map, fd) ? bpf_map__reuse_fd(map, fd) : -ESTALE;
 	close(fd);
 	return err;
+}
+
+static int reuse_pin(struct bpf_map *map, const char *path)
+{
+	return reuse_pin_flags(map, path, 0);
+}
+
+static int reuse_pin_rdonly(struct bpf_map *map, const char *path)
+{
+	return reuse_pin_flags(map, path, BPF_F_RDONLY);
 }
 
 static int pin_map(struct bpf_map *map, const char *path)
@@ -171,26 +184,36 @@ void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes)
 	sizes->reply_sources = bpf_map__max_entries(l->skel->maps.pc_reply_limit);
 }
 
-int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
+static int open_pinned(struct pc_loaded *l, const char *pin_dir, __u32 flags)
 {
 	int err;
 
 	reset(l);
 	/* prog_tc is pinned last: without it nothing counts as loaded. */
-	err = open_pin(pin_dir, PC_PIN_PROG_TC, &l->tc_fd);
+	err = open_pin(pin_dir, PC_PIN_PROG_TC, &l->tc_fd, flags);
 	if (err)
 		return err;
-	err = open_pin(pin_dir, PC_PIN_PROG_XDP, &l->xdp_fd);
+	err = open_pin(pin_dir, PC_PIN_PROG_XDP, &l->xdp_fd, flags);
 	if (!err)
 		l->skel = open_skeleton(&err);
 	if (!err)
-		err = each_map_pin(l->skel, pin_dir, reuse_pin);
+		err = each_map_pin(l->skel, pin_dir, flags ? reuse_pin_rdonly : reuse_pin);
 	if (err) {
 		pc_loaded_close(l);
 		return err == -ENOENT ? -ESTALE : err;
 	}
 	maps_from_skeleton(&l->maps, l->skel);
 	return 0;
+}
+
+int pc_open_pinned(struct pc_loaded *l, const char *pin_dir)
+{
+	return open_pinned(l, pin_dir, 0);
+}
+
+int pc_open_pinned_readonly(struct pc_loaded *l, const char *pin_dir)
+{
+	return open_pinned(l, pin_dir, BPF_F_RDONLY);
 }
 
 bool pc_pins_loaded(const char *pin_dir)

@@ -34,6 +34,12 @@ int pc_load_unpinned(struct pc_loaded *l);
  * -ESTALE: an incomplete set of pins (a damaged or older load). */
 int pc_open_pinned(struct pc_loaded *l, const char *pin_dir);
 
+/* The same with every descriptor read-only (BPF_F_RDONLY): enough to read
+ * the policy and the counters, and all that a user who may only read the
+ * pins gets (Linux 6.5 and later; before, unprivileged_bpf_disabled
+ * stops every bpf() call without CAP_BPF). */
+int pc_open_pinned_readonly(struct pc_loaded *l, const char *pin_dir);
+
 /* Is portcullis still loaded under pin_dir? Cheap: one access(). */
 bool pc_pins_loaded(const char *pin_dir);
 
