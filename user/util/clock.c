@@ -18,13 +18,6 @@ double pc_monotonic_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void pc_sleep_s(double secs)
-{
-	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
-
-	nanosleep(&ts, NULL);
-}
-
 void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
 {
 	time_t t = realtime_ns / 1000000000ULL;

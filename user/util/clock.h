@@ -12,9 +12,6 @@ __u64 pc_realtime_ns(void);
 /* CLOCK_MONOTONIC in seconds, for intervals. */
 double pc_monotonic_s(void);
 
-/* Sleep for secs seconds (fractions too). */
-void pc_sleep_s(double secs);
-
 /* RFC 3339 UTC, e.g. 2026-11-27T22:40:01Z. */
 void pc_format_time(char *buf, size_t size, __u64 realtime_ns);
 
