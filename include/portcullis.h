@@ -199,7 +199,7 @@ struct pc_live_val {
 #define PC_REPLY_RATE        10 /* answers per second */
 #define PC_REPLY_INTERVAL_NS (1000000000ULL / PC_REPLY_RATE)
 #define PC_REPLY_BURST       20
-#define PC_REPLY_SOURCES     65536 /* sources tracked for it, least recent out */
+#define PC_REPLY_SOURCES     32768 /* sources tracked for it, least recent out */
 /* Sources tracked by limit rules, least recent out (pc_limit): with the
  * reply limiter's, these keep the default load's maps under 32 MiB. */
 #define PC_LIMIT_SOURCES     32768

@@ -30,7 +30,7 @@ static const struct pc_option attach_options[] = {
 		       "(default 32768, about 100 bytes each); set at the first load"),
 	PC_OPT_INTEGER(struct attach_config, reply_sources, "reply-sources", "N", 1, 1 << 24,
 		       "sources whose answers to rejected packets are limited\n"
-		       "(default 65536, about 100 bytes each); set at the first load"),
+		       "(default 32768, about 100 bytes each); set at the first load"),
 	{ 0 },
 };
 
