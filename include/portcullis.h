@@ -204,6 +204,45 @@ struct pc_live_val {
  * reply limiter's, these keep the default load's maps under 32 MiB. */
 #define PC_LIMIT_SOURCES     32768
 
+/* The offenders (pc_offenders, bpf/offenders.h): every blocked, rejected
+ * or limited connection attempt adds to the entry of its source, an IPv4
+ * /32 or an IPv6 /64, least recent out. An entry costs about 150 bytes of
+ * kernel memory: 16,384 sources take 2.4 MiB (attach --offender-sources). */
+#define PC_OFFENDER_SOURCES 16384
+/* The window of struct pc_offender.window_attempts, for the alert "a
+ * source tried more than N times in 5 minutes". */
+#define PC_OFFENDER_WINDOW_NS (300 * 1000000000ULL)
+
+/* What an offender's attempt met. */
+enum pc_offence {
+	PC_OFF_BLOCKED = 0, /* a block rule */
+	PC_OFF_REJECTED,    /* a reject rule */
+	PC_OFF_LIMITED,     /* a limit rule, beyond its rate */
+	PC_NOFFENCE,
+};
+
+struct pc_offender_key {
+	__u8 family;   /* PC_FAMILY_V4 or PC_FAMILY_V6 */
+	__u8 pad[7];
+	__u8 addr[8];  /* network order: the IPv4 address then 4 zero bytes,
+			* or the IPv6 /64 */
+};
+
+/* Times are bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE, within a
+ * tick. Updated without a lock: the counts by atomic adds, the rest by
+ * plain stores, so that two CPUs' last attempts may mix their fields. */
+struct pc_offender {
+	__u64 attempts[PC_NOFFENCE]; /* by enum pc_offence */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 window_ns;       /* start of the current window: attempts after
+				* PC_OFFENDER_WINDOW_NS begin a new one */
+	__u32 window_attempts; /* attempts since window_ns */
+	__u16 last_port;       /* destination port of the last attempt */
+	__u8 last_proto;       /* PC_PROTO_* */
+	__u8 last_rule;        /* index of the rule that decided it */
+};
+
 /* pc_reply_limit: a source (IPv4 /32, IPv6 /64) -> the time its next
  * answer is due (GCRA's theoretical arrival time), bpf_ktime_get_ns(). */
 struct pc_source_key {

@@ -50,12 +50,14 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 /* Load and pin under pin_dir, or open the pins when already loaded. */
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
 
-/* How many sources the LRU maps of the rate limits hold (attach
- * --limit-sources, --reply-sources); 0 takes the default, PC_*_SOURCES.
- * Each entry of either costs about 100 bytes of kernel memory. */
+/* How many sources the LRU maps hold (attach --limit-sources,
+ * --reply-sources, --offender-sources); 0 takes the default,
+ * PC_*_SOURCES. An entry of the rate limits costs about 100 bytes of
+ * kernel memory, an offender about 150. */
 struct pc_map_sizes {
 	__u32 limit_sources; /* pc_limit: (limit rule, source) buckets */
 	__u32 reply_sources; /* pc_reply_limit: sources answered by reject */
+	__u32 offender_sources; /* pc_offenders: sources of stopped attempts */
 };
 
 /* The same, with the maps of sources sized as sizes says when they are
