@@ -293,23 +293,24 @@ static __always_inline __u32 pc_offence_of(enum pc_reason reason)
 
 /* The reason rule decides pkt with; a limit rule takes one attempt from
  * the packet's source's bucket, and drops it when there is none left.
- * The rest of a connection is not an attempt: it passes untouched. */
+ * The rest of a connection is not an attempt: it passes untouched. A
+ * packet that the rule stops goes to its source's offender entry. */
 static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr *hdr, __u32 slot,
 						     __u32 rule, const struct pc_pkt *pkt)
 {
-	__u64 src = pc_source_bits(pkt);
 	enum pc_reason reason;
 
 	if ((hdr->reject_rules >> rule) & 1)
 		reason = PC_R_REJECT_RULE;
 	else if ((hdr->drop_rules >> rule) & 1)
 		reason = PC_R_DROP_RULE;
-	else if (((hdr->limit_rules >> rule) & 1) &&
-		 !pc_limit_allowed(slot * PC_MAX_RULES + rule, pkt->conn, pkt->family, src))
-		reason = PC_R_DROP_LIMIT;
-	else
+	else if (!((hdr->limit_rules >> rule) & 1) ||
+		 pc_limit_allowed(slot * PC_MAX_RULES + rule, pkt->conn, pkt->family,
+				  pc_source_bits(pkt)))
 		return PC_R_PASS_RULE;
-	pc_offender_add(pkt->conn, pkt->family, src, pc_offence_of(reason),
+	else
+		reason = PC_R_DROP_LIMIT;
+	pc_offender_add(pkt->conn, pkt->family, pc_source_bits(pkt), pc_offence_of(reason),
 			PC_OFFENDER_LAST(pkt->dport, pkt->proto, rule));
 	return reason;
 }

@@ -206,9 +206,14 @@ struct pc_live_val {
 
 /* The offenders (pc_offenders, bpf/offenders.h): every blocked, rejected
  * or limited connection attempt adds to the entry of its source, an IPv4
- * /32 or an IPv6 /64, least recent out. An entry costs about 150 bytes of
- * kernel memory: 16,384 sources take 2.4 MiB (attach --offender-sources). */
-#define PC_OFFENDER_SOURCES 16384
+ * /32 or an IPv6 /64. Each CPU keeps the sources of the packets it
+ * handles in a set-associative cache: a source has one set of
+ * PC_OFFENDER_WAYS entries, and a new source takes the place of the least
+ * recent one there. PC_OFFENDER_SOURCES is the default number of sources
+ * a CPU holds (attach --offender-sources, rounded up to a power of two);
+ * each takes 72 bytes a CPU: 8,192 take 576 KiB on each CPU. */
+#define PC_OFFENDER_SOURCES 8192
+#define PC_OFFENDER_WAYS    2
 /* The window of struct pc_offender.window_attempts, for the alert "a
  * source tried more than N times in 5 minutes". */
 #define PC_OFFENDER_WINDOW_NS (300 * 1000000000ULL)
@@ -221,26 +226,29 @@ enum pc_offence {
 	PC_NOFFENCE,
 };
 
-struct pc_offender_key {
-	__u8 family;   /* PC_FAMILY_V4 or PC_FAMILY_V6 */
-	__u8 pad[7];
-	__u8 addr[8];  /* network order: the IPv4 address then 4 zero bytes,
-			* or the IPv6 /64 */
-};
-
-/* Times are bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE, within a
- * tick. Updated without a lock: the counts by atomic adds, the rest by
- * plain stores, so that two CPUs' last attempts may mix their fields. */
+/* One source's entry on one CPU. Times are bpf_ktime_get_coarse_ns():
+ * CLOCK_MONOTONIC, within a tick. */
 struct pc_offender {
+	__u8 family;           /* PC_FAMILY_V4 or PC_FAMILY_V6; 0: a free entry */
+	__u8 last_proto;       /* PC_PROTO_* of the last attempt */
+	__u8 last_rule;        /* index of the rule that decided it */
+	__u8 pad;
+	__u16 last_port;       /* its destination port */
+	__u16 pad2;
+	__u8 addr[8];          /* network order: the IPv4 address then 4 zero
+				* bytes, or the IPv6 /64 */
+	__u32 window_attempts; /* attempts since window_ns */
+	__u32 pad3;
 	__u64 attempts[PC_NOFFENCE]; /* by enum pc_offence */
 	__u64 first_ns;
 	__u64 last_ns;
-	__u64 window_ns;       /* start of the current window: attempts after
-				* PC_OFFENDER_WINDOW_NS begin a new one */
-	__u32 window_attempts; /* attempts since window_ns */
-	__u16 last_port;       /* destination port of the last attempt */
-	__u8 last_proto;       /* PC_PROTO_* */
-	__u8 last_rule;        /* index of the rule that decided it */
+	__u64 window_ns;       /* start of the current window: an attempt
+				* PC_OFFENDER_WINDOW_NS after it begins a new one */
+};
+
+/* pc_offenders[i]: the entries of the sources that hash to set i. */
+struct pc_offender_set {
+	struct pc_offender way[PC_OFFENDER_WAYS];
 };
 
 /* pc_reply_limit: a source (IPv4 /32, IPv6 /64) -> the time its next
@@ -263,8 +271,9 @@ struct pc_limit_key {
 
 /* pc_ctl[0]: the single word that puts a generation in force. */
 struct pc_ctl {
-	__u32 active; /* slot in force, 0 or 1 */
-	__u32 pad;
+	__u32 active;        /* slot in force, 0 or 1 */
+	__u32 offender_mask; /* sets of pc_offenders less one (a power of two
+			      * less one), written when the maps are made */
 };
 
 /* pc_policy[slot]: one generation's header. */

@@ -34,8 +34,9 @@ static const struct pc_option attach_options[] = {
 		       "(default 32768, about 100 bytes each); set at the first load"),
 	PC_OPT_INTEGER(struct attach_config, offender_sources, "offender-sources", "N", 1, 1 << 24,
 		       "sources of blocked, rejected or limited attempts that\n"
-		       "portcullis top shows, least recent out\n"
-		       "(default 16384, about 150 bytes each); set at the first load"),
+		       "each CPU keeps for portcullis top, least recent out\n"
+		       "(default 8192, rounded up to a power of two; 72 bytes\n"
+		       "each on each CPU); set at the first load"),
 	{ 0 },
 };
 
@@ -131,8 +132,9 @@ static void say_sizes_kept(const struct attach_run *r)
 	if (r->cfg->reply_sources && (__u32)r->cfg->reply_sources != have.reply_sources)
 		pr_warn("--reply-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
 			r->cfg->reply_sources, have.reply_sources);
-	if (r->cfg->offender_sources && (__u32)r->cfg->offender_sources != have.offender_sources)
-		pr_warn("--offender-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
+	if (r->cfg->offender_sources &&
+	    pc_offender_sources_rounded(r->cfg->offender_sources) != have.offender_sources)
+		pr_warn("--offender-sources %ld: the maps are loaded already; keeping %u sources a CPU (detach --all to change it)\n",
 			r->cfg->offender_sources, have.offender_sources);
 }
 

@@ -29,7 +29,7 @@ static size_t keep_port(struct pc_offender_list *l, long port)
 	size_t i, kept = 0;
 
 	for (i = 0; i < l->n; i++)
-		if (!port || l->v[i].val.last_port == port)
+		if (!port || l->v[i].last_port == port)
 			l->v[kept++] = l->v[i];
 	return kept;
 }
@@ -73,8 +73,10 @@ const struct pc_command pc_cmd_top = {
 		"The sources (IPv4 /32, IPv6 /64) whose connection attempts a block, reject or\n"
 		"limit rule stopped, the most attempts first, with their counts by action,\n"
 		"the first and last attempt (RFC 3339 UTC), and the port and rule of the last.\n"
-		"The kernel keeps the most recent sources, as many as attach --offender-sources\n"
-		"says (default 16384); a source pushed out starts again from zero.\n",
+		"Each CPU keeps the sources of the packets it handles, as many as attach\n"
+		"--offender-sources says (default 8192): a new source takes the place of\n"
+		"the least recent of the two that share its slot, and one pushed out starts\n"
+		"again from zero. The counts are each source's sums over the CPUs.\n",
 	.options = top_options,
 	.config_size = sizeof(struct top_config),
 	.run = run_top,
