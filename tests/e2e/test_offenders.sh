@@ -13,6 +13,8 @@
 #     limit's rate;
 #   - -n and --port narrow the list; the times are RFC 3339 UTC, within
 #     the test's run; the text table shows the same sources;
+#   - metrics shows how many sources are tracked, the room for them and
+#     the most attempts of one, and names none;
 #   - attach with another --offender-sources says it keeps the loaded size.
 
 # shellcheck source=tests/e2e/lib.sh
@@ -93,6 +95,12 @@ check_match "the text table heads its columns" "$OUT" '^SOURCE +ATTEMPTS +BLOCKE
 check_match "... and shows $B with its counts and last port" "$OUT" \
 	'100\.64\.0\.3/32 +5 +3 +2 +0 +[0-9T:-]+Z +[0-9T:-]+Z +tcp/2525 +2'
 check_match "... and says how many it shows of how many" "$OUT" "^4 of 4 sources shown; 4 tracked, room for $ROOM\$"
+
+check_rc "metrics --once" 0 pc metrics --once
+check_eq "metrics: the offenders tracked, the map's room and the most recent attempts of one, no source named" \
+	"$(grep -E '^portcullis_offender' <<<"$OUT" | sort | tr '\n' ' ')" \
+	"portcullis_offender_recent_attempts_max 9 portcullis_offenders 4 portcullis_offenders_capacity $ROOM "
+check_nomatch "... no sample carries an address" "$OUT" '100\.64\.|2001:db8'
 
 run pc attach pcrtr0 --offender-sources 5000
 check_match "attach with another --offender-sources keeps the loaded size, and says so" \

@@ -121,6 +121,20 @@ int pc_offenders_read(const struct pc_maps *m, struct pc_offender_list *out)
 	return err;
 }
 
+int pc_offenders_summarize(const struct pc_maps *m, struct pc_offender_summary *s)
+{
+	struct pc_offender_list l = { 0 };
+	int err = pc_offenders_read(m, &l);
+	size_t i;
+
+	*s = (struct pc_offender_summary){ .tracked = l.n, .capacity = l.capacity };
+	for (i = 0; i < l.n; i++)
+		if (l.v[i].window_attempts > s->recent_max)
+			s->recent_max = l.v[i].window_attempts;
+	pc_offenders_free(&l);
+	return err;
+}
+
 void pc_offenders_free(struct pc_offender_list *l)
 {
 	free(l->v);

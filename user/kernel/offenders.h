@@ -33,6 +33,16 @@ __u64 pc_offender_realtime_ns(const struct pc_offender_list *l, __u64 mono_ns);
 /* Sort by attempts, most first; ties by the last attempt, latest first. */
 void pc_offenders_sort(struct pc_offender_list *l);
 
+/* What the exporter shows of the offenders: no source, only how many. */
+struct pc_offender_summary {
+	__u64 tracked;    /* sources in the map */
+	__u64 capacity;   /* sources it holds, all CPUs together */
+	__u64 recent_max; /* the most attempts of one source in its window */
+};
+
+/* The summary of what is loaded under m. 0, or -errno. */
+int pc_offenders_summarize(const struct pc_maps *m, struct pc_offender_summary *s);
+
 /* "100.64.1.2/32" or "2001:db8:1:2::/64". */
 void pc_offender_source_format(char *buf, size_t size, const struct pc_offender *o);
 
