@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "hook.h"
 #include "maps.h"
+#include "offenders.h"
 #include "parse.h"
 #include "rate.h"
 
@@ -283,20 +284,35 @@ static __always_inline __u64 pc_source_bits(const struct pc_pkt *pkt)
 	return bpf_be64_to_cpu(a) & (~0ULL << (32 - 32 * ((pkt->family >> 1) & 1)));
 }
 
+/* The offence of a rule's reason that stops the packet. */
+static __always_inline __u32 pc_offence_of(enum pc_reason reason)
+{
+	return reason == PC_R_DROP_RULE ? PC_OFF_BLOCKED :
+	       reason == PC_R_REJECT_RULE ? PC_OFF_REJECTED : PC_OFF_LIMITED;
+}
+
 /* The reason rule decides pkt with; a limit rule takes one attempt from
  * the packet's source's bucket, and drops it when there is none left.
- * The rest of a connection is not an attempt: it passes untouched. */
+ * The rest of a connection is not an attempt: it passes untouched. A
+ * packet that the rule stops goes to its source's offender entry. */
 static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr *hdr, __u32 slot,
 						     __u32 rule, const struct pc_pkt *pkt)
 {
+	enum pc_reason reason;
+
 	if ((hdr->reject_rules >> rule) & 1)
-		return PC_R_REJECT_RULE;
-	if ((hdr->drop_rules >> rule) & 1)
-		return PC_R_DROP_RULE;
-	if (((hdr->limit_rules >> rule) & 1) &&
-	    !pc_limit_allowed(slot * PC_MAX_RULES + rule, pkt->conn, pkt->family, pc_source_bits(pkt)))
-		return PC_R_DROP_LIMIT;
-	return PC_R_PASS_RULE;
+		reason = PC_R_REJECT_RULE;
+	else if ((hdr->drop_rules >> rule) & 1)
+		reason = PC_R_DROP_RULE;
+	else if (!((hdr->limit_rules >> rule) & 1) ||
+		 pc_limit_allowed(slot * PC_MAX_RULES + rule, pkt->conn, pkt->family,
+				  pc_source_bits(pkt)))
+		return PC_R_PASS_RULE;
+	else
+		reason = PC_R_DROP_LIMIT;
+	pc_offender_add(pkt->conn, pkt->family, pc_source_bits(pkt), pc_offence_of(reason),
+			PC_OFFENDER_LAST(pkt->dport, pkt->proto, rule));
+	return reason;
 }
 
 /* A TCP or UDP packet with its ports: the first rule that matches. */

@@ -133,6 +133,15 @@ struct {
 	__type(value, __u64);
 } pc_limit SEC(".maps");
 
+/* The offenders (offenders.h), a cache on each CPU: a set of sources a
+ * value. Its size is the attach command's --offender-sources. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_OFFENDER_SOURCES / PC_OFFENDER_WAYS);
+	__type(key, __u32);
+	__type(value, struct pc_offender_set);
+} pc_offenders SEC(".maps");
+
 /* Counters by port item; they outlive generations. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

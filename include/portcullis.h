@@ -204,6 +204,53 @@ struct pc_live_val {
  * reply limiter's, these keep the default load's maps under 32 MiB. */
 #define PC_LIMIT_SOURCES     32768
 
+/* The offenders (pc_offenders, bpf/offenders.h): every blocked, rejected
+ * or limited connection attempt adds to the entry of its source, an IPv4
+ * /32 or an IPv6 /64. Each CPU keeps the sources of the packets it
+ * handles in a set-associative cache: a source has one set of
+ * PC_OFFENDER_WAYS entries, and a new source takes the place of the least
+ * recent one there. PC_OFFENDER_SOURCES is the default number of sources
+ * a CPU holds (attach --offender-sources, rounded up to a power of two);
+ * each takes 72 bytes a CPU: 8,192 take 576 KiB on each CPU. */
+#define PC_OFFENDER_SOURCES 8192
+#define PC_OFFENDER_WAYS    2
+/* The window of struct pc_offender.window_attempts, for the alert "a
+ * source tried more than N times in 5 minutes". */
+#define PC_OFFENDER_WINDOW_NS (300 * 1000000000ULL)
+
+/* What an offender's attempt met. */
+enum pc_offence {
+	PC_OFF_BLOCKED = 0, /* a block rule */
+	PC_OFF_REJECTED,    /* a reject rule */
+	PC_OFF_LIMITED,     /* a limit rule, beyond its rate */
+	PC_NOFFENCE,
+};
+
+/* One source's entry on one CPU. Times are bpf_ktime_get_coarse_ns():
+ * CLOCK_MONOTONIC, within a tick. */
+struct pc_offender {
+	__u8 family;           /* PC_FAMILY_V4 or PC_FAMILY_V6; 0: a free entry */
+	__u8 last_proto;       /* PC_PROTO_* of the last attempt */
+	__u8 last_rule;        /* index of the rule that decided it */
+	__u8 pad;
+	__u16 last_port;       /* its destination port */
+	__u16 pad2;
+	__u8 addr[8];          /* network order: the IPv4 address then 4 zero
+				* bytes, or the IPv6 /64 */
+	__u32 window_attempts; /* attempts since window_ns */
+	__u32 pad3;
+	__u64 attempts[PC_NOFFENCE]; /* by enum pc_offence */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 window_ns;       /* start of the current window: an attempt
+				* PC_OFFENDER_WINDOW_NS after it begins a new one */
+};
+
+/* pc_offenders[i]: the entries of the sources that hash to set i. */
+struct pc_offender_set {
+	struct pc_offender way[PC_OFFENDER_WAYS];
+};
+
 /* pc_reply_limit: a source (IPv4 /32, IPv6 /64) -> the time its next
  * answer is due (GCRA's theoretical arrival time), bpf_ktime_get_ns(). */
 struct pc_source_key {
@@ -224,8 +271,9 @@ struct pc_limit_key {
 
 /* pc_ctl[0]: the single word that puts a generation in force. */
 struct pc_ctl {
-	__u32 active; /* slot in force, 0 or 1 */
-	__u32 pad;
+	__u32 active;        /* slot in force, 0 or 1 */
+	__u32 offender_mask; /* sets of pc_offenders less one (a power of two
+			      * less one), written when the maps are made */
 };
 
 /* pc_policy[slot]: one generation's header. */

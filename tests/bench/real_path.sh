@@ -124,6 +124,10 @@ build_tools() {
 			-c "$HERE/flood_xdp.bpf.c" -o "$WORK/xdp_${v,,}.o" ||
 			die "clang flood_xdp.bpf.c"
 	done
+	clang -O2 -g -target bpf -Wall -Wextra -Werror -Wno-unused-parameter \
+		-I"/usr/include/$mult" -DFLOOD_VERDICT=XDP_TX -DFLOOD_SPREAD_BITS=16 \
+		-c "$HERE/flood_xdp.bpf.c" -o "$WORK/xdp_tx_spread.o" ||
+		die "clang flood_xdp.bpf.c (spread)"
 	# shellcheck disable=SC2046
 	gcc -O2 -Wall -Wextra -Werror -o "$WORK/flood_gen" "$HERE/flood_gen.c" \
 		$(pkg-config --cflags --libs libbpf) || die "gcc flood_gen.c"
@@ -240,6 +244,17 @@ pc_isp_up() {
 pc_isp_count() { pc_dropped; }
 pc_isp_down() { pc detach --all; }
 
+# The same two with the flood from a /16 of subscribers (100.64.0.0/16,
+# a source a frame in turn): every SYN adds to its source's offender
+# entry, and 65,536 sources are more than the map's default 16,384, so
+# that each one replaces the least recent entry, the dearest case.
+pc_isp_spread_up() { pc_isp_up; }
+pc_isp_spread_count() { pc_dropped; }
+pc_isp_spread_down() { pc_isp_down; }
+xdp_drop_spread_up() { xdp_drop_up; }
+xdp_drop_spread_count() { xdp_drop_count; }
+xdp_drop_spread_down() { xdp_drop_down; }
+
 pc_tc_up() { xdp_on pass && pc attach "$RIF" --hook tc-ingress; }
 pc_tc_count() { pc_dropped; }
 pc_tc_down() { pc detach --all; xdp_off; }
@@ -266,7 +281,7 @@ stack_up() { xdp_on pass; }
 stack_count() { tcp_in_segs; }
 stack_down() { xdp_off; }
 
-CASES=(pc_xdp pc_isp pc_tc nft_netdev nft_inet ipt xdp_drop stack)
+CASES=(pc_xdp pc_isp pc_tc nft_netdev nft_inet ipt xdp_drop stack pc_isp_spread xdp_drop_spread)
 declare -A LABEL=(
 	[pc_xdp]="portcullis XDP (native, default policy)"
 	[pc_isp]="portcullis XDP (native, examples/isp.rules, rule 3 as block)"
@@ -276,6 +291,8 @@ declare -A LABEL=(
 	[ipt]="iptables raw PREROUTING \`--dport 25 -j DROP\` (+ XDP_PASS)"
 	[xdp_drop]="empty XDP program returning XDP_DROP (the limit)"
 	[stack]="no filter, XDP_PASS only (TCP segments the stack takes in)"
+	[pc_isp_spread]="portcullis XDP (native, examples/isp.rules, rule 3 as block), sources over a /16"
+	[xdp_drop_spread]="empty XDP program returning XDP_DROP, sources over a /16"
 )
 
 # ---------------------------------------------------------------- tables
@@ -364,7 +381,7 @@ FLOOD_SRC=$SND_IP
 flood() {
 	local out
 	# taskset execs the generator: GEN_PID is the generator itself.
-	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/xdp_tx.o" \
+	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/${GEN_OBJ:-xdp_tx.o}" \
 		--netns "/run/netns/$SND" --ifname "$SIF" --dst-mac "$RCV_MAC" \
 		--src "$FLOOD_SRC" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
 		--max-frames "$MAX_FRAMES" >"$WORK/gen.out" 2>&1 </dev/null &
@@ -420,8 +437,11 @@ flood_into() {
 		"(offered $((tx1 - tx0)), the receiver took $((rx1 - rx0)))"
 }
 
-# measure CASE: sets that receiver up, floods it once, takes it down.
+# measure CASE: sets that receiver up, floods it once, takes it down. A
+# CASE named *_spread gets the flood from a /16 of sources.
 measure() {
+	local GEN_OBJ=xdp_tx.o
+	[[ $1 == *_spread ]] && GEN_OBJ=xdp_tx_spread.o
 	case_up "$1" || return 1
 	flood_into "$1"
 	"${1}_down" >/dev/null 2>&1
@@ -486,6 +506,8 @@ report() {
 		target_col=
 		if [ "$c" = pc_xdp ]; then
 			target_col="$(target "$med" "$limit" 0.9 "≥ 0.9× XDP_DROP"); $(target "$med" "$nft" 2 "≥ 2× nftables netdev")"
+		elif [ "$c" = pc_isp_spread ]; then
+			target_col="$(ratio "$med" "${MED[xdp_drop_spread]:-}") XDP_DROP with the same /16 flood"
 		fi
 		if [ -z "$med" ]; then
 			echo "| ${LABEL[$c]} | failed | | | | | $target_col |"

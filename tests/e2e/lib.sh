@@ -320,9 +320,12 @@ pc_cleanup_at_exit() {
 #   port(proto, port)  the "ports" entry of that port (or range start)
 #   rule(n)            the "rules" entry with "rule" == n
 #   att(ifname)        the "attachments" entry of that interface
+#   ts(text)           an RFC 3339 UTC time ("...Z") as Unix seconds
 # Prints nothing and fails if the expression fails.
 _PC_JSON_PY='
-import json, sys
+import calendar, json, sys, time
+def ts(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
 def helpers(d):
     def port(proto, p):
         m = [x for x in d["ports"] if x["proto"] == proto and x["port"] == p]
@@ -339,7 +342,7 @@ def helpers(d):
         if len(m) != 1:
             raise KeyError("%d attachments on %s" % (len(m), ifname))
         return m[0]
-    return {"d": d, "port": port, "rule": rule, "att": att}
+    return {"d": d, "port": port, "rule": rule, "att": att, "ts": ts}
 def value(path, expr):
     return eval(expr, helpers(json.load(open(path))))
 def show(v):
@@ -617,6 +620,57 @@ for kind in sys.argv[7:]:
     frame += struct.pack("!H", et) + l3
     s.send(frame)
     print(kind, len(frame), len(tags))
+EOF
+}
+
+# send_segments NS IF DST_MAC SRC DST DPORT COUNT [FLAGS]: sends COUNT
+# TCP segments (FLAGS: syn, the default, or ack) from SRC, IPv4 or IPv6,
+# to DST port DPORT, each from its own source port, as raw frames out of
+# IF in NS, a little at a time so that no veth ring overflows. Prints the
+# milliseconds the send took.
+send_segments() {
+	local ns=$1
+	shift
+	nsx "$ns" $PY - "$@" <<'EOF'
+import socket, struct, sys, time
+ifname, dmac, src, dst, dport, count = sys.argv[1:7]
+dport, count = int(dport), int(count)
+flags = {"syn": 0x02, "ack": 0x10}[sys.argv[7] if len(sys.argv) > 7 else "syn"]
+v6 = ":" in src
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+sa, da = socket.inet_pton(fam, src), socket.inet_pton(fam, dst)
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+eth = bytes(int(x, 16) for x in dmac.split(":")) + s.getsockname()[4][:6]
+frames = []
+for i in range(count):
+    t = struct.pack("!HHIIBBHHH", 20000 + i % 40000, dport, 1000 + i, 0, 5 << 4, flags, 64240, 0, 0)
+    if v6:
+        ph = sa + da + struct.pack("!I3xB", len(t), 6)
+        l3 = struct.pack("!IHBB", 0x60000000, len(t), 6, 64) + sa + da
+        et = b"\x86\xdd"
+    else:
+        ph = sa + da + struct.pack("!xBH", 6, len(t))
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), i & 0xffff, 0, 64, 6, 0, sa, da)
+        l3 = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        et = b"\x08\x00"
+    t = t[:16] + struct.pack("!H", csum(ph + t)) + t[18:]
+    frames.append(eth + et + l3 + t)
+t0 = time.monotonic()
+for i, f in enumerate(frames):
+    s.send(f)
+    if i % 100 == 99:
+        time.sleep(0.001)
+print(int((time.monotonic() - t0) * 1000) + 1)
 EOF
 }
 

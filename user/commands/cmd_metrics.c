@@ -54,6 +54,7 @@ static char *snapshot(const char *pin_dir, size_t *len, int *err)
 {
 	static struct pc_stats s;
 	static char texts[PC_MAX_RULES][512];
+	struct pc_offender_summary o;
 	struct pc_loaded l = PC_LOADED_INIT;
 	char *buf = NULL;
 	FILE *out;
@@ -62,6 +63,8 @@ static char *snapshot(const char *pin_dir, size_t *len, int *err)
 	if (*err)
 		return NULL;
 	*err = pc_stats_gather(&l, &s, texts);
+	if (!*err)
+		*err = pc_offenders_summarize(&l.maps, &o);
 	pc_loaded_close(&l);
 	if (*err)
 		return NULL;
@@ -70,7 +73,7 @@ static char *snapshot(const char *pin_dir, size_t *len, int *err)
 		*err = -errno;
 		return NULL;
 	}
-	pc_metrics_print(out, &s);
+	pc_metrics_print(out, &s, &o);
 	if (fclose(out)) {
 		*err = -ENOMEM;
 		free(buf);

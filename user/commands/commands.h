@@ -43,6 +43,7 @@ extern const struct pc_command pc_cmd_attach, pc_cmd_detach, pc_cmd_apply, pc_cm
 	pc_cmd_stats, pc_cmd_status;
 extern const struct pc_command pc_cmd_table;
 extern const struct pc_command pc_cmd_metrics;
+extern const struct pc_command pc_cmd_top;
 
 /* A usage error that the command itself finds (options that do not go
  * together): says why, then how to get help. Returns PC_EXIT_USAGE. */
@@ -57,6 +58,10 @@ void pc_warn_pins(const char *dir, int err);
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
 /* Close what pc_open_locked() opened, and unlock. */
 void pc_close_locked(struct pc_loaded *l, int lock_fd);
+
+/* Open the pins to read counters, without waiting for the lock unless
+ * nothing can be opened (stats, top). Close with pc_loaded_close(). */
+int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l);
 
 /* One snapshot of every counter, and each rule's text in texts[nrules],
  * all of one policy generation (cmd_stats.c; stats and metrics read the

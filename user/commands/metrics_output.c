@@ -65,7 +65,13 @@ static void total(FILE *out, const char *name, const char *help, unsigned long l
 	fprintf(out, PREFIX "%s %llu\n", name, value);
 }
 
-void pc_metrics_print(FILE *out, const struct pc_stats *s)
+static void gauge(FILE *out, const char *name, const char *help, unsigned long long value)
+{
+	family(out, name, "gauge", help);
+	fprintf(out, PREFIX "%s %llu\n", name, value);
+}
+
+void pc_metrics_print(FILE *out, const struct pc_stats *s, const struct pc_offender_summary *o)
 {
 	const struct pc_totals *t = &s->totals;
 	const unsigned long long by_verdict[PC_NVERDICT] = {
@@ -117,4 +123,12 @@ void pc_metrics_print(FILE *out, const struct pc_stats *s)
 	total(out, "fragment_packets_total", "Non-first fragments: no ports, passed.", t->fragments);
 	total(out, "other_packets_total", "Packets not TCP or UDP over IP: passed untouched.",
 	      t->other);
+
+	gauge(out, "offenders", "Sources (IPv4 /32, IPv6 /64) with blocked, rejected or limited connection attempts that the kernel keeps for portcullis top.",
+	      o->tracked);
+	gauge(out, "offenders_capacity", "Sources the offenders' map holds, all CPUs together.",
+	      o->capacity);
+	gauge(out, "offender_recent_attempts_max",
+	      "The most blocked, rejected or limited connection attempts from one source within its current 5-minute window.",
+	      o->recent_max);
 }

@@ -2,6 +2,7 @@
 /* Opening what is pinned, under the pin directory's lock, for a command. */
 #include <errno.h>
 #include <string.h>
+#include <sys/file.h>
 #include "commands.h"
 
 void pc_warn_pins(const char *dir, int err)
@@ -38,4 +39,22 @@ void pc_close_locked(struct pc_loaded *l, int lock_fd)
 {
 	pc_loaded_close(l);
 	pc_pin_dir_unlock(lock_fd);
+}
+
+/* Open the pins without waiting for the lock: reading needs none (the
+ * slot in force is consistent), and an apply holds it while it switches.
+ * Only when the pins cannot be opened so (nothing loaded, or an attach or
+ * a detach at work) is the lock taken, to wait for them and say why. */
+int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
+{
+	int lock, ret;
+
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	if (!pc_open_pinned(l, cli->pin_dir))
+		return PC_EXIT_OK;
+	ret = pc_open_locked(cli, l, LOCK_SH, &lock);
+	if (!ret)
+		pc_pin_dir_unlock(lock);
+	return ret;
 }

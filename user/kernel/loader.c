@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,6 +35,7 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->reply_limit = bpf_map__fd(skel->maps.pc_reply_limit);
 	m->live = bpf_map__fd(skel->maps.pc_live);
 	m->limit = bpf_map__fd(skel->maps.pc_limit);
+	m->offenders = bpf_map__fd(skel->maps.pc_offenders);
 }
 
 static void reset(struct pc_loaded *l)
@@ -91,8 +93,14 @@ static int each_map_pin(struct portcullis *skel, const char *pin_dir,
 
 /* A pin left by another build whose map has another layout (pc_totals
  * before it counted by reason, say) must not be read with this build's
- * structs: it counts as an incomplete set of pins. The LRU maps of
- * sources are sized at the first load (struct pc_map_sizes): any size. */
+ * structs: it counts as an incomplete set of pins. The maps of sources
+ * are sized at the first load (struct pc_map_sizes): any size. */
+static bool sized_at_load(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_LRU_HASH ||
+	       !strcmp(bpf_map__name(map), "pc_offenders");
+}
+
 static bool same_layout(const struct bpf_map *map, int fd)
 {
 	struct bpf_map_info info = { 0 };
@@ -101,8 +109,7 @@ static bool same_layout(const struct bpf_map *map, int fd)
 	return !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
 	       info.key_size == bpf_map__key_size(map) &&
 	       info.value_size == bpf_map__value_size(map) &&
-	       (info.max_entries == bpf_map__max_entries(map) ||
-		info.type == BPF_MAP_TYPE_LRU_HASH);
+	       (info.max_entries == bpf_map__max_entries(map) || sized_at_load(map));
 }
 
 static int reuse_pin_flags(struct bpf_map *map, const char *path, __u32 flags)
@@ -138,6 +145,15 @@ static int unpin(struct bpf_map *map, const char *path)
 	return unlink(path) && errno != ENOENT ? -errno : 0;
 }
 
+__u32 pc_offender_sources_rounded(__u32 n)
+{
+	__u32 sources = PC_OFFENDER_WAYS;
+
+	while (sources < n && sources < (1U << 30))
+		sources <<= 1;
+	return sources;
+}
+
 /* The sizes of the maps of sources, before the load. */
 static int set_sizes(struct portcullis *skel, const struct pc_map_sizes *sizes)
 {
@@ -147,7 +163,21 @@ static int set_sizes(struct portcullis *skel, const struct pc_map_sizes *sizes)
 		err = bpf_map__set_max_entries(skel->maps.pc_limit, sizes->limit_sources);
 	if (!err && sizes && sizes->reply_sources)
 		err = bpf_map__set_max_entries(skel->maps.pc_reply_limit, sizes->reply_sources);
+	if (!err && sizes && sizes->offender_sources)
+		err = bpf_map__set_max_entries(skel->maps.pc_offenders,
+					       pc_offender_sources_rounded(sizes->offender_sources) /
+						       PC_OFFENDER_WAYS);
 	return err;
+}
+
+/* What the programs need to know of the maps' sizes, in pc_ctl, before
+ * anything is attached. */
+static int init_ctl(const struct portcullis *skel)
+{
+	struct pc_ctl ctl = { .offender_mask = bpf_map__max_entries(skel->maps.pc_offenders) - 1 };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.pc_ctl), &zero, &ctl, BPF_ANY) ? -errno : 0;
 }
 
 static int load_unpinned(struct pc_loaded *l, const struct pc_map_sizes *sizes)
@@ -161,6 +191,8 @@ static int load_unpinned(struct pc_loaded *l, const struct pc_map_sizes *sizes)
 		err = set_sizes(skel, sizes);
 	if (!err && portcullis__load(skel))
 		err = errno ? -errno : -EINVAL;
+	if (!err)
+		err = init_ctl(skel);
 	if (err) {
 		portcullis__destroy(skel);
 		return err;
@@ -182,6 +214,7 @@ void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes)
 {
 	sizes->limit_sources = bpf_map__max_entries(l->skel->maps.pc_limit);
 	sizes->reply_sources = bpf_map__max_entries(l->skel->maps.pc_reply_limit);
+	sizes->offender_sources = bpf_map__max_entries(l->skel->maps.pc_offenders) * PC_OFFENDER_WAYS;
 }
 
 static int open_pinned(struct pc_loaded *l, const char *pin_dir, __u32 flags)

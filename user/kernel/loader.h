@@ -50,18 +50,25 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 /* Load and pin under pin_dir, or open the pins when already loaded. */
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
 
-/* How many sources the LRU maps of the rate limits hold (attach
- * --limit-sources, --reply-sources); 0 takes the default, PC_*_SOURCES.
- * Each entry of either costs about 100 bytes of kernel memory. */
+/* How many sources the LRU maps hold (attach --limit-sources,
+ * --reply-sources, --offender-sources); 0 takes the default,
+ * PC_*_SOURCES. An entry of the rate limits costs about 100 bytes of
+ * kernel memory, an offender 72 bytes on each CPU. */
 struct pc_map_sizes {
 	__u32 limit_sources; /* pc_limit: (limit rule, source) buckets */
 	__u32 reply_sources; /* pc_reply_limit: sources answered by reject */
+	__u32 offender_sources; /* pc_offenders: sources of stopped attempts
+				 * that each CPU keeps */
 };
 
 /* The same, with the maps of sources sized as sizes says when they are
  * loaded here; maps loaded already keep their size (pc_loaded_sizes()). */
 int pc_load_pinned_sized(struct pc_loaded *l, const char *pin_dir,
 			 const struct pc_map_sizes *sizes, bool *created);
+
+/* The sources a CPU's offenders hold when n are asked: n rounded up to a
+ * power of two (and to PC_OFFENDER_WAYS). */
+__u32 pc_offender_sources_rounded(__u32 n);
 
 /* The sizes of the maps of sources of a load. */
 void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes);

@@ -271,11 +271,13 @@ static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_com
 			__u64 generation)
 {
 	struct pc_policy_hdr hdr = c->hdr;
-	struct pc_ctl ctl = { .active = slot };
+	struct pc_ctl ctl;
 	int err;
 
 	hdr.banks = old->banks;
-	err = pc_generation_put(m, slot, g, &hdr);
+	err = lookup(m->ctl, 0, &ctl);
+	if (!err)
+		err = pc_generation_put(m, slot, g, &hdr);
 	if (err)
 		return err;
 	hdr.generation = generation;
@@ -283,7 +285,8 @@ static int put_in_force(const struct pc_maps *m, __u32 slot, const struct pc_com
 	err = update(m->policy, slot, &hdr);
 	if (err)
 		return err;
-	/* The switch. */
+	/* The switch; the rest of pc_ctl stays. */
+	ctl.active = slot;
 	return update(m->ctl, 0, &ctl);
 }
 

@@ -14,6 +14,7 @@ struct pc_maps {
 	int roots, index_banks, members;
 	int port_counters, port_index, rule_counters, totals, attach, reply_limit, limit;
 	int live; /* pc_live: live table entries */
+	int offenders; /* pc_offenders: stopped attempts by source */
 };
 
 /* No map open: every descriptor -1. A new map is added here too. */
@@ -24,7 +25,7 @@ struct pc_maps {
 		.roots = -1, .index_banks = -1, .members = -1,                 \
 		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
-		.reply_limit = -1, .limit = -1, .live = -1,                    \
+		.reply_limit = -1, .limit = -1, .live = -1, .offenders = -1,   \
 	}
 
 /* Put c in force as a new generation: written into the slot not in force,
