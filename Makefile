@@ -183,6 +183,11 @@ install: all
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples/prometheus \
+		examples/prometheus/prometheus.yml examples/prometheus/portcullis-alerts.yml \
+		examples/prometheus/grafana-dashboard.json
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples/prometheus/targets \
+		examples/prometheus/targets/portcullis.yml
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
