@@ -104,7 +104,7 @@ EOF
 # ADDR:PORT in the namespace NS, its data under $T/prometheus-NS; waits
 # (30 s at most) until it is ready. PROM_PID is its PID; prom_api and
 # promql talk to it. Its log is $T/prometheus-NS.log.
-PROM_PID= PROM_NS= PROM_URL=
+PROM_PID='' PROM_NS='' PROM_URL=''
 prom_start() {
 	PROM_NS=$1 PROM_URL=http://$3
 	mkdir -p "$T/prometheus-$1"

@@ -25,6 +25,8 @@
 # stopped), and without its final comparison elsewhere (rates of a few
 # attempts are far below the thresholds); the TAP line says which.
 # Prometheus itself loads the rules and puts the crossed alerts in pending.
+# An expression over a family that this build does not export yet (those
+# of offender tracking and of the event log) fails, and says which.
 # promtool accepts the expositions, the shipped configuration and rules,
 # and runs the rules' unit tests (fleet-alerts.test.yml).
 
@@ -367,8 +369,9 @@ check_num -ge "the dashboard and the rules give their expressions" "$(wc -l <"$T
 CROSSED=" PortcullisPolicyDiffers PortcullisPolicyOddOneOut "
 cat "$T/scrape-1.prom" "$T/scrape-2.prom" >"$T/scrapes.prom"
 PENDING=()
-# The alerts need a few evaluations of the rates: 3 samples of each series.
-sleep 3
+# Rates need two samples of each series in their window.
+rates_ready() { [ "$(promql 'count(rate(portcullis_seen_packets_total[1m]))')" = 2 ]; }
+check "Prometheus has rates of both routers" wait_for 30 rates_ready
 while IFS=$'\t' read -r src name expr bare how; do
 	what="$src $name"
 	q=$bare
