@@ -42,7 +42,7 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-para
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libcmocka-dev iproute2 python3-aiosmtpd \
             swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux \
-            libmicrohttpd-dev prometheus curl
+            libmicrohttpd-dev prometheus curl python3-yaml
 # And those only make bench needs (its plot), which make deps and CI leave out.
 BENCH_DEB_PKGS := gnuplot-nox
 
@@ -183,6 +183,11 @@ install: all
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples/prometheus \
+		examples/prometheus/prometheus.yml examples/prometheus/portcullis-alerts.yml \
+		examples/prometheus/grafana-dashboard.json
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples/prometheus/targets \
+		examples/prometheus/targets/portcullis.yml
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -20,8 +20,8 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-command -v promtool >/dev/null || bail "promtool is missing (Debian's prometheus package; make deps)"
-command -v curl >/dev/null || bail "curl is missing (make deps)"
+# shellcheck source=tests/e2e/prometheus.sh
+. "$(dirname "$0")/prometheus.sh"
 
 HOST=pcmh-$$ SRV=pcms-$$
 PC_NS=$HOST
@@ -88,74 +88,6 @@ stopped_with() {
 	[ "$rc" -eq "$2" ] || { diag "exit status $rc, want $2"; return 1; }
 }
 
-# promtool_ok FILE: promtool check metrics accepts FILE (it lints as well).
-promtool_ok() {
-	local out
-	out=$(promtool check metrics <"$1" 2>&1) || { diag "$out"; return 1; }
-}
-
-# same_as_stats METRICS STATS_JSON: every sample of the exposition that
-# stats --json has equals its value there, and every value of stats --json
-# has its sample; the offenders' samples equal what top --json, in
-# top.json beside STATS_JSON, says. Prints what differs; fails then.
-same_as_stats() {
-	$PY - "$1" "$2" "$(dirname "$2")/top.json" <<'EOF'
-import json, re, sys
-samples = {}
-for line in open(sys.argv[1]):
-    if line.startswith("#") or not line.strip():
-        continue
-    m = re.match(r'^(\w+)(?:\{(.*)\})? (\S+)$', line.rstrip("\n"))
-    if not m:
-        sys.exit("unparsed line: %r" % line)
-    labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")))
-    samples[(m.group(1), labels)] = float(m.group(3))
-d = json.load(open(sys.argv[2]))
-want = {}
-def put(name, value, **labels):
-    want[("portcullis_" + name, tuple(sorted(labels.items())))] = float(value)
-put("policy_generation", d["generation"])
-for p in d["ports"]:
-    port = str(p["port"]) + (":%d" % p["port_end"] if "port_end" in p else "")
-    for v in ("passed", "dropped", "rejected"):
-        for k in ("packets", "bytes", "connections"):
-            put(k + "_total", p[v][k], proto=p["proto"], port=port, verdict=v)
-for r in d["rules"]:
-    for k in ("packets", "bytes", "connections"):
-        put("rule_%s_total" % k, r[k], rule=str(r["rule"]), action=r["action"])
-        put("rule_dropped_%s_total" % k, r["dropped"][k], rule=str(r["rule"]), action=r["action"])
-t = d["totals"]
-put("seen_packets_total", t["packets"])
-put("seen_bytes_total", t["bytes"])
-for v in ("passed", "dropped", "rejected"):
-    put("verdict_packets_total", t[v], verdict=v)
-put("malformed_packets_total", t["malformed"])
-put("fragment_packets_total", t["fragments"])
-put("other_packets_total", t["other"])
-top = json.load(open(sys.argv[3]))
-put("offenders", top["tracked"])
-put("offenders_capacity", top["capacity"])
-put("offender_recent_attempts_max", max([o["recent_attempts"] for o in top["offenders"]] + [0]))
-bad = 0
-for key, value in sorted(want.items()):
-    if samples.get(key) != value:
-        print("# %s%s: metrics %s, stats --json %s" % (key[0], dict(key[1]), samples.get(key), value))
-        bad += 1
-applied = samples.get(("portcullis_policy_applied_timestamp_seconds", ()))
-import datetime
-at = datetime.datetime.strptime(d["applied_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-if applied is None or int(applied) != int(at.timestamp()):
-    print("# applied: metrics %s, stats --json %s" % (applied, d["applied_at"]))
-    bad += 1
-extra = set(samples) - set(want) - {("portcullis_policy_applied_timestamp_seconds", ())}
-for key in sorted(extra):
-    print("# %s%s: in the metrics, not in stats --json" % (key[0], dict(key[1])))
-    bad += 1
-print("# %d values compared, %d differ" % (len(want) + 1, bad))
-sys.exit(1 if bad else 0)
-EOF
-}
-
 # sample FILE NAME LABELS: the value of one sample, e.g.
 # sample f portcullis_packets_total 'proto="udp",port="5300",verdict="dropped"'
 sample() { sed -n "s/^$2{$3} //p; s/^$2 //p" "$1" | head -n 1; }
@@ -204,10 +136,7 @@ EOF
 wait_for 5 tcp_settled "$HOST"
 sleep 0.3
 
-check_rc "stats --json" 0 pc stats --json
-printf '%s\n' "$OUT" >"$T/stats.json"
-check_rc "top --json" 0 pc top --json -n 1000
-printf '%s\n' "$OUT" >"$T/top.json"
+check "stats --json and top --json" stats_snapshot "$T/stats.json" pc
 check_rc "metrics --once exits 0" 0 pc metrics --once
 printf '%s\n' "$OUT" >"$T/once.prom"
 check "promtool check metrics accepts --once" promtool_ok "$T/once.prom"
@@ -338,21 +267,7 @@ scrape_configs:
         labels: {router: '$HOST'}
 EOF
 check_rc "promtool check config accepts the test's configuration" 0 promtool check config "$T/prometheus.yml"
-mkdir "$T/tsdb"
-bg prometheus nsenter --net="/run/netns/$HOST" prometheus --config.file="$T/prometheus.yml" \
-	--storage.tsdb.path="$T/tsdb" --web.listen-address=127.0.0.1:9090
-PROM_PID=$BG_PID
-prom_ready() { nsx "$HOST" curl -sf --max-time 5 http://127.0.0.1:9090/-/ready; }
-wait_for 30 prom_ready || diag "$(tail -n 20 "$T/prometheus.log")"
-# promql EXPR: the value of the first sample of an instant query (empty:
-# none yet).
-promql() {
-	nsx "$HOST" curl -sf --max-time 5 http://127.0.0.1:9090/api/v1/query \
-		--data-urlencode "query=$1" | $PY -c '
-import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "")'
-}
+check "Prometheus starts on the host's loopback" prom_start "$HOST" "$T/prometheus.yml" 127.0.0.1:9090
 has_value() { [ -n "$(promql "$1")" ]; }
 UDP_Q="portcullis_packets_total{proto=\"udp\",port=\"$UDP_PORT\",verdict=\"dropped\",router=\"$HOST\"}"
 check "Prometheus scraped the exporter" wait_for 30 has_value "$UDP_Q"
@@ -368,7 +283,7 @@ check_same "... the policy generation equals stats --json" "$(promql portcullis_
 check_same "... sum by (verdict) of the dropped packets by port equals the dropped total" \
 	"$(promql 'sum by (verdict) (portcullis_packets_total{verdict="dropped"})')" \
 	"$(jget "$T/stats2.json" 'd["totals"]["dropped"]')"
-kill_pid "$PROM_PID"
+prom_stop
 
 kill -TERM "$EXP_PID"
 check "SIGTERM ends the exporter with status 0" stopped_with "$EXP_PID" 0

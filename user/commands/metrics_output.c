@@ -83,6 +83,11 @@ void pc_metrics_print(FILE *out, const struct pc_stats *s, const struct pc_offen
 
 	family(out, "policy_generation", "gauge", "Generation of the policy in force (0: none yet).");
 	fprintf(out, PREFIX "policy_generation %llu\n", (unsigned long long)s->hdr.generation);
+	/* The generation counts applies on one router; the digest names the
+	 * policy, so that a fleet can see whether every router runs the same. */
+	family(out, "policy_info", "gauge",
+	       "The policy in force, by the digest of its compiled form: equal digests, same policy.");
+	fprintf(out, PREFIX "policy_info{digest=\"%016llx\"} 1\n", (unsigned long long)s->hdr.digest);
 	family(out, "policy_applied_timestamp_seconds", "gauge",
 	       "When the policy in force was applied, in seconds since the Unix epoch.");
 	fprintf(out, PREFIX "policy_applied_timestamp_seconds %llu.%09llu\n",
