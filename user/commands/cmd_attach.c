@@ -16,6 +16,7 @@ struct attach_config {
 	const char *rules;
 	long limit_sources; /* 0: PC_LIMIT_SOURCES */
 	long reply_sources; /* 0: PC_REPLY_SOURCES */
+	long event_sources; /* 0: PC_EVENT_SOURCES */
 };
 
 static const struct pc_option attach_options[] = {
@@ -31,6 +32,10 @@ static const struct pc_option attach_options[] = {
 	PC_OPT_INTEGER(struct attach_config, reply_sources, "reply-sources", "N", 1, 1 << 24,
 		       "sources whose answers to rejected packets are limited\n"
 		       "(default 32768, about 100 bytes each); set at the first load"),
+	PC_OPT_INTEGER(struct attach_config, event_sources, "event-sources", "N", 1, 1 << 24,
+		       "sources whose logged attempts are limited to one event\n"
+		       "a second (default 16384, about 100 bytes each); set at\n"
+		       "the first load"),
 	{ 0 },
 };
 
@@ -126,6 +131,9 @@ static void say_sizes_kept(const struct attach_run *r)
 	if (r->cfg->reply_sources && (__u32)r->cfg->reply_sources != have.reply_sources)
 		pr_warn("--reply-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
 			r->cfg->reply_sources, have.reply_sources);
+	if (r->cfg->event_sources && (__u32)r->cfg->event_sources != have.event_sources)
+		pr_warn("--event-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
+			r->cfg->event_sources, have.event_sources);
 }
 
 /* Lock the pin directory (made if need be) and load the programs, or open
@@ -133,7 +141,8 @@ static void say_sizes_kept(const struct attach_run *r)
 static int load_locked(struct attach_run *r)
 {
 	struct pc_map_sizes sizes = { .limit_sources = r->cfg->limit_sources,
-				      .reply_sources = r->cfg->reply_sources };
+				      .reply_sources = r->cfg->reply_sources,
+				      .event_sources = r->cfg->event_sources };
 	const char *dir = r->cli->pin_dir;
 	char label[128];
 	int err;
@@ -276,8 +285,9 @@ const struct pc_command pc_cmd_attach = {
 	.description = "Loads the programs and maps (once), pins them and attaches them to each\n"
 		       "IFACE. It puts FILE in force, or the built-in default policy when no\n"
 		       "policy is in force yet. Attaching where portcullis is already attached\n"
-		       "changes nothing. --limit-sources and --reply-sources size the maps of\n"
-		       "the rate limits when they are first loaded; a later attach keeps them.\n",
+		       "changes nothing. --limit-sources, --reply-sources and --event-sources\n"
+		       "size the maps of the rate limits when they are first loaded; a later\n"
+		       "attach keeps them.\n",
 	.options = attach_options,
 	.config_size = sizeof(struct attach_config),
 	.run = run_attach,

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -125,27 +124,13 @@ static bool wait_until(double deadline, const sigset_t *set)
 	return false;
 }
 
-/* Which load of portcullis is pinned under pin_dir: the inode of the pin
- * that is pinned last, which a detach removes and a new load makes
- * afresh. 0: none. */
-static ino_t load_id(const char *pin_dir)
-{
-	char path[4096];
-	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
-
-	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st) ? st.st_ino : 0;
-}
-
-static int open_for_reading(const struct pc_cli *cli, struct pc_loaded *l);
-
 /* One snapshot, or with --watch one every SECS seconds, each with the
  * rates since the one before: --count of them, or until SIGINT or
  * SIGTERM (exit 0), or until portcullis is detached. */
 static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 		     struct pc_loaded *l)
 {
-	ino_t loaded = load_id(cli->pin_dir);
+	ino_t loaded = pc_load_id(cli->pin_dir);
 	static struct pc_stats snap[2];
 	static struct pc_stats_rates rates;
 	static char texts[PC_MAX_RULES][512];
@@ -171,12 +156,12 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 		}
 		/* Detached and attached again since: read the new maps, whose
 		 * counters started again. */
-		if (n && load_id(cli->pin_dir) != loaded) {
+		if (n && pc_load_id(cli->pin_dir) != loaded) {
 			pc_loaded_close(l);
-			err = open_for_reading(cli, l);
+			err = pc_open_for_reading(cli, l);
 			if (err)
 				return err;
-			loaded = load_id(cli->pin_dir);
+			loaded = pc_load_id(cli->pin_dir);
 			v.reloaded = true;
 		}
 		t1 = pc_monotonic_s();
@@ -205,24 +190,6 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 	return PC_EXIT_OK;
 }
 
-/* Open the pins without waiting for the lock: reading needs none (the
- * slot in force is consistent), and an apply holds it while it switches.
- * Only when the pins cannot be opened so (nothing loaded, or an attach or
- * a detach at work) is the lock taken, to wait for them and say why. */
-static int open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
-{
-	int lock, ret;
-
-	if (pc_require_privileges())
-		return PC_EXIT_FAIL;
-	if (!pc_open_pinned(l, cli->pin_dir))
-		return PC_EXIT_OK;
-	ret = pc_open_locked(cli, l, LOCK_SH, &lock);
-	if (!ret)
-		pc_pin_dir_unlock(lock);
-	return ret;
-}
-
 static int run_stats(const struct pc_cli *cli, const void *config, int argc, char **argv)
 {
 	const struct stats_config *cfg = config;
@@ -231,7 +198,7 @@ static int run_stats(const struct pc_cli *cli, const void *config, int argc, cha
 
 	if (cfg->count && !cfg->watch)
 		return pc_usage_error(&pc_cmd_stats, "--count needs --watch");
-	ret = open_for_reading(cli, &l);
+	ret = pc_open_for_reading(cli, &l);
 	if (ret)
 		return ret;
 	ret = snapshots(cli, cfg, &l);

@@ -2,6 +2,8 @@
 /* Opening what is pinned, under the pin directory's lock, for a command. */
 #include <errno.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include "commands.h"
 
 void pc_warn_pins(const char *dir, int err)
@@ -32,6 +34,29 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 		return PC_EXIT_FAIL;
 	}
 	return PC_EXIT_OK;
+}
+
+ino_t pc_load_id(const char *pin_dir)
+{
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
+
+	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st) ? st.st_ino : 0;
+}
+
+int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
+{
+	int lock, ret;
+
+	if (pc_require_privileges())
+		return PC_EXIT_FAIL;
+	if (!pc_open_pinned(l, cli->pin_dir))
+		return PC_EXIT_OK;
+	ret = pc_open_locked(cli, l, LOCK_SH, &lock);
+	if (!ret)
+		pc_pin_dir_unlock(lock);
+	return ret;
 }
 
 void pc_close_locked(struct pc_loaded *l, int lock_fd)

@@ -34,6 +34,8 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->reply_limit = bpf_map__fd(skel->maps.pc_reply_limit);
 	m->live = bpf_map__fd(skel->maps.pc_live);
 	m->limit = bpf_map__fd(skel->maps.pc_limit);
+	m->events = bpf_map__fd(skel->maps.pc_events);
+	m->event_limit = bpf_map__fd(skel->maps.pc_event_limit);
 }
 
 static void reset(struct pc_loaded *l)
@@ -147,6 +149,8 @@ static int set_sizes(struct portcullis *skel, const struct pc_map_sizes *sizes)
 		err = bpf_map__set_max_entries(skel->maps.pc_limit, sizes->limit_sources);
 	if (!err && sizes && sizes->reply_sources)
 		err = bpf_map__set_max_entries(skel->maps.pc_reply_limit, sizes->reply_sources);
+	if (!err && sizes && sizes->event_sources)
+		err = bpf_map__set_max_entries(skel->maps.pc_event_limit, sizes->event_sources);
 	return err;
 }
 
@@ -182,6 +186,7 @@ void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes)
 {
 	sizes->limit_sources = bpf_map__max_entries(l->skel->maps.pc_limit);
 	sizes->reply_sources = bpf_map__max_entries(l->skel->maps.pc_reply_limit);
+	sizes->event_sources = bpf_map__max_entries(l->skel->maps.pc_event_limit);
 }
 
 static int open_pinned(struct pc_loaded *l, const char *pin_dir, __u32 flags)

@@ -51,11 +51,13 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
 
 /* How many sources the LRU maps of the rate limits hold (attach
- * --limit-sources, --reply-sources); 0 takes the default, PC_*_SOURCES.
- * Each entry of either costs about 100 bytes of kernel memory. */
+ * --limit-sources, --reply-sources, --event-sources); 0 takes the
+ * default, PC_*_SOURCES. Each entry of any costs about 100 bytes of
+ * kernel memory. */
 struct pc_map_sizes {
 	__u32 limit_sources; /* pc_limit: (limit rule, source) buckets */
 	__u32 reply_sources; /* pc_reply_limit: sources answered by reject */
+	__u32 event_sources; /* pc_event_limit: sources of logged attempts */
 };
 
 /* The same, with the maps of sources sized as sizes says when they are
