@@ -33,7 +33,6 @@ struct pc_pkt {
 	__u32 l4_off; /* the TCP or UDP header */
 	__u32 l4_len; /* the bytes from l4_off on that the IP header claims */
 	__u16 dport;  /* host order */
-	__u16 sport;  /* host order, for the event log */
 	__u8 proto;   /* PC_PROTO_* */
 	__u8 family;  /* PC_FAMILY_* */
 	__u8 conn;    /* a connection attempt: TCP SYN without ACK, any UDP */
@@ -68,7 +67,6 @@ static __always_inline int pc_parse_l4(void *p, void *end, __u32 claimed, __u8 i
 			return PC_CLS_MALFORMED;
 		pkt->proto = PC_PROTO_TCP;
 		pkt->dport = bpf_ntohs(th->dest);
-		pkt->sport = bpf_ntohs(th->source);
 		pkt->conn = th->syn && !th->ack;
 		return PC_CLS_L4;
 	}
@@ -79,7 +77,6 @@ static __always_inline int pc_parse_l4(void *p, void *end, __u32 claimed, __u8 i
 			return PC_CLS_MALFORMED;
 		pkt->proto = PC_PROTO_UDP;
 		pkt->dport = bpf_ntohs(uh->dest);
-		pkt->sport = bpf_ntohs(uh->source);
 		pkt->conn = 1;
 		return PC_CLS_L4;
 	}
