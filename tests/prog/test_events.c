@@ -143,6 +143,20 @@ static void assert_addr(const __u8 *got, const char *want)
 	assert_memory_equal(got, a, 16);
 }
 
+/* The packet's fields of event e: as sent from src:sport to dst:dport. */
+static void assert_packet(const struct pc_event *e, __u8 family, const char *src, __u16 sport,
+			  const char *dst, __u16 dport)
+{
+	assert_int_equal(e->family, family);
+	assert_int_equal(e->proto, PC_PROTO_TCP);
+	assert_addr(e->saddr, src);
+	assert_addr(e->daddr, dst);
+	assert_int_equal(e->sport, sport);
+	assert_int_equal(e->dport, dport);
+	/* BPF_PROG_TEST_RUN runs on the loopback device. */
+	assert_int_equal(e->ifindex, if_nametoindex("lo"));
+}
+
 /* A SYN to a rule with log: one record, every field as sent. */
 static void test_syn_gives_event(void **state)
 {
@@ -155,18 +169,11 @@ static void test_syn_gives_event(void **state)
 			 PC_V_REJECTED);
 	t1 = boottime_ns();
 	assert_int_equal(drain(), 1);
-	assert_int_equal(events[0].family, PC_FAMILY_V4);
-	assert_int_equal(events[0].proto, PC_PROTO_TCP);
-	assert_addr(events[0].saddr, "100.64.0.1");
-	assert_addr(events[0].daddr, "192.0.2.25");
-	assert_int_equal(events[0].sport, 40001);
-	assert_int_equal(events[0].dport, 25);
+	assert_packet(&events[0], PC_FAMILY_V4, "100.64.0.1", 40001, "192.0.2.25", 25);
 	assert_int_equal(events[0].rule, RULE_REJECT);
 	assert_int_equal(events[0].reason, PC_R_REJECT_RULE);
 	assert_int_equal(events[0].generation, generation_in_force());
 	assert_int_equal(events[0].hook, PC_EVENT_HOOK_XDP);
-	/* BPF_PROG_TEST_RUN runs on the loopback device. */
-	assert_int_equal(events[0].ifindex, if_nametoindex("lo"));
 	assert_in_range(events[0].boot_ns, t0, t1);
 	assert_fates_gained(before, 1, 0, 0);
 
@@ -174,13 +181,9 @@ static void test_syn_gives_event(void **state)
 	assert_true(refused(send_one(0, "2001:db8:1000:1::7", 50000, "2001:db8:99::25", TCP, 25,
 				     PKT_SYN)));
 	assert_int_equal(drain(), 1);
-	assert_int_equal(events[0].family, PC_FAMILY_V6);
-	assert_addr(events[0].saddr, "2001:db8:1000:1::7");
-	assert_addr(events[0].daddr, "2001:db8:99::25");
-	assert_int_equal(events[0].sport, 50000);
-	assert_int_equal(events[0].dport, 25);
+	assert_packet(&events[0], PC_FAMILY_V6, "2001:db8:1000:1::7", 50000, "2001:db8:99::25", 25);
+	assert_int_equal(events[0].rule, RULE_REJECT);
 	assert_int_equal(events[0].hook, PC_EVENT_HOOK_TC);
-	assert_int_equal(events[0].ifindex, if_nametoindex("lo"));
 
 	/* A UDP datagram is an attempt; a pass rule logs too. */
 	assert_int_equal(send_one(1, "203.0.113.5", 5353, "198.51.100.53", UDP, 53, 0),
