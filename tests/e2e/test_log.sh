@@ -9,7 +9,8 @@
 #     rule without log, and a packet that is no attempt, write none;
 #   - a flood of 200 SYNs from one source gives at most one event per
 #     second it lasts, and stats counts the rest as lost to the rate limit;
-#   - metrics shows the same counts;
+#   - metrics shows the same counts; attach --event-sources sizes the map
+#     of sources at the first load, and a later attach says it keeps it;
 #   - SIGTERM and SIGINT end log with status 0; without pins or without
 #     privilege, it fails with a message that says why.
 
@@ -31,7 +32,12 @@ pass    proto tcp to port 587
 block   proto tcp from <subscribers> to port 25 log
 RULES
 RULE_TEXT='block proto tcp from <subscribers> to port 25 log'
-check_rc "attach with a block rule that logs" 0 pc attach pcrtr0 --rules "$T/log.rules"
+check_rc "attach with a block rule that logs, --event-sources 1000" 0 \
+	pc attach pcrtr0 --rules "$T/log.rules" --event-sources 1000
+check_eq "... which sizes the event log's map of sources" \
+	"$(bpftool -j map show pinned "$PORTCULLIS_PIN_DIR/pc_event_limit" | $PY -c 'import json, sys; print(json.load(sys.stdin)["max_entries"])')" 1000
+check_rc "attach again with --event-sources 2000 exits 0" 0 pc attach pcrtr0 --event-sources 2000
+check_match "... and says it keeps the loaded size" "$ERR" "--event-sources 2000: .*keeping 1000 sources"
 run pc rules
 check_match "rules prints log back" "$OUT" "^$RULE_TEXT\$"
 IFINDEX=$(ip -n "$RTR" -o link show dev pcrtr0 | cut -d: -f1)
