@@ -11,6 +11,8 @@
 #     second it lasts, and stats counts the rest as lost to the rate limit;
 #   - metrics shows the same counts; attach --event-sources sizes the map
 #     of sources at the first load, and a later attach says it keeps it;
+#   - the text lines, and a new generation's events with its rule numbers
+#     and texts;
 #   - SIGTERM and SIGINT end log with status 0; without pins or without
 #     privilege, it fails with a message that says why.
 
@@ -202,6 +204,19 @@ wait_for 5 sh -c "[ -s '$T/text.out' ]"
 check_match "log prints a line: time, verdict, proto, src -> dst:port, rule and text" \
 	"$(cat "$T/text.out")" \
 	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z dropped tcp 100\.64\.0\.10:42000 -> 203\.0\.113\.10:25 rule 2: $RULE_TEXT\$"
+# A new generation while log runs: its events carry their rule's new
+# number and text.
+cat >"$T/log2.rules" <<'RULES'
+table <subscribers> { 100.64.0.0/10, 2001:db8:1000::/36 }
+pass    proto tcp to port 587
+block   proto tcp to port 2525
+reject  proto tcp from <subscribers> to port 25 log
+RULES
+check_rc "apply of a policy whose rule 3 logs, while log runs" 0 pc apply "$T/log2.rules"
+syns 100.64.0.11 203.0.113.10 25 42001 1 >/dev/null
+wait_for 5 sh -c "[ \$(wc -l <'$T/text.out') -ge 2 ]"
+check_match "... its event names rule 3 and its text" "$(sed -n 2p "$T/text.out")" \
+	"Z rejected tcp 100\.64\.0\.11:42001 -> 203\.0\.113\.10:25 rule 3: reject proto tcp from <subscribers> to port 25 log\$"
 log_stop "SIGINT ends log with status 0" INT
 
 # ---------------------------------------------------------------- errors
