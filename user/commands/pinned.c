@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Opening what is pinned, under the pin directory's lock, for a command. */
+/* Opening what is pinned for a command: under the pin directory's lock, or
+ * without it to read (stats, log). */
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
