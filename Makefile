@@ -180,6 +180,8 @@ install: all
 	install -d -m 0755 $(DESTDIR)/etc/portcullis
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' packaging/portcullis.service > $(BUILD)/portcullis.service
 	install -D -m 0644 $(BUILD)/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' packaging/portcullis-log.service > $(BUILD)/portcullis-log.service
+	install -D -m 0644 $(BUILD)/portcullis-log.service $(DESTDIR)/etc/systemd/system/portcullis-log.service
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt

@@ -6,10 +6,12 @@
  * decides.
  * Every verdict carries a reason (enum pc_reason); one function,
  * pc_account(), counts the frame under its reason and gives the verdict
- * that the hook acts on. */
+ * that the hook acts on. A rule with the log option also has its
+ * connection attempts logged (events.h), before the hook acts. */
 #ifndef PC_BPF_CLASSIFY_H
 #define PC_BPF_CLASSIFY_H
 
+#include "events.h"
 #include "frame.h"
 #include "hook.h"
 #include "maps.h"
@@ -315,8 +317,10 @@ static __always_inline enum pc_reason pc_rule_reason(const struct pc_policy_hdr 
 	return reason;
 }
 
-/* A TCP or UDP packet with its ports: the first rule that matches. */
-static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *pkt, __u32 slot)
+/* A TCP or UDP packet with its ports: the first rule that matches; lg
+ * is filled when that rule logs the attempt pkt. */
+static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *pkt, __u32 slot,
+					struct pc_log *lg)
 {
 	__u32 idx = slot * PC_PORTS_SLOT + pkt->proto * PC_NPORTS + pkt->dport;
 	struct pc_policy_hdr *hdr;
@@ -337,6 +341,12 @@ static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *p
 		idx = slot * PC_MAX_RULES + first;
 		h->rule = bpf_map_lookup_elem(&pc_rule_cnt, &idx);
 		h->reason = pc_rule_reason(hdr, slot, first, pkt);
+		/* Without a branch: the verifier's paths split once, where
+		 * the hook tests lg->wanted, not here and on until there. */
+		lg->wanted = pkt->conn & (hdr->log_rules >> first) & 1;
+		lg->rule = first;
+		lg->reason = h->reason;
+		lg->generation = hdr->generation;
 	}
 	if (port->counter) {
 		idx = port->counter - 1;
@@ -344,9 +354,10 @@ static __always_inline void pc_judge_l4(struct pc_hit *h, const struct pc_pkt *p
 	}
 }
 
-/* Decide the fate of one parsed frame by the policy in force, and count it. */
+/* Decide the fate of one parsed frame by the policy in force, and count
+ * it; lg says whether to log it. */
 static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *pkt,
-						 const struct pc_frame *f)
+						 const struct pc_frame *f, struct pc_log *lg)
 {
 	struct pc_hit h = { .reason = PC_R_PASS_OTHER };
 	struct pc_policy_hdr *hdr;
@@ -367,18 +378,20 @@ static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *p
 		h.reason = hdr && hdr->malformed == PC_ACT_PASS ? PC_R_PASS_MALFORMED :
 								  PC_R_DROP_MALFORMED;
 	} else if (cls == PC_CLS_L4) {
-		pc_judge_l4(&h, pkt, slot);
+		pc_judge_l4(&h, pkt, slot, lg);
 	}
 	return pc_account(t, f, &h, pkt->conn);
 }
 
 /* The one path of every hook: parse what the hook shows; when that holds
- * no ports and the hook can show more, parse again; decide, count, and
- * return the hook's action. */
+ * no ports and the hook can show more, parse again; decide, count, log
+ * what a rule with log decided, and return the hook's action. */
 #define pc_classify(ctx)                                                      \
 	({                                                                    \
 		struct pc_frame f_;                                           \
 		struct pc_pkt pkt_ = {};                                      \
+		struct pc_log log_ = {};                                      \
+		enum pc_verdict v_;                                           \
 		int cls_;                                                     \
 									      \
 		ctx_view(ctx, &f_);                                           \
@@ -388,7 +401,11 @@ static __always_inline enum pc_verdict pc_decide(int cls, const struct pc_pkt *p
 			__builtin_memset(&pkt_, 0, sizeof(pkt_));             \
 			cls_ = pc_parse(f_.data, f_.end, &pkt_);              \
 		}                                                             \
-		ctx_action(ctx, pc_decide(cls_, &pkt_, &f_), &f_, &pkt_);     \
+		v_ = pc_decide(cls_, &pkt_, &f_, &log_);                      \
+		if (log_.wanted)                                              \
+			ctx_log(ctx, pc_event_pack(&pkt_, &log_), pkt_.l3_off,\
+				log_.generation);                             \
+		ctx_action(ctx, v_, &f_, &pkt_);                              \
 	})
 
 #endif /* PC_BPF_CLASSIFY_H */

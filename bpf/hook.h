@@ -12,6 +12,8 @@
  *	                   the hook's return code for enum pc_verdict v of
  *	                   the frame f parsed as pkt; a rejected one may be
  *	                   answered (reply.h)
+ *	ctx_log(ctx, what, l3_off, generation)
+ *	                   log the connection attempt in the frame (events.h)
  */
 #ifndef PC_BPF_HOOK_H
 #define PC_BPF_HOOK_H
@@ -25,5 +27,8 @@
 	_Generic((ctx), struct xdp_md *: xdp_pull, struct __sk_buff *: skb_pull)(ctx, f)
 #define ctx_action(ctx, v, f, pkt) \
 	_Generic((ctx), struct xdp_md *: xdp_action, struct __sk_buff *: skb_action)(ctx, v, f, pkt)
+
+#define ctx_log(ctx, what, l3_off, generation) \
+	_Generic((ctx), struct xdp_md *: xdp_log, struct __sk_buff *: skb_log)(ctx, what, l3_off, generation)
 
 #endif /* PC_BPF_HOOK_H */

@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "events.h"
 #include "frame.h"
 #include "reply.h"
 
@@ -24,6 +25,14 @@ static __always_inline void skb_view(struct __sk_buff *skb, struct pc_frame *f)
 	f->len = skb->len;
 	/* A GSO super-packet leaves as gso_segs packets: count those. */
 	f->packets = segs > 1 ? segs : 1;
+}
+
+/* Log the attempt of the frame in skb (events.h), seen on the device it
+ * arrives on (ingress) or leaves by (egress); global, as xdp_log(). */
+__noinline int skb_log(struct __sk_buff *skb, __u64 what, __u32 l3_off, __u64 generation)
+{
+	return pc_event_emit((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			     PC_EVENT_HOOK_TC, what, l3_off, generation);
 }
 
 /* Headers may sit in paged data. Only when the parser found none in the

@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <bpf/bpf_helpers.h>
+#include "events.h"
 #include "frame.h"
 #include "reply.h"
 
@@ -17,6 +18,14 @@ static __always_inline void xdp_view(struct xdp_md *ctx, struct pc_frame *f)
 	f->end = (void *)(long)ctx->data_end;
 	f->len = f->end - f->data;
 	f->packets = 1;
+}
+
+/* Log the attempt of the frame in ctx (events.h): global, so that the
+ * verifier checks it once, and the device read only here. */
+__noinline int xdp_log(struct xdp_md *ctx, __u64 what, __u32 l3_off, __u64 generation)
+{
+	return pc_event_emit((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			     ctx->ingress_ifindex, PC_EVENT_HOOK_XDP, what, l3_off, generation);
 }
 
 /* An XDP frame has its headers in its one linear buffer. */

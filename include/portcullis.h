@@ -308,6 +308,7 @@ struct pc_policy_hdr {
 	__u32 reply_unit;        /* seconds: 1, 60 or 3600 */
 	__u32 reply_burst;
 	__u32 pad2;
+	__u64 log_rules;    /* rules with the log option (bpf/events.h) */
 };
 
 /* pc_rules[slot * PC_MAX_RULES + i]: rule i (0-based, evaluation order). */
@@ -394,6 +395,45 @@ struct pc_rule_count {
 	struct pc_count dropped;
 };
 
+/* The event log (bpf/events.h): a connection attempt that a rule with
+ * the log option decided is one record in the ring buffer pc_events,
+ * at most one a second per source (IPv4 /32, IPv6 /64), the sources
+ * tracked in the LRU hash pc_event_limit (attach --event-sources). The
+ * ring has room for PC_EVENT_RING / (sizeof(struct pc_event) + 8) records
+ * (3,640) that the reader (`portcullis log`) has not taken yet. */
+#define PC_EVENT_RING    (256 * 1024) /* bytes: a power of two pages */
+#define PC_EVENT_SOURCES 8192         /* sources tracked, least recent out */
+#define PC_EVENT_INTERVAL_NS 1000000000ULL /* one event a second a source */
+
+/* What became of an attempt to log: the index into pc_reason_totals.events. */
+enum pc_event_fate {
+	PC_EVENT_EMITTED = 0,
+	PC_EVENT_LOST_RING_FULL,    /* the reader is behind: no room in the ring */
+	PC_EVENT_LOST_RATE_LIMITED, /* its source had an event less than 1 s ago */
+	PC_NEVENT_FATE,
+};
+
+#define PC_EVENT_HOOK_XDP 0 /* struct pc_event.hook */
+#define PC_EVENT_HOOK_TC  1
+
+/* One record of pc_events. The kernel has no CLOCK_REALTIME for BPF:
+ * user space adds the offset of CLOCK_REALTIME from CLOCK_BOOTTIME. */
+struct pc_event {
+	__u64 boot_ns;    /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
+	__u64 generation; /* of the policy whose rule decided */
+	__u8 saddr[16];   /* network order; IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u16 sport;      /* host order */
+	__u16 dport;
+	__u8 family;      /* PC_FAMILY_* */
+	__u8 proto;       /* PC_PROTO_* */
+	__u8 rule;        /* index in the generation, from 0 */
+	__u8 reason;      /* enum pc_reason: its verdict is PC_REASON_VERDICT() */
+	__u32 ifindex;    /* of the device the hook runs on, in its namespace */
+	__u8 hook;        /* PC_EVENT_HOOK_* */
+	__u8 pad[3];
+};
+
 /* pc_totals[0]: every frame counted once, by the reason of its verdict,
  * as cilium's metrics map is keyed by drop reason. User space derives the
  * totals by verdict (PC_REASON_VERDICT()) and the named ones from these. */
@@ -401,6 +441,7 @@ struct pc_reason_totals {
 	__u64 packets;
 	__u64 bytes;
 	__u64 by_reason[PC_NREASON]; /* packets, by enum pc_reason */
+	__u64 events[PC_NEVENT_FATE]; /* logged attempts, by enum pc_event_fate */
 };
 
 /* Hooks. */

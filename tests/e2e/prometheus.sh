@@ -76,6 +76,10 @@ for v in ("passed", "dropped", "rejected"):
 put("malformed_packets_total", t["malformed"])
 put("fragment_packets_total", t["fragments"])
 put("other_packets_total", t["other"])
+e = d["events"]
+put("events_total", e["emitted"])
+put("events_lost_total", e["lost_ring_full"], reason="ring_full")
+put("events_lost_total", e["lost_rate_limited"], reason="rate_limited")
 top = json.load(open(sys.argv[3]))
 put("offenders", top["tracked"])
 put("offenders_capacity", top["capacity"])

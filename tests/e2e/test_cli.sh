@@ -144,9 +144,9 @@ check_rc "-v status exits 0" 0 pc -v status
 check_rc "stats exits 0" 0 pc stats
 check_rc "stats --json exits 0" 0 pc stats --json
 printf '%s\n' "$OUT" >"$T/stats.json"
-check_eq "stats --json has ports, rules, totals, the generation and the times" \
+check_eq "stats --json has ports, rules, totals, events, the generation and the times" \
 	"$(jget "$T/stats.json" 'sorted(d)')" \
-	'["applied_at", "generation", "ports", "rules", "snapshot_at", "totals"]'
+	'["applied_at", "events", "generation", "ports", "rules", "snapshot_at", "totals"]'
 pc status --json >"$S"
 check_same "stats --json: the generation is status's" "$(jget "$T/stats.json" 'd["generation"]')" \
 	"$(jget "$S" 'd["generation"]')"
@@ -264,8 +264,6 @@ check_bad limit.rules 'limit proto tcp to port 587' \
 	"limit\\.rules:1:1: error: 'limit' without 'rate'" "limit without a rate"
 check_bad replylimit.rules 'set reply-limit 3/fortnight' \
 	"replylimit\\.rules:1:17: error: unknown rate unit 'fortnight'" "a reply limit in fortnights"
-check_bad log.rules 'block proto tcp to port 25 log' \
-	'log\.rules:1:[0-9]+: error: .*not supported yet' "log"
 check_bad range.rules 'block proto tcp to port 30:20' \
 	'range\.rules:1:[0-9]+: error: ' "a port range lo > hi"
 
@@ -289,6 +287,16 @@ check_same "rules prints the reject rules back as written" \
 pc stats --json >"$T/reject.json"
 check_eq "stats --json gives both rules the action reject" \
 	"$(jget "$T/reject.json" '[r["action"] for r in d["rules"]]')" '["reject", "reject"]'
+
+# ---- log is accepted on every action, and round trips
+
+printf '%s\n' 'block proto tcp from 100.64.0.0/10 to port 25 log' \
+	'limit proto tcp to port 587 log rate 5/minute burst 5' \
+	'pass proto udp to port 53 log' >"$D/log.rules"
+check_rc "apply of a policy whose rules log exits 0" 0 pc apply "$D/log.rules"
+run pc rules
+check_same "rules prints log back where it was" \
+	"$(grep -E '^(pass|block|monitor|reject|limit)( |$)' <<<"$OUT")" "$(cat "$D/log.rules")"
 
 # ---- rules --default applies cleanly, and round trips
 

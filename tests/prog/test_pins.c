@@ -68,8 +68,8 @@ static void test_pinned_load_reopened(void **state)
 	assert_int_equal(pc_load_pinned(&loaded, pin_dir, &created), 0);
 	assert_true(created);
 	assert_true(pc_pins_loaded(pin_dir));
-	/* 19 maps and 2 programs, each under its name. */
-	assert_int_equal(dir_entries(pin_dir), 21);
+	/* 21 maps and 2 programs, each under its name. */
+	assert_int_equal(dir_entries(pin_dir), 23);
 	assert_int_equal(pc_open_pinned(&opened, pin_dir), 0);
 	assert_int_equal(pc_prog_id(opened.tc_fd), pc_prog_id(loaded.tc_fd));
 

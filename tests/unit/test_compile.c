@@ -1035,30 +1035,30 @@ static void test_limit_prefixes(void **state)
 	free(text);
 }
 
-/* ---- not supported yet ------------------------------------------------- */
+/* ---- log ------------------------------------------------------------- */
 
-static const char unsupported_text[] =
+static const char log_text[] =
 	"table <subs> { 100.64.0.0/10 }\n"
 	"reject proto tcp from <subs> to port 25 log\n"
 	"  limit   proto tcp from <subs> to port 587 rate 30/minute burst 10\n"
 	"monitor proto tcp to port { 465, 587, 2525 } log\n"
 	"block proto udp to port 53\n"
-	"limit proto udp from <subs> log rate 5/second\n";
+	"limit proto udp from <subs> log rate 5/second\n"
+	"block to port 26 log\n"
+	"pass proto tcp to port 443 log\n";
 
-static void test_unsupported(void **state)
+/* log compiles on every action: the rule's flag, and its bit in the
+ * header's log_rules, the mask the data plane tests. */
+static void test_log(void **state)
 {
 	struct build b;
 
-	expect_compile_errors(unsupported_text, 0,
-			      FILE_NAME ":2:41: error: 'log' is not supported yet by this version\n" FILE_NAME
-			      ":4:46: error: 'log' is not supported yet by this version\n" FILE_NAME
-			      ":6:29: error: 'log' is not supported yet by this version\n");
-
-	build_text(&b, unsupported_text, PC_COMPILE_ALLOW_UNSUPPORTED);
+	build_text(&b, log_text, 0);
 	assert_int_equal(b.parse_errors, 0);
 	assert_int_equal(b.compile_rc, 0);
 	assert_int_equal(b.compile_errors, 0);
-	assert_int_equal(b.c->hdr.nrules, 5);
+	assert_int_equal(b.c->hdr.nrules, 7);
+	assert_int_equal(b.c->hdr.log_rules, B(0) | B(2) | B(4) | B(5) | B(6));
 	assert_int_equal(b.c->rules[0].action, PC_ACT_REJECT);
 	assert_int_equal(b.c->rules[0].flags, PC_RULE_LOG);
 	assert_int_equal(b.c->rules[0].rate_unit, 0);
@@ -1076,31 +1076,59 @@ static void test_unsupported(void **state)
 	assert_int_equal(b.c->rules[4].rate_unit, 1);
 	assert_int_equal(b.c->rules[4].burst, 5); /* a second's worth */
 	assert_int_equal(b.c->rules[4].flags, PC_RULE_LOG);
+	assert_int_equal(b.c->rules[5].action, PC_ACT_BLOCK);
+	assert_int_equal(b.c->rules[5].flags, PC_RULE_LOG);
+	assert_int_equal(b.c->rules[6].action, PC_ACT_PASS);
+	assert_int_equal(b.c->rules[6].flags, PC_RULE_LOG);
+	/* log changes no verdict: the other masks are those without it. */
+	assert_int_equal(b.c->hdr.drop_rules, B(0) | B(3) | B(5));
+	assert_int_equal(b.c->hdr.reject_rules, B(0));
+	assert_int_equal(b.c->hdr.limit_rules, B(1) | B(4));
 	assert_int_equal(b.c->ports[25].rules, B(0));
 	assert_int_equal(b.c->ports[587].rules, B(1) | B(2));
 	assert_int_equal(b.c->ports[PC_NPORTS + 53].rules, B(3) | B(4));
 	build_free(&b);
 
-	/* The check comes first: an unsupported flag and a limit error are
-	 * both reported. */
-	{
-		struct sbuf s;
-		char *text, want[512];
-		int i;
+	build_text(&b, "block to port 25\npass\n", 0);
+	assert_int_equal(b.compile_rc, 0);
+	assert_int_equal(b.c->hdr.log_rules, 0);
+	build_free(&b);
+}
 
-		sbuf_open(&s);
-		fprintf(s.f, "block to port 25 log\n");
-		for (i = 0; i < 64; i++)
-			fprintf(s.f, "pass to port %d\n", 1000 + i);
-		text = sbuf_close(&s);
-		snprintf(want, sizeof(want),
-			 "%s:1:18: error: 'log' is not supported yet by this version\n"
-			 "%s:65:1: error: too many rules: the limit is 64 (use tables to group "
-			 "addresses)\n",
-			 FILE_NAME, FILE_NAME);
-		expect_compile_errors(text, 0, want);
-		free(text);
-	}
+static __u64 digest_of(const char *text);
+
+/* log is part of the policy: adding it makes a new one. */
+static void test_log_digest(void **state)
+{
+	assert_true(digest_of("block to port 25\n") != digest_of("block to port 25 log\n"));
+	assert_true(digest_of("block to port 25 log\n") == digest_of("block  to port 25   log\n"));
+}
+
+/* `rules` prints log back where it was: the policy printed and read
+ * again compiles to the same digest. */
+static void test_log_printed(void **state)
+{
+	struct build b, again;
+	char *printed = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	build_ok(&b, log_text);
+	f = open_memstream(&printed, &len);
+	assert_non_null(f);
+	pc_policy_print(f, &b.p);
+	fclose(f);
+	assert_non_null(strstr(printed, "reject proto tcp from <subs> to port 25 log\n"));
+	assert_non_null(strstr(printed, "monitor proto tcp to port { 465, 587, 2525 } log\n"));
+	assert_non_null(strstr(printed, "limit proto udp from <subs> log rate 5/second\n"));
+	assert_non_null(strstr(printed, "block to port 26 log\n"));
+	assert_non_null(strstr(printed, "pass proto tcp to port 443 log\n"));
+	build_ok(&again, printed);
+	assert_int_equal(again.c->hdr.log_rules, b.c->hdr.log_rules);
+	assert_true(again.c->hdr.digest == b.c->hdr.digest);
+	build_free(&b);
+	build_free(&again);
+	free(printed);
 }
 
 /* ---- limit and set reply-limit ------------------------------------------ */
@@ -1770,7 +1798,9 @@ int main(void)
 		cmocka_unit_test(test_limit_list_prefixes),
 		cmocka_unit_test(test_limit_port_items),
 		cmocka_unit_test(test_limit_prefixes),
-		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_log_digest),
+		cmocka_unit_test(test_log_printed),
 		cmocka_unit_test(test_limit_action),
 		cmocka_unit_test(test_reply_limit),
 		cmocka_unit_test(test_classifier),

@@ -17,6 +17,7 @@ struct attach_config {
 	long limit_sources; /* 0: PC_LIMIT_SOURCES */
 	long reply_sources; /* 0: PC_REPLY_SOURCES */
 	long offender_sources; /* 0: PC_OFFENDER_SOURCES */
+	long event_sources; /* 0: PC_EVENT_SOURCES */
 };
 
 static const struct pc_option attach_options[] = {
@@ -37,6 +38,10 @@ static const struct pc_option attach_options[] = {
 		       "each CPU keeps for portcullis top, least recent out\n"
 		       "(default 8192, rounded up to a power of two; 72 bytes\n"
 		       "each on each CPU); set at the first load"),
+	PC_OPT_INTEGER(struct attach_config, event_sources, "event-sources", "N", 1, 1 << 24,
+		       "sources whose logged attempts are limited to one event\n"
+		       "a second (default 8192, about 100 bytes each); set at\n"
+		       "the first load"),
 	{ 0 },
 };
 
@@ -136,6 +141,9 @@ static void say_sizes_kept(const struct attach_run *r)
 	    pc_offender_sources_rounded(r->cfg->offender_sources) != have.offender_sources)
 		pr_warn("--offender-sources %ld: the maps are loaded already; keeping %u sources a CPU (detach --all to change it)\n",
 			r->cfg->offender_sources, have.offender_sources);
+	if (r->cfg->event_sources && (__u32)r->cfg->event_sources != have.event_sources)
+		pr_warn("--event-sources %ld: the maps are loaded already; keeping %u sources (detach --all to change it)\n",
+			r->cfg->event_sources, have.event_sources);
 }
 
 /* Lock the pin directory (made if need be) and load the programs, or open
@@ -144,7 +152,8 @@ static int load_locked(struct attach_run *r)
 {
 	struct pc_map_sizes sizes = { .limit_sources = r->cfg->limit_sources,
 				      .reply_sources = r->cfg->reply_sources,
-				      .offender_sources = r->cfg->offender_sources };
+				      .offender_sources = r->cfg->offender_sources,
+				      .event_sources = r->cfg->event_sources };
 	const char *dir = r->cli->pin_dir;
 	char label[128];
 	int err;
@@ -287,9 +296,9 @@ const struct pc_command pc_cmd_attach = {
 	.description = "Loads the programs and maps (once), pins them and attaches them to each\n"
 		       "IFACE. It puts FILE in force, or the built-in default policy when no\n"
 		       "policy is in force yet. Attaching where portcullis is already attached\n"
-		       "changes nothing. --limit-sources, --reply-sources and --offender-sources\n"
-		       "size the maps of sources when they are first loaded; a later attach\n"
-		       "keeps them.\n",
+		       "changes nothing. --limit-sources, --reply-sources, --offender-sources and\n"
+		       "--event-sources size the maps of sources when they are first loaded; a\n"
+		       "later attach keeps them.\n",
 	.options = attach_options,
 	.config_size = sizeof(struct attach_config),
 	.run = run_attach,

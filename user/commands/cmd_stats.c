@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -125,25 +124,13 @@ static bool wait_until(double deadline, const sigset_t *set)
 	return false;
 }
 
-/* Which load of portcullis is pinned under pin_dir: the inode of the pin
- * that is pinned last, which a detach removes and a new load makes
- * afresh. 0: none. */
-static ino_t load_id(const char *pin_dir)
-{
-	char path[4096];
-	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
-
-	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st) ? st.st_ino : 0;
-}
-
 /* One snapshot, or with --watch one every SECS seconds, each with the
  * rates since the one before: --count of them, or until SIGINT or
  * SIGTERM (exit 0), or until portcullis is detached. */
 static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 		     struct pc_loaded *l)
 {
-	ino_t loaded = load_id(cli->pin_dir);
+	ino_t loaded = pc_load_id(cli->pin_dir);
 	static struct pc_stats snap[2];
 	static struct pc_stats_rates rates;
 	static char texts[PC_MAX_RULES][512];
@@ -169,12 +156,12 @@ static int snapshots(const struct pc_cli *cli, const struct stats_config *cfg,
 		}
 		/* Detached and attached again since: read the new maps, whose
 		 * counters started again. */
-		if (n && load_id(cli->pin_dir) != loaded) {
+		if (n && pc_load_id(cli->pin_dir) != loaded) {
 			pc_loaded_close(l);
 			err = pc_open_for_reading(cli, l);
 			if (err)
 				return err;
-			loaded = load_id(cli->pin_dir);
+			loaded = pc_load_id(cli->pin_dir);
 			v.reloaded = true;
 		}
 		t1 = pc_monotonic_s();

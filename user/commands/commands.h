@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "clock.h"
 #include "loader.h"
 #include "log.h"
@@ -44,6 +45,7 @@ extern const struct pc_command pc_cmd_attach, pc_cmd_detach, pc_cmd_apply, pc_cm
 extern const struct pc_command pc_cmd_table;
 extern const struct pc_command pc_cmd_metrics;
 extern const struct pc_command pc_cmd_top;
+extern const struct pc_command pc_cmd_log;
 
 /* A usage error that the command itself finds (options that do not go
  * together): says why, then how to get help. Returns PC_EXIT_USAGE. */
@@ -56,12 +58,19 @@ void pc_warn_pins(const char *dir, int err);
 /* Lock the pin directory and open what is pinned there. Prints "nothing
  * loaded" and returns PC_EXIT_FAIL when nothing is. */
 int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *lock_fd);
+/* Which load of portcullis is pinned under pin_dir: the inode of the pin
+ * that is pinned last, which a detach removes and a new load makes
+ * afresh. 0: none. */
+ino_t pc_load_id(const char *pin_dir);
+
+/* Open the pins without waiting for the lock: reading needs none (the
+ * slot in force is consistent), and an apply holds it while it switches.
+ * Only when the pins cannot be opened so (nothing loaded, or an attach or
+ * a detach at work) is the lock taken, to wait for them and say why
+ * (stats, top, log). Close with pc_loaded_close(). */
+int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l);
 /* Close what pc_open_locked() opened, and unlock. */
 void pc_close_locked(struct pc_loaded *l, int lock_fd);
-
-/* Open the pins to read counters, without waiting for the lock unless
- * nothing can be opened (stats, top). Close with pc_loaded_close(). */
-int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l);
 
 /* One snapshot of every counter, and each rule's text in texts[nrules],
  * all of one policy generation (cmd_stats.c; stats and metrics read the

@@ -10,7 +10,7 @@
 
 static const struct pc_command *const commands[] = {
 	&pc_cmd_attach, &pc_cmd_detach, &pc_cmd_apply, &pc_cmd_rules, &pc_cmd_stats, &pc_cmd_status,
-	&pc_cmd_table, &pc_cmd_metrics, &pc_cmd_top,
+	&pc_cmd_table, &pc_cmd_metrics, &pc_cmd_top, &pc_cmd_log,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -136,4 +136,14 @@ void pc_metrics_print(FILE *out, const struct pc_stats *s, const struct pc_offen
 	gauge(out, "offender_recent_attempts_max",
 	      "The most blocked, rejected or limited connection attempts from one source within its current 5-minute window.",
 	      o->recent_max);
+
+	total(out, "events_total",
+	      "Connection attempts that rules with log sent to the event log (portcullis log).",
+	      t->events_emitted);
+	family(out, "events_lost_total", "counter",
+	       "Connection attempts that rules with log could not send to the event log: the ring was full, or the source had had its event of the second.");
+	fprintf(out, PREFIX "events_lost_total{reason=\"ring_full\"} %llu\n",
+		(unsigned long long)t->events_lost_ring_full);
+	fprintf(out, PREFIX "events_lost_total{reason=\"rate_limited\"} %llu\n",
+		(unsigned long long)t->events_lost_rate_limited);
 }

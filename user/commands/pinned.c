@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Opening what is pinned, under the pin directory's lock, for a command. */
+/* Opening what is pinned for a command: under the pin directory's lock, or
+ * without it to read (stats, log). */
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include "commands.h"
 
 void pc_warn_pins(const char *dir, int err)
@@ -35,16 +37,15 @@ int pc_open_locked(const struct pc_cli *cli, struct pc_loaded *l, int how, int *
 	return PC_EXIT_OK;
 }
 
-void pc_close_locked(struct pc_loaded *l, int lock_fd)
+ino_t pc_load_id(const char *pin_dir)
 {
-	pc_loaded_close(l);
-	pc_pin_dir_unlock(lock_fd);
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/%s", pin_dir, PC_PIN_PROG_TC);
+
+	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st) ? st.st_ino : 0;
 }
 
-/* Open the pins without waiting for the lock: reading needs none (the
- * slot in force is consistent), and an apply holds it while it switches.
- * Only when the pins cannot be opened so (nothing loaded, or an attach or
- * a detach at work) is the lock taken, to wait for them and say why. */
 int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
 {
 	int lock, ret;
@@ -57,4 +58,10 @@ int pc_open_for_reading(const struct pc_cli *cli, struct pc_loaded *l)
 	if (!ret)
 		pc_pin_dir_unlock(lock);
 	return ret;
+}
+
+void pc_close_locked(struct pc_loaded *l, int lock_fd)
+{
+	pc_loaded_close(l);
+	pc_pin_dir_unlock(lock_fd);
 }

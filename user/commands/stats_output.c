@@ -55,18 +55,6 @@ static void print_rate(FILE *out, const struct pc_rate *r)
 
 #define RATE_HEADERS "     PKTS/S    CONNS/S"
 
-/* RFC 3339 UTC, to the millisecond when fraction is set. */
-static void format_time(char *buf, size_t size, __u64 ns, bool fraction)
-{
-	size_t n;
-
-	pc_format_time(buf, size, ns);
-	n = strlen(buf);
-	if (fraction && n && n + 4 < size)
-		snprintf(buf + n - 1, size - n + 1, ".%03lluZ",
-			 (unsigned long long)(ns / 1000000 % 1000));
-}
-
 /* Under --watch, each snapshot is headed by when it was taken, how often
  * and over how long its rates are, and what they lack. */
 static void print_watch_heading(FILE *out, const struct pc_stats_view *v)
@@ -74,7 +62,10 @@ static void print_watch_heading(FILE *out, const struct pc_stats_view *v)
 	const struct pc_stats_rates *r = v->rates;
 	char when[40];
 
-	format_time(when, sizeof(when), v->snapshot_ns, v->every != (long)v->every);
+	if (v->every != (long)v->every)
+		pc_format_time_ms(when, sizeof(when), v->snapshot_ns);
+	else
+		pc_format_time(when, sizeof(when), v->snapshot_ns);
 	fprintf(out, "%s  every %g s, ", when, v->every);
 	if (r->interval > 0)
 		fprintf(out, "rates over the last %.2f s\n", r->interval);
@@ -175,7 +166,9 @@ void pc_stats_print_table(FILE *out, const struct pc_stats_view *v)
 		fprintf(out, "; %.1f packets/s", v->rates->totals.packets);
 	else if (v->rates)
 		fputs("; - packets/s", out);
-	fputc('\n', out);
+	fprintf(out, "\nevents %llu logged; lost %llu to a full ring, %llu to the rate limit\n",
+		(unsigned long long)t->events_emitted, (unsigned long long)t->events_lost_ring_full,
+		(unsigned long long)t->events_lost_rate_limited);
 }
 
 /* Packets, bytes and connections, added to o. */
@@ -259,6 +252,18 @@ static json_object *totals_json(const struct pc_stats_view *v)
 	return tot;
 }
 
+/* The event log's attempts by fate (the `log` command reads the events). */
+static json_object *events_json(const struct pc_totals *t)
+{
+	json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "emitted", json_object_new_uint64(t->events_emitted));
+	json_object_object_add(ev, "lost_ring_full", json_object_new_uint64(t->events_lost_ring_full));
+	json_object_object_add(ev, "lost_rate_limited",
+			       json_object_new_uint64(t->events_lost_rate_limited));
+	return ev;
+}
+
 /* Under --watch, the rates since the snapshot before: "interval_seconds"
  * (null on the first), "generation_changed", "counters_restarted", and on
  * each port, rule and the totals "packets_per_second" (ports and rules
@@ -289,6 +294,7 @@ void pc_stats_print_json(FILE *out, const struct pc_stats_view *v, bool pretty)
 	json_object_object_add(root, "ports", ports);
 	json_object_object_add(root, "rules", rules);
 	json_object_object_add(root, "totals", totals_json(v));
+	json_object_object_add(root, "events", events_json(&s->totals));
 	pc_json_print(out, root, pretty);
 }
 

@@ -36,6 +36,8 @@ static void maps_from_skeleton(struct pc_maps *m, const struct portcullis *skel)
 	m->live = bpf_map__fd(skel->maps.pc_live);
 	m->limit = bpf_map__fd(skel->maps.pc_limit);
 	m->offenders = bpf_map__fd(skel->maps.pc_offenders);
+	m->events = bpf_map__fd(skel->maps.pc_events);
+	m->event_limit = bpf_map__fd(skel->maps.pc_event_limit);
 }
 
 static void reset(struct pc_loaded *l)
@@ -167,6 +169,8 @@ static int set_sizes(struct portcullis *skel, const struct pc_map_sizes *sizes)
 		err = bpf_map__set_max_entries(skel->maps.pc_offenders,
 					       pc_offender_sources_rounded(sizes->offender_sources) /
 						       PC_OFFENDER_WAYS);
+	if (!err && sizes && sizes->event_sources)
+		err = bpf_map__set_max_entries(skel->maps.pc_event_limit, sizes->event_sources);
 	return err;
 }
 
@@ -215,6 +219,7 @@ void pc_loaded_sizes(const struct pc_loaded *l, struct pc_map_sizes *sizes)
 	sizes->limit_sources = bpf_map__max_entries(l->skel->maps.pc_limit);
 	sizes->reply_sources = bpf_map__max_entries(l->skel->maps.pc_reply_limit);
 	sizes->offender_sources = bpf_map__max_entries(l->skel->maps.pc_offenders) * PC_OFFENDER_WAYS;
+	sizes->event_sources = bpf_map__max_entries(l->skel->maps.pc_event_limit);
 }
 
 static int open_pinned(struct pc_loaded *l, const char *pin_dir, __u32 flags)

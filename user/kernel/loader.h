@@ -50,15 +50,16 @@ int pc_link_pin_path(char *buf, size_t size, const char *pin_dir, __u64 netns, _
 /* Load and pin under pin_dir, or open the pins when already loaded. */
 int pc_load_pinned(struct pc_loaded *l, const char *pin_dir, bool *created);
 
-/* How many sources the LRU maps hold (attach --limit-sources,
- * --reply-sources, --offender-sources); 0 takes the default,
- * PC_*_SOURCES. An entry of the rate limits costs about 100 bytes of
- * kernel memory, an offender 72 bytes on each CPU. */
+/* How many sources the maps of sources hold (attach --limit-sources,
+ * --reply-sources, --offender-sources, --event-sources); 0 takes the
+ * default, PC_*_SOURCES. An entry of the LRU maps costs about 100 bytes
+ * of kernel memory, an offender 72 bytes on each CPU. */
 struct pc_map_sizes {
 	__u32 limit_sources; /* pc_limit: (limit rule, source) buckets */
 	__u32 reply_sources; /* pc_reply_limit: sources answered by reject */
 	__u32 offender_sources; /* pc_offenders: sources of stopped attempts
 				 * that each CPU keeps */
+	__u32 event_sources; /* pc_event_limit: sources of logged attempts */
 };
 
 /* The same, with the maps of sources sized as sizes says when they are

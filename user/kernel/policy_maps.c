@@ -585,6 +585,9 @@ static void totals_from_reasons(struct pc_totals *t, const struct pc_reason_tota
 	t->malformed = k->by_reason[PC_R_PASS_MALFORMED] + k->by_reason[PC_R_DROP_MALFORMED];
 	t->fragments = k->by_reason[PC_R_PASS_FRAGMENT];
 	t->other = k->by_reason[PC_R_PASS_OTHER];
+	t->events_emitted = k->events[PC_EVENT_EMITTED];
+	t->events_lost_ring_full = k->events[PC_EVENT_LOST_RING_FULL];
+	t->events_lost_rate_limited = k->events[PC_EVENT_LOST_RATE_LIMITED];
 }
 
 static int read_totals(const struct pc_maps *m, struct pc_totals *t)

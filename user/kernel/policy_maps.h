@@ -15,6 +15,7 @@ struct pc_maps {
 	int port_counters, port_index, rule_counters, totals, attach, reply_limit, limit;
 	int live; /* pc_live: live table entries */
 	int offenders; /* pc_offenders: stopped attempts by source */
+	int events, event_limit; /* pc_events (the event log's ring), pc_event_limit */
 };
 
 /* No map open: every descriptor -1. A new map is added here too. */
@@ -26,6 +27,7 @@ struct pc_maps {
 		.port_counters = -1, .port_index = -1,                         \
 		.rule_counters = -1, .totals = -1, .attach = -1,               \
 		.reply_limit = -1, .limit = -1, .live = -1, .offenders = -1,   \
+		.events = -1, .event_limit = -1,                               \
 	}
 
 /* Put c in force as a new generation: written into the slot not in force,
@@ -79,6 +81,12 @@ struct pc_totals {
 	__u64 fragments; /* non-first fragments: no ports, passed */
 	__u64 other;     /* not TCP or UDP over IP: passed untouched */
 	__u64 by_reason[PC_NREASON]; /* packets, by enum pc_reason */
+	/* Connection attempts that rules with log decided: sent to the
+	 * event log, or lost there because the ring was full or their
+	 * source had had its event of the second. */
+	__u64 events_emitted;
+	__u64 events_lost_ring_full;
+	__u64 events_lost_rate_limited;
 };
 
 struct pc_stats {

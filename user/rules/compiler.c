@@ -129,6 +129,8 @@ static void set_masks(struct pc_policy_hdr *h, size_t i, const struct pc_rule_as
 		h->reject_rules |= bit;
 	if (r->action == PC_ACT_LIMIT)
 		h->limit_rules |= bit;
+	if (r->log)
+		h->log_rules |= bit;
 	if (families & PC_FAMILIES_V4)
 		h->v4_rules |= bit;
 	if (families & PC_FAMILIES_V6)
@@ -483,18 +485,6 @@ static void compile_reply_limit(const struct pc_policy *p, struct pc_policy_hdr 
 	h->reply_interval_ns = h->reply_unit * 1000000000ULL / h->reply_rate;
 }
 
-static void check_supported(const struct pc_policy *p, struct pc_diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++) {
-		const struct pc_rule_ast *r = &p->rules[i];
-
-		if (r->log)
-			pc_diag_error(d, &r->log_loc, "'log' is not supported yet by this version");
-	}
-}
-
 int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_diag *d,
 	       unsigned flags)
 {
@@ -504,8 +494,6 @@ int pc_compile(const struct pc_policy *p, struct pc_compiled *out, struct pc_dia
 	memset(out, 0, sizeof(*out));
 	out->hdr.malformed = p->malformed;
 	compile_reply_limit(p, &out->hdr);
-	if (!(flags & PC_COMPILE_ALLOW_UNSUPPORTED))
-		check_supported(p, d);
 	if (p->nrules > PC_MAX_RULES) {
 		pc_diag_error(d, &p->rules[PC_MAX_RULES].loc,
 			      "too many rules: the limit is %d (use tables to group addresses)",

@@ -42,8 +42,8 @@ struct pc_compiled {
 	__u64 policy_digest; /* hdr.digest of the policy alone, before them */
 };
 
-/* Let log through (for tests of the compiler itself);
- * without it they are "not supported yet" errors. */
+/* Let through what the language has and the data plane not yet (for
+ * tests of the compiler itself); this version supports all it parses. */
 #define PC_COMPILE_ALLOW_UNSUPPORTED 0x1
 
 /* Returns 0, or -1 with every problem reported to d. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <time.h>
 #include "clock.h"
 
@@ -25,4 +26,25 @@ void pc_format_time(char *buf, size_t size, __u64 realtime_ns)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void pc_format_time_ms(char *buf, size_t size, __u64 realtime_ns)
+{
+	time_t t = realtime_ns / 1000000000ULL;
+	char secs[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03lluZ", secs, (unsigned long long)(realtime_ns / 1000000 % 1000));
+}
+
+__u64 pc_boot_to_realtime_ns(__u64 boot_ns)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return boot_ns + ((__s64)real.tv_sec - boot.tv_sec) * 1000000000LL +
+	       (real.tv_nsec - boot.tv_nsec);
 }
