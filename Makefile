@@ -69,7 +69,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps bench-deps test test-unit test-prog test-e2e demo bench clean install
+.PHONY: all deps bench-deps test test-unit test-prog test-e2e demo bench soak clean install
 
 all: $(BUILD)/portcullis
 
@@ -173,6 +173,10 @@ BENCH_COMMAND = sudo make bench$(if $(filter command line,$(origin BUILD)), BUIL
                 $(BENCH_QUICK), BENCH_QUICK=$(BENCH_QUICK))
 bench: deps bench-deps all $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) BENCH_COMMAND="$(BENCH_COMMAND)" tests/bench/run
+
+# The long runs (tests/soak/run): not part of make test or CI.
+soak: all $(BUILD)/tests/prog/test_differential
+	$(Q)BUILD=$(BUILD) tests/soak/run
 
 install: all
 	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis

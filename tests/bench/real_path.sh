@@ -378,14 +378,20 @@ tables_main() {
 # flood: runs the generator once, from FLOOD_SRC; sets GEN_FRAMES (0: cut
 # by the time limit) and GEN_NS, the time it ran.
 FLOOD_SRC=$SND_IP
-flood() {
-	local out
+# gen_start SECONDS: the generator in the background for SECONDS at most
+# (and MAX_FRAMES), its PID in GEN_PID, its result in $WORK/gen.out.
+gen_start() {
 	# taskset execs the generator: GEN_PID is the generator itself.
 	taskset -c "$GEN_CPU" "$WORK/flood_gen" --obj "$WORK/${GEN_OBJ:-xdp_tx.o}" \
 		--netns "/run/netns/$SND" --ifname "$SIF" --dst-mac "$RCV_MAC" \
-		--src "$FLOOD_SRC" --dst "$RCV_IP" --seconds "$SECONDS_EACH" \
+		--src "$FLOOD_SRC" --dst "$RCV_IP" --seconds "$1" \
 		--max-frames "$MAX_FRAMES" >"$WORK/gen.out" 2>&1 </dev/null &
 	GEN_PID=$!
+}
+
+flood() {
+	local out
+	gen_start "$SECONDS_EACH"
 	# It stops itself after SECONDS_EACH; this is the bound if it does not.
 	timeout $((SECONDS_EACH * 3 + 10)) tail --pid="$GEN_PID" -f /dev/null ||
 		kill -KILL "$GEN_PID" 2>/dev/null
@@ -524,6 +530,9 @@ report() {
 
 # ---------------------------------------------------------------- main
 
+# Sourced (tests/soak/run), it only defines the above: the caller builds,
+# sets the network up and floods with them.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 [ "$(id -u)" = 0 ] || die "needs root"
 case ${1:-} in
 tables | "") ;;
