@@ -48,9 +48,11 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
             libmicrohttpd-dev prometheus curl
 # And those only make bench needs (its plot), which make deps and CI leave out.
 BENCH_DEB_PKGS := gnuplot-nox
-# And those make deb needs (also packaging/debian/control's Build-Depends),
-# with systemd for the unit's check in tests/e2e/test_package.sh.
-DEB_BUILD_PKGS := debhelper lintian bash-completion dpkg-dev systemd
+# And those make deb needs: packaging/debian/control's Build-Depends (keep
+# them in step), the tools, and systemd for tests/e2e/test_package.sh's
+# systemd-analyze verify.
+DEB_BUILD_PKGS := debhelper lintian dpkg-dev systemd bash-completion clang llvm gcc make \
+                  pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)

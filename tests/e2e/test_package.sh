@@ -180,6 +180,15 @@ check_eq "ExecStop detaches (status)" "$RC" 0
 check_eq "no XDP program is left on pcrtr0" "$(xdp_mode "$RTR" pcrtr0)" ""
 check "its pin directory is gone" test ! -e "$PORTCULLIS_PIN_DIR"
 
+# A bad policy file at boot: the start fails, and attaches nothing.
+cp /etc/portcullis/rules "$T/rules.good"
+echo 'blok proto tcp to port 25' >>/etc/portcullis/rules
+unit_run nsenter "$(unit_lines ExecStart)"
+check_match "ExecStart with a bad policy file fails with status 2, saying where" "$RC $ERR" \
+	'^2 /etc/portcullis/rules:[0-9]+:1: error: unknown statement'
+check_eq "and attaches nothing" "$(xdp_mode "$RTR" pcrtr0)" ""
+cp "$T/rules.good" /etc/portcullis/rules
+
 # The wait of ExecStartPre: an interface that comes late, one that never
 # does, and no interface set.
 (sleep 1; ip -n "$RTR" link add pclate0 type veth peer name pclate1) &
