@@ -116,6 +116,7 @@ unit_run() {
 	for w in $2; do
 		if [[ $w =~ ^\$([A-Za-z_][A-Za-z0-9_]*)$ ]]; then
 			name=${BASH_REMATCH[1]}
+			# shellcheck disable=SC2206 # split into words, as systemd does
 			words+=(${!name})
 			continue
 		fi
