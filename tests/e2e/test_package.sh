@@ -36,6 +36,29 @@ done
 
 # ---------------------------------------------------------------- build
 
+# The Build-Depends keep up with the Makefile: each pkg-config module it
+# builds with is there by its -dev package, and make deb-deps installs
+# each of them.
+make_var() {
+	make -s -C "$PC_ROOT" -f Makefile -f - BUILD="$DEB_DIR" pc-print-var V="$1" <<'EOF'
+pc-print-var: ; @echo $($(V))
+EOF
+}
+build_depends=$(awk '/^Build-Depends:/ { on = 1; sub(/^Build-Depends:/, "") }
+	on && /^[^ \t]/ && !/^Build-Depends:/ { on = 0 } on' "$PC_ROOT/packaging/debian/control" |
+	tr ',' '\n' | sed 's/(.*)//; s/[[:space:]]//g' | grep . | sort)
+missing=
+for m in $(make_var PKGS); do
+	dev=$(dpkg -S "$(pkg-config --path "$m")" 2>/dev/null | sed -n '1s/[:,].*//p')
+	grep -qxF -- "${dev:-?}" <<<"$build_depends" || missing+=" $m (${dev:-no package})"
+done
+check_eq "Build-Depends has the -dev package of each pkg-config module of PKGS" "$missing" ""
+missing= deb_deps=" $(make_var DEB_BUILD_PKGS) "
+for p in $(grep -vx 'debhelper-compat' <<<"$build_depends"); do
+	[[ $deb_deps == *" $p "* ]] || missing+=" $p"
+done
+check_eq "make deb-deps installs each of the Build-Depends" "$missing" ""
+
 # Always from the tree as it is, so that the package tested is this tree's.
 make -C "$PC_ROOT" BUILD="$DEB_DIR" deb >"$T/deb.log" 2>&1
 rc=$?
