@@ -9,6 +9,9 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+# The one place the version is written: VERSION (portcullis --version,
+# the Debian package).
+VERSION   := $(shell cat VERSION)
 
 ifeq ($(V),1)
 Q :=
@@ -24,7 +27,7 @@ PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
 CFLAGS    ?= -O2 -g
 WARN      := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
-BASE_CFLAGS = $(CFLAGS) $(WARN) -MMD -MP -Iinclude
+BASE_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -Iinclude
 # Each layer of user/ sees only itself and the layers below it
 # (docs/HACKING.md), so that a dependency the wrong way fails the build.
 # util and the rules language get no libbpf: a fuzzer or a linter can
@@ -45,6 +48,11 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
             libmicrohttpd-dev prometheus curl python3-yaml
 # And those only make bench needs (its plot), which make deps and CI leave out.
 BENCH_DEB_PKGS := gnuplot-nox
+# And those make deb needs: packaging/debian/control's Build-Depends (keep
+# them in step), the tools, and systemd for tests/e2e/test_package.sh's
+# systemd-analyze verify.
+DEB_BUILD_PKGS := debhelper lintian dpkg-dev systemd bash-completion clang llvm gcc make \
+                  pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
@@ -69,7 +77,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps bench-deps test test-unit test-prog test-e2e demo bench soak clean install
+.PHONY: all deps bench-deps deb-deps deb test test-unit test-prog test-e2e demo bench soak clean install
 
 all: $(BUILD)/portcullis
 
@@ -95,6 +103,9 @@ deps:
 bench-deps:
 	$(call install_missing,$(BENCH_DEB_PKGS))
 
+deb-deps:
+	$(call install_missing,$(DEB_BUILD_PKGS))
+
 $(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
@@ -115,6 +126,8 @@ $(BUILD)/user/%.o: user/%.c
 	$(Q)$(CC) $(BASE_CFLAGS) $(LAYER_$(firstword $(subst /, ,$*))) -c $< -o $@
 
 $(BUILD)/user/kernel/loader.o: $(SKELS)
+$(BUILD)/user/commands/main.o: VERSION
+$(BUILD)/user/commands/main.o: BASE_CFLAGS += -DPC_VERSION='"$(VERSION)"'
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c | deps
 	$(call msg,CC,$@)
@@ -127,7 +140,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/portcullis: $(CMD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIB_OBJS) $(LIB) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -178,14 +191,23 @@ bench: deps bench-deps all $(BENCH_OBJS)
 soak: all $(BUILD)/tests/prog/test_differential
 	$(Q)BUILD=$(BUILD) tests/soak/run
 
+# make install (PREFIX=/usr/local) is for a machine without the package.
+# The package (make deb) runs it with PREFIX=/usr and UNITDIR=/lib/systemd/system.
+UNITDIR        ?= /etc/systemd/system
+COMPLETIONSDIR ?= $(shell pkg-config --define-variable=datadir=$(PREFIX)/share \
+                  --variable=completionsdir bash-completion 2>/dev/null || \
+                  echo $(PREFIX)/share/bash-completion/completions)
+PATHS_SED       = s|/usr/local/sbin/|$(PREFIX)/sbin/|g; s|/usr/local/libexec/|$(PREFIX)/libexec/|g
 install: all
 	install -D -m 0755 $(BUILD)/portcullis $(DESTDIR)$(PREFIX)/sbin/portcullis
+	install -D -m 0755 packaging/wait-for-interfaces $(DESTDIR)$(PREFIX)/libexec/portcullis/wait-for-interfaces
 	install -D -m 0644 docs/portcullis.8 $(DESTDIR)$(PREFIX)/share/man/man8/portcullis.8
+	install -D -m 0644 packaging/portcullis.bash-completion $(DESTDIR)$(COMPLETIONSDIR)/portcullis
 	install -d -m 0755 $(DESTDIR)/etc/portcullis
-	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' packaging/portcullis.service > $(BUILD)/portcullis.service
-	install -D -m 0644 $(BUILD)/portcullis.service $(DESTDIR)/etc/systemd/system/portcullis.service
-	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' packaging/portcullis-log.service > $(BUILD)/portcullis-log.service
-	install -D -m 0644 $(BUILD)/portcullis-log.service $(DESTDIR)/etc/systemd/system/portcullis-log.service
+	sed '$(PATHS_SED)' packaging/portcullis.service > $(BUILD)/portcullis.service
+	install -D -m 0644 $(BUILD)/portcullis.service $(DESTDIR)$(UNITDIR)/portcullis.service
+	sed '$(PATHS_SED)' packaging/portcullis-log.service > $(BUILD)/portcullis-log.service
+	install -D -m 0644 $(BUILD)/portcullis-log.service $(DESTDIR)$(UNITDIR)/portcullis-log.service
 	test -e $(DESTDIR)/etc/default/portcullis || \
 		install -D -m 0644 packaging/portcullis.default $(DESTDIR)/etc/default/portcullis
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples examples/isp.rules examples/business.txt
@@ -194,6 +216,12 @@ install: all
 		examples/prometheus/grafana-dashboard.json
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/portcullis/examples/prometheus/targets \
 		examples/prometheus/targets/portcullis.yml
+
+# The Debian package, built from a copy of the tree with packaging/debian
+# as its debian/ (packaging/build-deb): $(BUILD)/portcullis_$(VERSION)_ARCH.deb,
+# checked by lintian.
+deb: deb-deps
+	$(Q)BUILD=$(BUILD) packaging/build-deb
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -14,7 +14,7 @@
 #include "pin_dir.h"
 #include "privileges.h"
 
-#define PC_VERSION "0.1.0"
+/* PC_VERSION comes from the VERSION file, by the Makefile. */
 
 /* Exit statuses, as the SPEC defines them. */
 #define PC_EXIT_OK     0
