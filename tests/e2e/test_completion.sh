@@ -22,7 +22,7 @@ completes() {
 check_eq "complete registers _portcullis for portcullis" "$(complete -p portcullis)" \
 	"complete -F _portcullis portcullis"
 
-check_eq "the commands" "$(completes '')" "apply attach detach metrics rules stats status table top"
+check_eq "the commands" "$(completes '')" "apply attach detach log metrics rules stats status table top"
 check_eq "the commands that start with st" "$(completes st)" "stats status"
 check_eq "after a global option and its value, the commands" \
 	"$(completes --pin-dir /tmp s)" "stats status"
