@@ -552,17 +552,10 @@ isp_topology() {
 send_frames() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" $PY - "$@" <<'EOF'
+	PYTHONPATH=$PC_ROOT/tests/e2e ip netns exec "$ns" $PY - "$@" <<'EOF'
 import socket, struct, sys
+from inet_checksum import csum
 ifname, dmac, src4, dst4, src6, dst6 = sys.argv[1:7]
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 def tcp(v6, dport, doff=5):
     hdr = struct.pack("!HHIIBBHHH", 40000 + dport, dport, 12345, 0, doff << 4, 0x02, 64240, 0, 0)
@@ -631,22 +624,15 @@ EOF
 send_segments() {
 	local ns=$1
 	shift
-	nsx "$ns" $PY - "$@" <<'EOF'
+	PYTHONPATH=$PC_ROOT/tests/e2e nsx "$ns" $PY - "$@" <<'EOF'
 import socket, struct, sys, time
+from inet_checksum import csum
 ifname, dmac, src, dst, dport, count = sys.argv[1:7]
 dport, count = int(dport), int(count)
 flags = {"syn": 0x02, "ack": 0x10}[sys.argv[7] if len(sys.argv) > 7 else "syn"]
 v6 = ":" in src
 fam = socket.AF_INET6 if v6 else socket.AF_INET
 sa, da = socket.inet_pton(fam, src), socket.inet_pton(fam, dst)
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((ifname, 0))

@@ -214,34 +214,7 @@ limit_case() {
 	capture_start "$SUB" pcsub0 limit "tcp and src port 25 and tcp[tcpflags] & tcp-rst != 0" || bail "start tcpdump"
 	cap=$CAP_PID
 	pc stats --json >"$s0"
-	ms=$(nsx "$SUB" $PY - pcsub0 "$(mac_of "$RTR" pcrtr0)" $src $ISP_MX_V4 1000 <<'EOF'
-import socket, struct, sys, time
-ifname, dmac, src, dst, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((ifname, 0))
-eth = bytes(int(x, 16) for x in dmac.split(":")) + s.getsockname()[4][:6] + b"\x08\x00"
-sa, da = socket.inet_aton(src), socket.inet_aton(dst)
-frames = []
-for i in range(count):
-    t = struct.pack("!HHIIBBHHH", 20000 + i, 25, 1000 + i, 0, 5 << 4, 0x02, 64240, 0, 0)
-    t = t[:16] + struct.pack("!H", csum(sa + da + struct.pack("!xBH", 6, len(t)) + t)) + t[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), i, 0, 64, 6, 0, sa, da)
-    frames.append(eth + ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + t)
-t0 = time.monotonic()
-for i, f in enumerate(frames):
-    s.send(f)
-    if i % 100 == 99:
-        time.sleep(0.001)  # so that the router's veth ring never overflows
-print(int((time.monotonic() - t0) * 1000) + 1)
-EOF
-	)
+	ms=$(send_segments "$SUB" pcsub0 "$(mac_of "$RTR" pcrtr0)" $src $ISP_MX_V4 25 1000)
 	stats_settle "$s1" 'port("tcp", 25)["rejected"]["packets"]' \
 		"$(($(jget "$s0" 'port("tcp", 25)["rejected"]["packets"]') + 1000))"
 	sleep 0.5
