@@ -18,7 +18,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib json-c libmicrohttpd
+PKGS        := libxdp libbpf libelf zlib json-c libmicrohttpd
 PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
@@ -39,7 +39,7 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-para
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
 # Debian packages the build, the tests and the demo need.
-DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libcmocka-dev iproute2 python3-aiosmtpd \
             swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux \
             libmicrohttpd-dev prometheus curl
