@@ -129,7 +129,8 @@ share_round() {
 		check_rc "detach --all exits 0" 0 pc detach --all
 	fi
 	check_eq "no XDP program is left on $RCV" "$(xdp_mode "$NSR" "$RCV")" ""
-	check "no pins of libxdp are left" test -z "$(ls -A "$LIBXDP_BPFFS/xdp" 2>/dev/null)"
+	check_eq "no dispatcher pins of libxdp are left" \
+		"$(find "$LIBXDP_BPFFS" -name 'dispatch-*' 2>/dev/null | wc -l)" 0
 	pc detach --all >/dev/null 2>&1
 	xfilter unload --all >/dev/null 2>&1
 }

@@ -207,16 +207,21 @@ static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char
 	const char *why;
 	int err;
 
-	if (mode == PC_XDP_MODE_LINK)
+	/* Found out on an interface before: each try costs libxdp a load. */
+	static bool cannot_load;
+
+	if (mode == PC_XDP_MODE_LINK || (mode == PC_XDP_MODE_AUTO && cannot_load))
 		return attach_xdp_link(l, pin_dir, ifname, k);
 	err = check_xdp_neighbours(pin_dir, ifname, k);
 	if (err)
 		return err;
 	err = attach_xdp_dispatcher(l, pin_dir, ifname, k);
-	if (err == -EOPNOTSUPP)
+	if (err == -EOPNOTSUPP) {
 		why = "this kernel refuses its extension programs, or libxdp was told not to use it";
-	else
+		cannot_load = true;
+	} else {
 		why = strerror(-err);
+	}
 	if (!err || err == -EBUSY || err == -EEXIST || mode == PC_XDP_MODE_DISPATCHER) {
 		if (err)
 			pr_warn("attach XDP to %s through libxdp's dispatcher: %s (run with -v for libxdp's messages)\n",

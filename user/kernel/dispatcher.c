@@ -19,20 +19,13 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "dispatcher.h"
+#include "libbpf_log.h"
 #include "loader.h"
 #include "log.h"
-#include "progress.h"
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	int n;
-
-	if (pc_verbosity < (level == LIBXDP_DEBUG ? 2 : 1))
-		return 0;
-	pc_progress_hold();
-	n = vfprintf(stderr, fmt, ap);
-	pc_progress_release();
-	return n;
+	return pc_library_print(level == LIBXDP_DEBUG, fmt, ap);
 }
 
 static void quiet_libxdp(void)
