@@ -204,11 +204,10 @@ static int check_xdp_neighbours(const char *pin_dir, const char *ifname,
 static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
 		      const struct pc_attach_key *k, enum pc_xdp_mode mode)
 {
-	const char *why;
-	int err;
-
 	/* Found out on an interface before: each try costs libxdp a load. */
 	static bool cannot_load;
+	const char *why;
+	int err;
 
 	if (mode == PC_XDP_MODE_LINK || (mode == PC_XDP_MODE_AUTO && cannot_load))
 		return attach_xdp_link(l, pin_dir, ifname, k);

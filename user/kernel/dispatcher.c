@@ -58,6 +58,7 @@ static int set_run_config(struct xdp_program *p)
 
 int pc_dispatcher_attach(const char *pin_dir, __u32 ifindex, bool generic, __u32 *prog_id)
 {
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts);
 	struct pc_xdp_component c;
 	struct xdp_program *p;
 	int err;
@@ -71,11 +72,9 @@ int pc_dispatcher_attach(const char *pin_dir, __u32 ifindex, bool generic, __u32
 	err = pc_xdp_component_open(&c, pin_dir);
 	if (err)
 		return err;
-	{
-		DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = c.obj, .prog_name = c.prog_name);
-
-		p = xdp_program__create(&opts);
-	}
+	opts.obj = c.obj;
+	opts.prog_name = c.prog_name;
+	p = xdp_program__create(&opts);
 	err = libxdp_get_error(p);
 	if (!err)
 		err = set_run_config(p);
