@@ -21,7 +21,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS        := libbpf libelf zlib json-c libmicrohttpd
+PKGS        := libxdp libbpf libelf zlib json-c libmicrohttpd
 PKG_CFLAGS   = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS     = $(shell pkg-config --libs $(PKGS))
 
@@ -42,7 +42,7 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -Wno-unused-para
               -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 
 # Debian packages the build, the tests and the demo need.
-DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev \
             libjson-c-dev libcmocka-dev iproute2 python3-aiosmtpd \
             swaks libio-socket-inet6-perl xdp-tools nftables iptables tcpdump ethtool util-linux \
             libmicrohttpd-dev prometheus curl python3-yaml
@@ -52,7 +52,7 @@ BENCH_DEB_PKGS := gnuplot-nox
 # them in step), the tools, and systemd for tests/e2e/test_package.sh's
 # systemd-analyze verify.
 DEB_BUILD_PKGS := debhelper lintian dpkg-dev systemd bash-completion clang llvm gcc make \
-                  pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
+                  pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)

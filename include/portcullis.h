@@ -463,6 +463,21 @@ struct pc_attach_key {
 };
 
 #define PC_ATTACH_QDISC_CREATED 0x01
+/* XDP through libxdp's dispatcher (prog_id: the component program), not
+ * portcullis's own bpf_link. */
+#define PC_ATTACH_DISPATCHER    0x02
+
+/* Where portcullis runs in libxdp's dispatcher, whose programs run in
+ * ascending priority (libxdp's default is 50). After the prefilters that
+ * shed a flood before anything else looks at it (xdp-filter runs at 10):
+ * what they drop costs portcullis nothing. Before the programs that take
+ * the packet away, redirect or AF_XDP capture, which stay at the default:
+ * what portcullis stops must never reach them. */
+#define PC_XDP_RUN_PRIO 20
+/* Chain-call actions: after XDP_PASS the next program runs. XDP_DROP and
+ * XDP_TX (the answer of a reject rule, sent back out) end the chain: a
+ * packet portcullis stopped is no one else's to see, and a program after
+ * it must not forward the frame that became the answer. */
 
 struct pc_attach_val {
 	__u32 prog_id;

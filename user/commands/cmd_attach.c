@@ -13,6 +13,7 @@
 
 struct attach_config {
 	int hook; /* enum pc_hook; 0 is PC_HOOK_XDP, the default */
+	int xdp_mode; /* enum pc_xdp_mode; 0 is PC_XDP_MODE_AUTO */
 	const char *rules;
 	long limit_sources; /* 0: PC_LIMIT_SOURCES */
 	long reply_sources; /* 0: PC_REPLY_SOURCES */
@@ -26,6 +27,12 @@ static const struct pc_option attach_options[] = {
 		    "xdp-generic (XDP in the stack, any driver),\n"
 		    "tc-egress (packets leaving IFACE, e.g. from this host),\n"
 		    "tc-ingress (packets arriving on IFACE)"),
+	PC_OPT_ENUM(struct attach_config, xdp_mode, "xdp-mode", "MODE", pc_xdp_mode_names,
+		    PC_NXDP_MODE,
+		    "how the XDP hooks attach: auto (default: dispatcher,\n"
+		    "or link when libxdp cannot load its dispatcher),\n"
+		    "dispatcher (libxdp's, shared with other XDP programs),\n"
+		    "link (portcullis's own bpf_link, alone on IFACE)"),
 	PC_OPT_STRING(struct attach_config, rules, "rules", "FILE", "the policy to put in force"),
 	PC_OPT_INTEGER(struct attach_config, limit_sources, "limit-sources", "N", 1, 1 << 24,
 		       "sources that limit rules track, least recent out\n"
@@ -191,7 +198,8 @@ static int attach_and_apply(struct attach_run *r, bool first, int n, char **name
 	if (first)
 		err = put_in_force(r, &applied);
 	for (i = 0; !err && i < n; i++) {
-		err = pc_attach_one(&r->l, r->cli->pin_dir, names[i], hook, &already);
+		err = pc_attach_one(&r->l, r->cli->pin_dir, names[i], hook, r->cfg->xdp_mode,
+				    &already);
 		if (err)
 			break;
 		if (!already)
@@ -294,7 +302,8 @@ const struct pc_command pc_cmd_attach = {
 	.min_operands = 1,
 	.max_operands = -1,
 	.description = "Loads the programs and maps (once), pins them and attaches them to each\n"
-		       "IFACE. It puts FILE in force, or the built-in default policy when no\n"
+		       "IFACE. XDP goes through libxdp's dispatcher, beside other XDP programs\n"
+		       "(--xdp-mode). It puts FILE in force, or the built-in default policy when no\n"
 		       "policy is in force yet. Attaching where portcullis is already attached\n"
 		       "changes nothing. --limit-sources, --reply-sources, --offender-sources and\n"
 		       "--event-sources size the maps of sources when they are first loaded; a\n"

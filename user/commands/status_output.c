@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <string.h>
 #include "attach.h"
 #include "clock.h"
 #include "json_output.h"
@@ -25,10 +26,24 @@ static const char *liveness(int live)
 			  " (GONE: run 'portcullis detach' on it)";
 }
 
+/* How an XDP attachment runs: in libxdp's dispatcher, at its priority,
+ * or alone through its own link. */
+static void format_mode(char *buf, size_t size, const struct pc_status_attachment *a)
+{
+	const char *mode = pc_attach_mode_name(&a->key, &a->val);
+
+	if (!strcmp(mode, "dispatcher"))
+		snprintf(buf, size, " via libxdp's dispatcher (priority %d)", PC_XDP_RUN_PRIO);
+	else if (!strcmp(mode, "link"))
+		snprintf(buf, size, " via its own link");
+	else
+		buf[0] = '\0';
+}
+
 void pc_status_print_table(FILE *out, const struct pc_status *s)
 {
 	const struct pc_policy_hdr *h = &s->hdr;
-	char applied[32], since[32], where[300];
+	char applied[32], since[32], where[300], mode[64];
 	int i;
 
 	pc_format_time(applied, sizeof(applied), h->applied_ns);
@@ -46,9 +61,10 @@ void pc_status_print_table(FILE *out, const struct pc_status *s)
 
 		format_where(where, sizeof(where), s, a);
 		pc_format_time(since, sizeof(since), a->val.attached_ns);
-		fprintf(out, "%-11s %s%s (ifindex %u) %s, program %u, since %s%s\n", i ? "" : "attached",
-			a->val.ifname, where, a->key.ifindex, pc_hook_name(a->key.hook),
-			a->val.prog_id, since, liveness(a->live));
+		format_mode(mode, sizeof(mode), a);
+		fprintf(out, "%-11s %s%s (ifindex %u) %s%s, program %u, since %s%s\n",
+			i ? "" : "attached", a->val.ifname, where, a->key.ifindex,
+			pc_hook_name(a->key.hook), mode, a->val.prog_id, since, liveness(a->live));
 	}
 }
 
@@ -59,6 +75,8 @@ static json_object *attachment_json(const struct pc_status_attachment *a)
 	json_object_object_add(o, "interface", json_object_new_string(a->val.ifname));
 	json_object_object_add(o, "ifindex", json_object_new_int64(a->key.ifindex));
 	json_object_object_add(o, "hook", json_object_new_string(pc_hook_name(a->key.hook)));
+	json_object_object_add(o, "mode",
+			       json_object_new_string(pc_attach_mode_name(&a->key, &a->val)));
 	json_object_object_add(o, "program_id", json_object_new_int64(a->val.prog_id));
 	pc_json_add_time(o, "attached_at", a->val.attached_ns);
 	json_object_object_add(o, "netns", json_object_new_uint64(a->val.netns_ino));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XDP goes through a pinned bpf_link (5.9), so that it outlives the
- * command and cannot silently replace another program. tc goes through
+ * XDP goes through libxdp's dispatcher (dispatcher.c), so that other XDP
+ * programs keep running beside portcullis, or else through a pinned
+ * bpf_link (5.9), which outlives the command and cannot silently replace
+ * another program, but takes the interface alone. tc goes through
  * libbpf's bpf_tc_* calls: a clsact qdisc and a direct-action cls_bpf
  * filter (libbpf 1.1 has no tcx API).
  */
@@ -16,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "clock.h"
+#include "dispatcher.h"
 #include "log.h"
 #include "netns.h"
 #include "pin_dir.h"
@@ -32,6 +35,12 @@ const char *pc_hook_name(enum pc_hook h)
 	return h < PC_NHOOK ? pc_hook_names[h] : "unknown";
 }
 
+const char *const pc_xdp_mode_names[PC_NXDP_MODE] = {
+	[PC_XDP_MODE_AUTO] = "auto",
+	[PC_XDP_MODE_DISPATCHER] = "dispatcher",
+	[PC_XDP_MODE_LINK] = "link",
+};
+
 static bool is_xdp(enum pc_hook h)
 {
 	return h == PC_HOOK_XDP || h == PC_HOOK_XDP_GENERIC;
@@ -42,6 +51,13 @@ static bool is_xdp(enum pc_hook h)
 static bool is_arriving(enum pc_hook h)
 {
 	return h != PC_HOOK_TC_EGRESS;
+}
+
+const char *pc_attach_mode_name(const struct pc_attach_key *k, const struct pc_attach_val *v)
+{
+	if (!is_xdp(k->hook))
+		return "filter";
+	return v->flags & PC_ATTACH_DISPATCHER ? "dispatcher" : "link";
 }
 
 static void link_pin_path(char *buf, size_t size, const char *pin_dir,
@@ -59,9 +75,12 @@ static void tc_hook_init(struct bpf_tc_hook *h, __u32 ifindex, enum pc_hook hook
 }
 
 /* In the attachment's namespace already. */
-static bool live_here(const struct pc_loaded *l, const struct pc_attach_key *k)
+static bool live_here(const struct pc_loaded *l, const struct pc_attach_key *k,
+		      const struct pc_attach_val *v)
 {
-	if (is_xdp(k->hook)) {
+	if (is_xdp(k->hook) && (v->flags & PC_ATTACH_DISPATCHER)) {
+		return pc_dispatcher_has(k->ifindex, k->hook == PC_HOOK_XDP_GENERIC, v->prog_id);
+	} else if (is_xdp(k->hook)) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 		if (bpf_xdp_query(k->ifindex, 0, &q))
@@ -84,16 +103,16 @@ int pc_attachment_live(const struct pc_loaded *l, const struct pc_attach_key *k,
 
 	if (pc_netns_enter(k->netns, v->netns_ino, &back))
 		return -1;
-	live = live_here(l, k);
+	live = live_here(l, k, v);
 	pc_netns_leave(back);
 	return live;
 }
 
 static int record(const struct pc_loaded *l, const struct pc_attach_key *k, const char *ifname,
-		  __u32 flags, int prog_fd)
+		  __u32 flags, __u32 prog_id)
 {
 	struct pc_attach_val v = {
-		.prog_id = pc_prog_id(prog_fd),
+		.prog_id = prog_id,
 		.flags = flags,
 		.attached_ns = pc_realtime_ns(),
 		.netns_ino = pc_current_netns_ino(),
@@ -103,8 +122,8 @@ static int record(const struct pc_loaded *l, const struct pc_attach_key *k, cons
 	return bpf_map_update_elem(l->maps.attach, k, &v, BPF_ANY) ? -errno : 0;
 }
 
-static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
-		      const struct pc_attach_key *k)
+static int attach_xdp_link(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
+			   const struct pc_attach_key *k)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts,
 		    .flags = k->hook == PC_HOOK_XDP ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
@@ -127,7 +146,7 @@ static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char
 	unlink(path); /* a defunct link left by an interface that went away */
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (!err)
-		err = record(l, k, ifname, 0, l->xdp_fd);
+		err = record(l, k, ifname, 0, pc_prog_id(l->xdp_fd));
 	if (err) {
 		pr_warn("attach XDP to %s: %s\n", ifname, strerror(-err));
 		bpf_link_detach(fd);
@@ -135,6 +154,82 @@ static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char
 	}
 	close(fd);
 	return err;
+}
+
+/* Through the dispatcher: 0, or -errno with nothing attached. */
+static int attach_xdp_dispatcher(const struct pc_loaded *l, const char *pin_dir,
+				 const char *ifname, const struct pc_attach_key *k)
+{
+	bool generic = k->hook == PC_HOOK_XDP_GENERIC;
+	__u32 id;
+	int err;
+
+	err = pc_dispatcher_attach(pin_dir, k->ifindex, generic, &id);
+	if (err)
+		return err;
+	err = record(l, k, ifname, PC_ATTACH_DISPATCHER, id);
+	if (err) {
+		pr_warn("attach XDP to %s: %s\n", ifname, strerror(-err));
+		pc_dispatcher_detach(k->ifindex, generic, id);
+	}
+	return err;
+}
+
+/* Never beside a program that is no dispatcher, nor beside another
+ * portcullis's component (another pin directory: both would count every
+ * packet): what an attachment of this one has is found before. */
+static int check_xdp_neighbours(const char *pin_dir, const char *ifname,
+				const struct pc_attach_key *k)
+{
+	bool generic = k->hook == PC_HOOK_XDP_GENERIC;
+	__u32 id = pc_xdp_foreign_prog(k->ifindex, generic);
+
+	if (id) {
+		pr_warn("%s already has an XDP program (id %u) that portcullis did not attach and that is not libxdp's dispatcher; detach it first, or load it with libxdp (xdp-loader) to run both\n",
+			ifname, id);
+		return -EBUSY;
+	}
+	id = pc_dispatcher_find(k->ifindex, generic, PC_XDP_PROG_NAME);
+	if (id) {
+		pr_warn("%s already has portcullis in its XDP dispatcher (program %u) that this portcullis (%s) did not attach; detach it first\n",
+			ifname, id, pin_dir);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* auto: the dispatcher, or the link when libxdp cannot load it (an old
+ * kernel, no dispatcher object). Not when the interface is someone
+ * else's: the link would take it no more than libxdp did. */
+static int attach_xdp(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
+		      const struct pc_attach_key *k, enum pc_xdp_mode mode)
+{
+	/* Found out on an interface before: each try costs libxdp a load. */
+	static bool cannot_load;
+	const char *why;
+	int err;
+
+	if (mode == PC_XDP_MODE_LINK || (mode == PC_XDP_MODE_AUTO && cannot_load))
+		return attach_xdp_link(l, pin_dir, ifname, k);
+	err = check_xdp_neighbours(pin_dir, ifname, k);
+	if (err)
+		return err;
+	err = attach_xdp_dispatcher(l, pin_dir, ifname, k);
+	if (err == -EOPNOTSUPP) {
+		why = "this kernel refuses its extension programs, or libxdp was told not to use it";
+		cannot_load = true;
+	} else {
+		why = strerror(-err);
+	}
+	if (!err || err == -EBUSY || err == -EEXIST || mode == PC_XDP_MODE_DISPATCHER) {
+		if (err)
+			pr_warn("attach XDP to %s through libxdp's dispatcher: %s (run with -v for libxdp's messages)\n",
+				ifname, why);
+		return err;
+	}
+	pr_warn("%s: libxdp's dispatcher cannot load (%s); attaching through portcullis's own XDP link, which takes the interface alone\n",
+		ifname, why);
+	return attach_xdp_link(l, pin_dir, ifname, k);
 }
 
 static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
@@ -168,7 +263,8 @@ static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char 
 	else if (err == -EINVAL && !created)
 		pr_warn("%s: is another filter using tc priority %d there?\n", ifname, PC_TC_PRIO);
 	if (!err) {
-		err = record(l, k, ifname, created ? PC_ATTACH_QDISC_CREATED : 0, l->tc_fd);
+		err = record(l, k, ifname, created ? PC_ATTACH_QDISC_CREATED : 0,
+			     pc_prog_id(l->tc_fd));
 		if (err) {
 			LIBBPF_OPTS(bpf_tc_opts, o, .handle = PC_TC_HANDLE, .priority = PC_TC_PRIO);
 
@@ -188,7 +284,7 @@ static int attach_tc(const struct pc_loaded *l, const char *pin_dir, const char 
 static int clear_gone(const struct pc_loaded *l, const char *pin_dir, const char *ifname);
 
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
-		  enum pc_hook hook, bool *already)
+		  enum pc_hook hook, enum pc_xdp_mode xdp_mode, bool *already)
 {
 	struct pc_attach_key k = { .netns = pc_current_netns(), .ifindex = if_nametoindex(ifname) };
 	struct pc_attach_val v;
@@ -204,7 +300,7 @@ int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *if
 		return err;
 	for (h = 0; h < PC_NHOOK; h++) {
 		k.hook = h;
-		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !live_here(l, &k))
+		if (bpf_map_lookup_elem(l->maps.attach, &k, &v) || !live_here(l, &k, &v))
 			continue;
 		if (h == (int)hook) {
 			*already = true;
@@ -217,7 +313,8 @@ int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *if
 		}
 	}
 	k.hook = hook;
-	return is_xdp(hook) ? attach_xdp(l, pin_dir, ifname, &k) : attach_tc(l, pin_dir, ifname, &k);
+	return is_xdp(hook) ? attach_xdp(l, pin_dir, ifname, &k, xdp_mode) :
+			      attach_tc(l, pin_dir, ifname, &k);
 }
 
 /* The tc half of detach_one, in the attachment's namespace. The clsact
@@ -250,6 +347,20 @@ static int detach_tc_here(const struct pc_loaded *l, const struct pc_attach_key 
 	return err == -ENOENT || err == -EINVAL ? 0 : err;
 }
 
+/* The dispatcher half of detach_one, in the attachment's namespace. Of
+ * an interface that went (or came again under the index), only libxdp's
+ * pins are left to remove. */
+static int detach_dispatcher_here(const struct pc_attach_key *k, const struct pc_attach_val *v)
+{
+	int err = 0;
+
+	if (if_indextoname(k->ifindex, (char[IF_NAMESIZE]){ 0 }))
+		err = pc_dispatcher_detach(k->ifindex, k->hook == PC_HOOK_XDP_GENERIC, v->prog_id);
+	if (!err)
+		pc_dispatcher_forget(v->prog_id);
+	return err;
+}
+
 /* Take one attachment away, in whatever namespace it lives. */
 static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 		      const struct pc_attach_key *k, const struct pc_attach_val *v)
@@ -257,7 +368,17 @@ static int detach_one(const struct pc_loaded *l, const char *pin_dir,
 	char path[4096];
 	int err = 0, back, fd;
 
-	if (is_xdp(k->hook)) {
+	if (is_xdp(k->hook) && (v->flags & PC_ATTACH_DISPATCHER)) {
+		err = pc_netns_enter(k->netns, v->netns_ino, &back);
+		if (err == -ENOENT) {
+			pr_debug("the namespace of %s is gone, and its dispatcher with it\n", v->ifname);
+			pc_dispatcher_forget(v->prog_id);
+			err = 0;
+		} else if (!err) {
+			err = detach_dispatcher_here(k, v);
+			pc_netns_leave(back);
+		}
+	} else if (is_xdp(k->hook)) {
 		/* The link is reached through its pin, from any namespace. */
 		link_pin_path(path, sizeof(path), pin_dir, k);
 		fd = bpf_obj_get(path);

@@ -17,11 +17,26 @@
 extern const char *const pc_hook_names[PC_NHOOK];
 const char *pc_hook_name(enum pc_hook h);
 
+/* How XDP is attached (attach --xdp-mode): libxdp's dispatcher, shared
+ * with other XDP programs, or portcullis's own bpf_link, alone on the
+ * interface; auto takes the dispatcher when libxdp can load it. */
+enum pc_xdp_mode {
+	PC_XDP_MODE_AUTO = 0,
+	PC_XDP_MODE_DISPATCHER,
+	PC_XDP_MODE_LINK,
+	PC_NXDP_MODE,
+};
+extern const char *const pc_xdp_mode_names[PC_NXDP_MODE];
+
+/* How an attachment is made, as status says it: "dispatcher" or "link"
+ * for XDP, "filter" for tc. */
+const char *pc_attach_mode_name(const struct pc_attach_key *k, const struct pc_attach_val *v);
+
 /* Attach to one interface of the current namespace. Already attached
  * there on that hook: returns 0 with *already set. Returns -errno, with a
  * message printed, on failure. */
 int pc_attach_one(const struct pc_loaded *l, const char *pin_dir, const char *ifname,
-		  enum pc_hook hook, bool *already);
+		  enum pc_hook hook, enum pc_xdp_mode xdp_mode, bool *already);
 
 /* Detach one hook of an interface of the current namespace. */
 int pc_detach_hook(const struct pc_loaded *l, const char *pin_dir, __u32 ifindex,

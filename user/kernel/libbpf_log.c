@@ -6,16 +6,21 @@
 #include "log.h"
 #include "progress.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+int pc_library_print(bool debug, const char *fmt, va_list ap)
 {
 	int n;
 
-	if (pc_verbosity < (level == LIBBPF_DEBUG ? 2 : 1))
+	if (pc_verbosity < (debug ? 2 : 1))
 		return 0;
 	pc_progress_hold();
 	n = vfprintf(stderr, fmt, ap);
 	pc_progress_release();
 	return n;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return pc_library_print(level == LIBBPF_DEBUG, fmt, ap);
 }
 
 void pc_setup_libbpf_logging(void)

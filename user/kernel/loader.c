@@ -288,6 +288,33 @@ int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir)
 	return 0;
 }
 
+int pc_xdp_component_open(struct pc_xdp_component *c, const char *pin_dir)
+{
+	int err;
+
+	c->obj = NULL;
+	c->skel = open_skeleton(&err);
+	if (!err)
+		err = each_map_pin(c->skel, pin_dir, reuse_pin);
+	if (!err)
+		err = bpf_program__set_autoload(c->skel->progs.pc_tc, false);
+	if (err) {
+		portcullis__destroy(c->skel);
+		c->skel = NULL;
+		return err == -ENOENT ? -ESTALE : err;
+	}
+	c->obj = c->skel->obj;
+	c->prog_name = bpf_program__name(c->skel->progs.pc_xdp);
+	return 0;
+}
+
+void pc_xdp_component_close(struct pc_xdp_component *c)
+{
+	portcullis__destroy(c->skel);
+	c->skel = NULL;
+	c->obj = NULL;
+}
+
 __u32 pc_prog_id(int prog_fd)
 {
 	struct bpf_prog_info info = { 0 };

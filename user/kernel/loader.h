@@ -10,6 +10,7 @@
 #include "policy_maps.h"
 
 struct portcullis; /* the skeleton, build/portcullis.skel.h */
+struct bpf_object;
 
 /* The maps come through the skeleton in both cases: loaded, or opened
  * (not loaded) with each map's descriptor taken from its pin. */
@@ -85,6 +86,19 @@ int pc_unpin_objects(const char *pin_dir);
  * -errno (-ENOENT: no such pin; l is then empty). Close with
  * pc_loaded_close(), as any other load. */
 int pc_open_attach_only(struct pc_loaded *l, const char *pin_dir);
+
+/* The XDP program once more, opened from the embedded object but not
+ * loaded, its maps those pinned under pin_dir (bpf_map__reuse_fd) and the
+ * tc program left out of the load: what libxdp loads as a component of
+ * its dispatcher, so that every attachment shares one set of maps.
+ * prog_name: the XDP program's name in obj. Close with pc_xdp_component_close(). */
+struct pc_xdp_component {
+	struct portcullis *skel;
+	struct bpf_object *obj;
+	const char *prog_name;
+};
+int pc_xdp_component_open(struct pc_xdp_component *c, const char *pin_dir);
+void pc_xdp_component_close(struct pc_xdp_component *c);
 
 /* The kernel's id of a program. */
 __u32 pc_prog_id(int prog_fd);
