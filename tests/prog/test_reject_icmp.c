@@ -76,8 +76,11 @@ static size_t expected_icmp(const uint8_t *in, size_t len, uint8_t *out)
 	uint32_t sum = 0;
 
 	/* The datagram from its IP header on, as long as its header says
-	 * and the frame holds, within 576 or 1280 bytes of answer. */
+	 * and the frame holds, within 576 or 1280 bytes of answer. An IPv6
+	 * payload length of 0 (a jumbogram's) says nothing: the frame. */
 	quote = v6 ? 40 + rd16(in + l3 + 4) : rd16(in + l3 + 2);
+	if (v6 && !rd16(in + l3 + 4))
+		quote = len - l3;
 	if (quote > len - l3)
 		quote = len - l3;
 	if (quote > (v6 ? 1280 - 48 : 576 - 28))
