@@ -6,8 +6,8 @@
 # attach, two arriving hooks on one interface, attaching twice with the
 # same rules, pin directories that hold other pins, that portcullis
 # mounted itself or that the operator made, an incomplete set of pins,
-# and a namespace that went away while a new one took its number.
-# Run as root; prints TAP.
+# a namespace that went away while a new one took its number, and attach
+# under ip netns exec. Run as root; prints TAP.
 #
 #   pcasa-PID: pcp<PID> -- pcq<PID> (same order: same ifindexes as in B)
 #              pcd<PID> -- pce<PID> (deleted and made again)
@@ -465,5 +465,15 @@ check_rc "detach $G0 $G1 exits 0" 0 inA detach "$G0" "$G1"
 check "... and $G0 has no filter" no_pc_filter "$NSA" "$G0" ingress
 check "... nor $G1" no_pc_filter "$NSA" "$G1" ingress
 check_rc "detach --all exits 0" 0 inA detach --all
+
+diag "11. attach under ip netns exec, whose mount namespace ends with the command"
+# ip netns exec mounts a /sys of its own, without bpffs: a bpffs that
+# portcullis mounted there would go with the command, and the pins with
+# it, leaving a tc filter that nothing can detach.
+run timeout 60 ip netns exec "$NSA" "$PC_BIN" attach "$G0" --hook tc-ingress
+check_eq "attach under ip netns exec exits 1" "$RC" 1
+check_match "... and says to run it with nsenter --net" "$ERR" 'nsenter --net=/run/netns/NAME instead'
+check "... and attaches nothing" no_pc_filter "$NSA" "$G0" ingress
+check "... and makes no pin directory" no_pin_dir
 
 done_testing

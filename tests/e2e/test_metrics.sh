@@ -99,6 +99,9 @@ check_rc "--listen with --once is a usage error" 2 pc metrics --listen 127.0.0.1
 check_rc "--listen without a port is a usage error" 2 pc metrics --listen 127.0.0.1
 check_rc "--listen with a host name is a usage error" 2 pc metrics --listen localhost:9433
 check_rc "--listen without an address is a usage error" 2 pc metrics --listen :9433
+check_rc "--listen with a port above 65535 is a usage error" 2 pc metrics --listen 127.0.0.1:99999
+check_match "... and says which ports are" "$ERR" 'a port from 1 to 65535'
+check_rc "--listen with port 0 is a usage error" 2 pc metrics --listen 127.0.0.1:0
 check_rc "metrics with nothing loaded exits 1" 1 pc metrics --once
 check_match "... and says so" "$ERR" 'nothing loaded'
 check_rc "the server with nothing loaded exits 1 at once" 1 pc metrics

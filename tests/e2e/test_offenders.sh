@@ -59,15 +59,17 @@ stats_settle "$T/s.json" 'sum(port("tcp", 25)[v]["connections"] for v in ("passe
 
 check_rc "top --json" 0 pc top --json
 printf '%s\n' "$OUT" >"$T/top.json"
+# last_rule is numbered as stats and log number the rules, from 1: the
+# block rule is 2, reject 3, limit 4.
 row() { jget "$T/top.json" "[[o['source'], o['attempts'], o['blocked'], o['rejected'], o['limited'], o['last_proto'], o['last_port'], o['last_rule']] for o in d['offenders']][$1]"; }
 check_eq "the IPv6 /64 first: 9 blocked attempts from two addresses" \
-	"$(row 0)" '["2001:db8:1000::/64", 9, 9, 0, 0, "tcp", 25, 1]'
+	"$(row 0)" '["2001:db8:1000::/64", 9, 9, 0, 0, "tcp", 25, 2]'
 check_eq "then $A: 7 blocked (no ACK, no SYN to the relay counted)" \
-	"$(row 1)" '["100.64.0.2/32", 7, 7, 0, 0, "tcp", 25, 1]'
-check_eq "then $B: 3 blocked and 2 rejected, the last to 2525 by rule 2" \
-	"$(row 2)" '["100.64.0.3/32", 5, 3, 2, 0, "tcp", 2525, 2]'
+	"$(row 1)" '["100.64.0.2/32", 7, 7, 0, 0, "tcp", 25, 2]'
+check_eq "then $B: 3 blocked and 2 rejected, the last to 2525 by rule 3" \
+	"$(row 2)" '["100.64.0.3/32", 5, 3, 2, 0, "tcp", 2525, 3]'
 check_eq "then $C: 3 limited, the 2 within the rate not counted" \
-	"$(row 3)" '["100.64.0.4/32", 3, 0, 0, 3, "tcp", 587, 3]'
+	"$(row 3)" '["100.64.0.4/32", 3, 0, 0, 3, "tcp", 587, 4]'
 check_eq "four sources tracked, all shown, room for 1024 on each of $possible CPUs" \
 	"$(jget "$T/top.json" '[len(d["offenders"]), d["matched"], d["tracked"], d["capacity"]]')" \
 	"[4, 4, 4, $ROOM]"
@@ -93,7 +95,7 @@ check_eq "--port 2525: the source whose last attempt went there" \
 check_rc "top (text)" 0 pc top
 check_match "the text table heads its columns" "$OUT" '^SOURCE +ATTEMPTS +BLOCKED +REJECTED +LIMITED +FIRST SEEN +LAST SEEN +LAST PORT +RULE'
 check_match "... and shows $B with its counts and last port" "$OUT" \
-	'100\.64\.0\.3/32 +5 +3 +2 +0 +[0-9T:-]+Z +[0-9T:-]+Z +tcp/2525 +2'
+	'100\.64\.0\.3/32 +5 +3 +2 +0 +[0-9T:-]+Z +[0-9T:-]+Z +tcp/2525 +3$'
 check_match "... and says how many it shows of how many" "$OUT" "^4 of 4 sources shown; 4 tracked, room for $ROOM\$"
 
 check_rc "metrics --once" 0 pc metrics --once

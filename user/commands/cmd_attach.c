@@ -170,7 +170,8 @@ static int load_locked(struct attach_run *r)
 	r->lock = pc_pin_dir_lock(dir, LOCK_EX, true);
 	pc_progress_end();
 	if (r->lock < 0) {
-		pr_warn("pin directory %s: %s\n", dir, strerror(-r->lock));
+		if (r->lock != -EXDEV) /* said why already */
+			pr_warn("pin directory %s: %s\n", dir, strerror(-r->lock));
 		return r->lock;
 	}
 	err = pc_load_pinned_sized(&r->l, dir, &sizes, &r->created);

@@ -206,6 +206,7 @@ static int parse_listen(const char *arg, struct sockaddr_storage *sa)
 					.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	char host[256];
 	const char *colon = strrchr(arg, ':'), *h = arg;
+	unsigned long port;
 	size_t hlen;
 	struct addrinfo *res;
 
@@ -219,6 +220,10 @@ static int parse_listen(const char *arg, struct sockaddr_storage *sa)
 		return -1; /* an IPv6 address wants brackets */
 	}
 	if (!hlen || hlen >= sizeof(host) || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return -1;
+	/* getaddrinfo() takes 99999 and wraps it to 34463: say no instead. */
+	port = strtoul(colon + 1, NULL, 10); /* saturates: never wraps into range */
+	if (port < 1 || port > 65535)
 		return -1;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
@@ -288,7 +293,8 @@ static int run_metrics(const struct pc_cli *cli, const void *config, int argc, c
 		return write_textfile(cli->pin_dir, cfg->textfile);
 	if (parse_listen(listen, &sa))
 		return pc_usage_error(&pc_cmd_metrics,
-				      "--listen wants ADDR:PORT, with a numeric address ([ADDR] for IPv6)");
+				      "--listen wants ADDR:PORT, with a numeric address ([ADDR] for IPv6)"
+				      " and a port from 1 to 65535");
 	/* Say at once, not at the first scrape, when the pins cannot be read. */
 	err = pc_open_pinned_readonly(&l, cli->pin_dir);
 	pc_loaded_close(&l);

@@ -29,7 +29,7 @@ void pc_top_print_table(FILE *out, const struct pc_top_view *v)
 			(unsigned long long)e->attempts[PC_OFF_BLOCKED],
 			(unsigned long long)e->attempts[PC_OFF_REJECTED],
 			(unsigned long long)e->attempts[PC_OFF_LIMITED], first, last, port,
-			e->last_rule);
+			e->last_rule + 1);
 	}
 	fprintf(out, "%zu of %zu sources shown; %zu tracked, room for %u\n", v->shown, v->matched,
 		v->tracked, l->capacity);
@@ -56,7 +56,8 @@ static json_object *offender_json(const struct pc_offender_list *l,
 	pc_json_add_time(o, "last_seen", pc_offender_realtime_ns(l, e->last_ns));
 	json_object_object_add(o, "last_proto", json_object_new_string(proto_name(e->last_proto)));
 	json_object_object_add(o, "last_port", json_object_new_int(e->last_port));
-	json_object_object_add(o, "last_rule", json_object_new_int(e->last_rule));
+	/* Numbered from 1, as stats and log number the rules. */
+	json_object_object_add(o, "last_rule", json_object_new_int(e->last_rule + 1));
 	return o;
 }
 

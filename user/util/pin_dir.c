@@ -76,8 +76,33 @@ static int unmark(const char *dir, const char *mark)
 	return rmdir(mark_path(path, sizeof(path), dir, mark)) ? -errno : 0;
 }
 
+/* Is this process in a mount namespace of its own, not its parent's, as
+ * under `ip netns exec`? A bpffs mounted there goes away when the command
+ * ends, and the pins and programs in it with them. False when it cannot
+ * tell (no parent to compare with, or its namespace cannot be read). */
+static bool own_mount_ns(void)
+{
+	char parent[64];
+	struct stat self, up;
+
+	if (getppid() <= 1)
+		return false;
+	snprintf(parent, sizeof(parent), "/proc/%d/ns/mnt", (int)getppid());
+	if (stat("/proc/self/ns/mnt", &self) || stat(parent, &up))
+		return false;
+	return self.st_ino != up.st_ino || self.st_dev != up.st_dev;
+}
+
 static int mount_bpffs(const char *path)
 {
+	if (own_mount_ns()) {
+		pr_warn("%s has no bpffs in this mount namespace, which this command has to itself "
+			"(ip netns exec makes one): a bpffs mounted there would go away with the "
+			"command, and the pins and programs with it; run portcullis with "
+			"nsenter --net=/run/netns/NAME instead, which keeps the system's mounts\n",
+			path);
+		return -EXDEV;
+	}
 	pr_debug("mounting bpffs on %s\n", path);
 	if (mount("bpf", path, "bpf", 0, "mode=0700"))
 		return -errno;

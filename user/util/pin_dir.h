@@ -8,7 +8,9 @@
 
 /* Make the pin directory (mode 0700), mounting bpffs if it is missing,
  * and lock it: LOCK_EX for commands that change state, LOCK_SH for those
- * that only read. Returns the lock's descriptor or -errno. */
+ * that only read. Returns the lock's descriptor or -errno: -EXDEV, said
+ * why, when bpffs would have to be mounted in a mount namespace that ends
+ * with the command (ip netns exec). */
 int pc_pin_dir_lock(const char *dir, int how, bool create);
 void pc_pin_dir_unlock(int fd);
 
