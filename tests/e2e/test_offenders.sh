@@ -71,8 +71,8 @@ check_eq "then $B: 3 blocked and 2 rejected, the last to 2525 by rule 3" \
 check_eq "then $C: 3 limited, the 2 within the rate not counted" \
 	"$(row 3)" '["100.64.0.4/32", 3, 0, 0, 3, "tcp", 587, 4]'
 check_eq "four sources tracked, all shown, room for 1024 on each of $possible CPUs" \
-	"$(jget "$T/top.json" '[len(d["offenders"]), d["matched"], d["tracked"], d["capacity"]]')" \
-	"[4, 4, 4, $ROOM]"
+	"$(jget "$T/top.json" '[len(d["offenders"]), d["matched"], d["tracked"], d["capacity"], d["capacity_per_cpu"]]')" \
+	"[4, 4, 4, $ROOM, 1024]"
 check_eq "the families" "$(jget "$T/top.json" '[o["family"] for o in d["offenders"]]')" \
 	'["ipv6", "ipv4", "ipv4", "ipv4"]'
 now=$(date -u +%s)
@@ -96,7 +96,7 @@ check_rc "top (text)" 0 pc top
 check_match "the text table heads its columns" "$OUT" '^SOURCE +ATTEMPTS +BLOCKED +REJECTED +LIMITED +FIRST SEEN +LAST SEEN +LAST PORT +RULE'
 check_match "... and shows $B with its counts and last port" "$OUT" \
 	'100\.64\.0\.3/32 +5 +3 +2 +0 +[0-9T:-]+Z +[0-9T:-]+Z +tcp/2525 +3$'
-check_match "... and says how many it shows of how many" "$OUT" "^4 of 4 sources shown; 4 tracked, room for $ROOM\$"
+check_match "... and says how many it shows of how many" "$OUT" "^4 of 4 sources shown; 4 tracked, room for $ROOM \\(1024 on each CPU\\)\$"
 
 check_rc "metrics --once" 0 pc metrics --once
 check_eq "metrics: the offenders tracked, the map's room and the most recent attempts of one, no source named" \

@@ -31,8 +31,8 @@ void pc_top_print_table(FILE *out, const struct pc_top_view *v)
 			(unsigned long long)e->attempts[PC_OFF_LIMITED], first, last, port,
 			e->last_rule + 1);
 	}
-	fprintf(out, "%zu of %zu sources shown; %zu tracked, room for %u\n", v->shown, v->matched,
-		v->tracked, l->capacity);
+	fprintf(out, "%zu of %zu sources shown; %zu tracked, room for %u (%u on each CPU)\n",
+		v->shown, v->matched, v->tracked, l->capacity, l->per_cpu);
 }
 
 static json_object *offender_json(const struct pc_offender_list *l,
@@ -73,6 +73,7 @@ void pc_top_print_json(FILE *out, const struct pc_top_view *v)
 	json_object_object_add(root, "matched", json_object_new_int64(v->matched));
 	json_object_object_add(root, "tracked", json_object_new_int64(v->tracked));
 	json_object_object_add(root, "capacity", json_object_new_int64(l->capacity));
+	json_object_object_add(root, "capacity_per_cpu", json_object_new_int64(l->per_cpu));
 	pc_json_add_time(root, "time", l->realtime_ns);
 	pc_json_print(out, root, true);
 }

@@ -112,7 +112,8 @@ int pc_offenders_read(const struct pc_maps *m, struct pc_offender_list *out)
 	err = map_sets(m->offenders, &sets);
 	if (err)
 		return err;
-	out->capacity = sets * PC_OFFENDER_WAYS * ncpu;
+	out->per_cpu = sets * PC_OFFENDER_WAYS;
+	out->capacity = out->per_cpu * ncpu;
 	out->now_ns = clock_ns(CLOCK_MONOTONIC);
 	out->realtime_ns = clock_ns(CLOCK_REALTIME);
 	err = read_entries(m, sets, ncpu, out);

@@ -16,6 +16,7 @@ struct pc_offender_list {
 	struct pc_offender *v;
 	size_t n, cap;
 	__u32 capacity;    /* sources the map holds: on each CPU, times the CPUs */
+	__u32 per_cpu;     /* sources it holds on each CPU */
 	__u64 now_ns;      /* CLOCK_MONOTONIC when read, the map's clock */
 	__u64 realtime_ns; /* CLOCK_REALTIME at the same moment */
 };
