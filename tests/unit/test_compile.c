@@ -24,6 +24,7 @@
 
 #include "compiler.h"
 #include "growable_array.h"
+#include "libc_alloc.h"
 #include "pkt.h"
 #include "policy.h"
 #include "refclass.h"
@@ -38,7 +39,6 @@
  * library's: calloc fails for big blocks when asked (to reach the
  * compiler's out-of-memory path), and qsort counts calls with a NULL
  * array, which are undefined behaviour even for 0 elements. */
-extern void *__libc_calloc(size_t n, size_t size);
 static size_t fail_calloc_from; /* 0: never fail */
 static unsigned qsort_null_calls;
 
@@ -46,7 +46,7 @@ void *calloc(size_t n, size_t size)
 {
 	if (fail_calloc_from && n * size >= fail_calloc_from)
 		return NULL;
-	return __libc_calloc(n, size);
+	return pc_libc_calloc(n, size);
 }
 
 static int qsort_thunk(const void *a, const void *b, void *cmp)

@@ -27,12 +27,12 @@
 #include "lint.h"
 #include "policy.h"
 #include "source_file.h"
+#include "libc_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
 /* The test binary's malloc takes the place of the C library's, to fail
  * when asked: every call, or those of one size (realloc is left alone). */
-extern void *__libc_malloc(size_t size);
 static bool fail_malloc;
 static size_t fail_malloc_size; /* 0: none */
 
@@ -40,8 +40,29 @@ void *malloc(size_t size)
 {
 	if (fail_malloc || (fail_malloc_size && size == fail_malloc_size))
 		return NULL;
-	return __libc_malloc(size);
+	return pc_libc_malloc(size);
 }
+
+#ifdef PC_ASAN
+/* AddressSanitizer's strdup and strndup allocate without malloc: these
+ * go through the one above, as the C library's do. */
+char *strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = malloc(len + 1);
+
+	if (d) {
+		memcpy(d, s, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+char *strdup(const char *s)
+{
+	return strndup(s, strlen(s));
+}
+#endif
 
 struct result {
 	struct pc_policy pol;

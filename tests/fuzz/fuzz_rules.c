@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the rules language end to end, with a round trip as
+ * the oracle. Text that parses without errors is compiled, printed,
+ * parsed again and compiled again; the printed text must parse without
+ * errors, print the same a second time (policy.h: canonical form), and
+ * compile to the same maps with the same digest. Any difference aborts,
+ * so libFuzzer keeps the input as a crash.
+ *
+ * Table files named by the input are read relative to a directory of our
+ * own, which holds one, business.txt, as examples/isp.rules names it
+ * (absolute paths still reach the file system, read only).
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "fuzz_check.h"
+#include "lint.h"
+#include "policy.h"
+
+/* Text is printed to a string so that the two prints can be compared. */
+static char *print_policy(const struct pc_policy *p)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	FUZZ_CHECK(f, "open_memstream failed");
+	pc_policy_print(f, p);
+	FUZZ_CHECK(fclose(f) == 0, "printing failed");
+	return s;
+}
+
+static void same_compiled(const struct pc_compiled *a, const struct pc_compiled *b)
+{
+	FUZZ_CHECK(a->policy_digest == b->policy_digest, "digests differ");
+	FUZZ_CHECK(!memcmp(&a->hdr, &b->hdr, sizeof(a->hdr)), "headers differ");
+	FUZZ_CHECK(!memcmp(a->rules, b->rules, a->hdr.nrules * sizeof(a->rules[0])),
+		   "rules differ");
+	FUZZ_CHECK(!memcmp(a->sets, b->sets, a->hdr.nsets * sizeof(a->sets[0])), "sets differ");
+	FUZZ_CHECK(!memcmp(a->items, b->items, a->hdr.nitems * sizeof(a->items[0])),
+		   "port items differ");
+	FUZZ_CHECK(!memcmp(a->lists, b->lists, a->hdr.nlist * sizeof(a->lists[0])),
+		   "list prefixes differ");
+	FUZZ_CHECK(a->nprefixes == b->nprefixes, "%zu prefix entries, %zu", a->nprefixes,
+		   b->nprefixes);
+	/* No entries may come with no array: memcmp must not see NULL. */
+	FUZZ_CHECK(!a->nprefixes ||
+			   !memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(a->prefixes[0])),
+		   "prefix entries differ");
+	FUZZ_CHECK(!memcmp(a->ports, b->ports, PC_PORTS_SLOT * sizeof(a->ports[0])),
+		   "port maps differ");
+}
+
+/* Parse text and compile it (flags: PC_COMPILE_*). Returns the parse
+ * errors; *rc is pc_compile's result when there were none. */
+static int build(const char *text, struct pc_policy *p, struct pc_compiled *c, unsigned flags,
+		 int *rc)
+{
+	struct pc_diag d = { 0 };
+	int errors;
+
+	pc_policy_parse_string("fuzz.rules", text, p, &d);
+	errors = d.errors;
+	if (!errors) {
+		pc_policy_lint(p, &d);
+		*rc = pc_compile(p, c, &d, flags);
+	}
+	pc_diag_free(&d);
+	return errors;
+}
+
+static struct pc_compiled c1, c2;
+static char dir[] = "/tmp/pc-fuzz-rules.XXXXXX";
+
+static void remove_dir(void)
+{
+	unlink("business.txt");
+	rmdir(dir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	FILE *f;
+
+	FUZZ_CHECK(mkdtemp(dir) && chdir(dir) == 0, "no directory of its own");
+	atexit(remove_dir);
+	f = fopen("business.txt", "w");
+	FUZZ_CHECK(f, "cannot write business.txt");
+	fputs("# a table file\n100.64.200.10   # a host\n2001:db8:1fff::/48\n\n192.0.2.0/24\n", f);
+	FUZZ_CHECK(fclose(f) == 0, "cannot write business.txt");
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pc_policy p1, p2;
+	char *text, *printed, *again;
+	/* log too, which the kernel side does not take yet. */
+	unsigned flags = PC_COMPILE_ALLOW_UNSUPPORTED;
+	int rc1 = -1, rc2 = -1;
+
+	text = strndup((const char *)data, size);
+	FUZZ_CHECK(text, "out of memory");
+	if (build(text, &p1, &c1, flags, &rc1)) {
+		pc_compiled_free(&c1);
+		pc_policy_free(&p1);
+		free(text);
+		return 0;
+	}
+	printed = print_policy(&p1);
+	if (build(printed, &p2, &c2, flags, &rc2))
+		FUZZ_FAIL("the printed policy does not parse:\n%s", printed);
+	again = print_policy(&p2);
+	if (strcmp(printed, again))
+		FUZZ_FAIL("printed twice, the policy differs:\n%s\n---\n%s", printed, again);
+	if (rc1 != rc2)
+		FUZZ_FAIL("compiles %d, printed %d:\n%s", rc1, rc2, printed);
+	if (!rc1)
+		same_compiled(&c1, &c2);
+
+	pc_compiled_free(&c1);
+	pc_compiled_free(&c2);
+	pc_policy_free(&p1);
+	pc_policy_free(&p2);
+	free(printed);
+	free(again);
+	free(text);
+	return 0;
+}
