@@ -71,8 +71,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps bench-deps fuzz-deps test test-unit test-prog test-e2e test-sanitize fuzz \
-        fuzz-build demo bench clean install
+.PHONY: all deps bench-deps fuzz-deps test test-bins test-unit test-prog test-e2e test-sanitize \
+        fuzz fuzz-build demo bench clean install
 
 all: $(BUILD)/portcullis
 
@@ -148,6 +148,9 @@ $(BUILD)/tests/prog/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
+test-bins: $(UNIT_BINS) $(PROG_BINS)
+	@:
+
 # Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
 test: all $(UNIT_BINS) $(PROG_BINS)
 	$(Q)tests/run $(UNIT_BINS) $(PROG_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
@@ -174,8 +177,7 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno
 SAN_ENV    := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \
               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 test-sanitize:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all \
-		$(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%) $(PROG_BINS:$(BUILD)/%=$(SAN_BUILD)/%)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all test-bins
 	$(Q)$(SAN_ENV) BUILD=$(SAN_BUILD) tests/run $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%) \
 		$(PROG_BINS:$(BUILD)/%=$(SAN_BUILD)/%) $(sort $(wildcard tests/e2e/test_*.sh))
 
