@@ -181,7 +181,7 @@ test-sanitize:
 	$(Q)$(SAN_ENV) BUILD=$(SAN_BUILD) tests/run $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%) \
 		$(PROG_BINS:$(BUILD)/%=$(SAN_BUILD)/%) $(sort $(wildcard tests/e2e/test_*.sh))
 
-# libFuzzer targets (tests/fuzz/, docs/HACKING.md), built with clang and
+# libFuzzer targets (tests/fuzz/fuzz_*.c, docs/HACKING.md), built with clang and
 # its sanitizers: the rules language and the table-file reader, and the
 # frame parsers. make fuzz builds them and runs each for FUZZ_TIME
 # seconds on a copy of its seed corpus; a crash fails it, and the log
@@ -194,7 +194,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 # The plain-C layers only: no libbpf, no kernel.
 FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(wildcard user/rules/*.c user/util/*.c) \
-                 tests/lib/refclass.c)
+                 tests/lib/refclass.c tests/fuzz/policy_text.c)
 FUZZ_LIB     := $(BUILD)/fuzz/libfuzzed.a
 
 $(BUILD)/fuzz/obj/%.o: %.c | fuzz-deps

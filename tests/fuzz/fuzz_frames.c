@@ -4,8 +4,10 @@
  * (tests/lib/refclass.c) and through the kernel program's own packet
  * parser (bpf/parse.h), built here for user space. The two share no code,
  * so each is the other's oracle: they must agree on the class of every
- * frame and, for TCP and UDP, on the family, the addresses, the protocol,
- * the destination port and whether it is a connection attempt.
+ * frame and, for TCP and UDP, on the protocol, the destination port and
+ * whether it is a connection attempt; and a rule that names the family,
+ * addresses, protocol and port that parse.h found must decide the frame
+ * in refclass, while one that names another source must not.
  *
  * The first byte of the input picks one of the policies below, under
  * which refclass also walks the rules; the rest is the frame.
@@ -60,6 +62,36 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The addresses, protocol and port that parse.h found, checked against
+ * refclass: a rule naming exactly them must decide the frame, and one
+ * naming another source host must not. */
+static void same_fields(const uint8_t *frame, size_t len, const struct pc_pkt *pkt)
+{
+	struct pc_prefix src = { .family = pkt->family }, dst = { .family = pkt->family };
+	struct pc_port_range port = { pkt->dport, pkt->dport };
+	struct pc_rule_ast rule = {
+		.action = PC_ACT_BLOCK,
+		.protos = 1u << pkt->proto,
+		.src = { .kind = PC_ADDR_LIST, .list = { &src, 1, 1 } },
+		.dst = { .kind = PC_ADDR_LIST, .list = { &dst, 1, 1 } },
+		.ports = { &port, 1, 1 },
+	};
+	struct pc_policy pol = { .rules = &rule, .nrules = 1, .malformed = PC_ACT_PASS };
+	size_t alen = pkt->family == PC_FAMILY_V4 ? 4 : 16;
+	struct pc_ref_result ref;
+
+	src.len = dst.len = (__u8)(alen * 8);
+	memcpy(src.addr, pkt->saddr, alen);
+	memcpy(dst.addr, pkt->daddr, alen);
+	ref = pc_ref_classify(&pol, frame, len);
+	FUZZ_CHECK(ref.rule == 0 && ref.verdict == PC_V_DROPPED,
+		   "a rule naming parse.h's addresses, protocol and port gives rule %d, verdict %d",
+		   ref.rule, ref.verdict);
+	src.addr[alen - 1] ^= 1;
+	ref = pc_ref_classify(&pol, frame, len);
+	FUZZ_CHECK(ref.rule == -1, "a rule naming another source than parse.h's decided it");
+}
+
 static const int ref_of[] = {
 	[PC_CLS_L4] = PC_REF_L4,
 	[PC_CLS_OTHER] = PC_REF_OTHER,
@@ -109,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "addresses outside the frame");
 		FUZZ_CHECK(pkt.l4_off <= len, "l4_off %u past the frame's %zu bytes", pkt.l4_off,
 			   len);
+		same_fields(frame, len, &pkt);
 	} else {
 		FUZZ_CHECK(ref.rule == -1 && ref.proto == -1 && ref.dport == -1,
 			   "refclass decided a frame of class %d by rule %d", ref.cls, ref.rule);

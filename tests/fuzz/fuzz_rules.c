@@ -25,19 +25,7 @@
 #include "fuzz_check.h"
 #include "lint.h"
 #include "policy.h"
-
-/* Text is printed to a string so that the two prints can be compared. */
-static char *print_policy(const struct pc_policy *p)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
-
-	FUZZ_CHECK(f, "open_memstream failed");
-	pc_policy_print(f, p);
-	FUZZ_CHECK(fclose(f) == 0, "printing failed");
-	return s;
-}
+#include "policy_text.h"
 
 static void same_compiled(const struct pc_compiled *a, const struct pc_compiled *b)
 {
@@ -129,10 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pc_policy_free(&p1);
 		return 0;
 	}
-	printed = print_policy(&p1);
+	printed = fuzz_policy_text(&p1);
 	if (build(NULL, printed, &p2, &c2, flags, &rc2))
 		FUZZ_FAIL("the printed policy does not parse:\n%s", printed);
-	again = print_policy(&p2);
+	again = fuzz_policy_text(&p2);
 	if (strcmp(printed, again))
 		FUZZ_FAIL("printed twice, the policy differs:\n%s\n---\n%s", printed, again);
 	if (rc1 != rc2)

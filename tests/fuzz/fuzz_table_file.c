@@ -17,6 +17,7 @@
 
 #include "fuzz_check.h"
 #include "policy.h"
+#include "policy_text.h"
 
 static int fd = -1;
 static char rules[128];
@@ -27,18 +28,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(fd >= 0, "memfd_create failed");
 	snprintf(rules, sizeof(rules), "table <t> file \"/proc/self/fd/%d\"\npass from <t>\n", fd);
 	return 0;
-}
-
-static char *print_policy(const struct pc_policy *p)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
-
-	FUZZ_CHECK(f, "open_memstream failed");
-	pc_policy_print(f, p);
-	FUZZ_CHECK(fclose(f) == 0, "printing failed");
-	return s;
 }
 
 /* The invariant of policy.h, and no host bits (the parser refuses them). */
@@ -80,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l1 = &p1.tables[0].prefixes;
 	check_list(l1);
 
-	printed = print_policy(&p1);
+	printed = fuzz_policy_text(&p1);
 	pc_policy_parse_string("printed.rules", printed, &p2, &d);
 	if (d.errors) {
 		pc_diag_print(stderr, &d);
@@ -90,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l2 = &p2.tables[0].prefixes;
 	FUZZ_CHECK(l1->n == l2->n && (!l1->n || !memcmp(l1->v, l2->v, l1->n * sizeof(l1->v[0]))),
 		   "the printed table holds other prefixes:\n%s", printed);
-	again = print_policy(&p2);
+	again = fuzz_policy_text(&p2);
 	FUZZ_CHECK(!strcmp(printed, again), "printed twice, the table differs");
 
 	free(printed);

@@ -22,6 +22,7 @@
 
 #include "offenders.h"
 #include "prog_harness.h"
+#include "qsort_watch.h"
 
 static const char POLICY[] = "table <subs> { 100.64.0.0/10, 2001:db8:1000::/36 }\n"
 			     "pass proto tcp to port 443\n"
@@ -31,25 +32,6 @@ static const char POLICY[] = "table <subs> { 100.64.0.0/10, 2001:db8:1000::/36 }
 #define LIMIT_RULE 1
 #define REJECT_RULE 2
 #define BLOCK_RULE 3
-
-/* The test binary's qsort takes the place of the C library's, to count
- * calls with a NULL array: undefined behaviour even for 0 elements (an
- * empty offenders map made one; make test-sanitize caught it). */
-static unsigned qsort_null_calls;
-
-static int qsort_thunk(const void *a, const void *b, void *cmp)
-{
-	return ((int (*)(const void *, const void *))cmp)(a, b);
-}
-
-void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	void *volatile seen = base; /* the header promises non-NULL: look anyway */
-
-	if (!seen)
-		qsort_null_calls++;
-	qsort_r(base, n, size, qsort_thunk, (void *)cmp);
-}
 
 /* n frames from src to port through the program fd. */
 static void send_n(int fd, const char *src, int port, uint8_t flags, unsigned n)
@@ -218,7 +200,7 @@ static void test_many_sources(void **state)
 
 /* A load that no offender has reached yet: no entries, the map's whole
  * capacity, and no qsort of a NULL array on the way (reading or sorting
- * them for top). */
+ * them for top): an empty map made one, which make test-sanitize caught. */
 static void test_none_yet(void **state)
 {
 	struct pc_offender_summary sum;
@@ -231,7 +213,7 @@ static void test_none_yet(void **state)
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/pc-prog-offenders-none-%d", (int)getpid());
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(pc_load_pinned(&other, dir, &created), 0);
-	qsort_null_calls = 0;
+	pc_qsort_null_calls = 0;
 	l = read_all(&other.maps);
 	assert_int_equal(l.n, 0);
 	assert_true(l.capacity > 0);
@@ -240,7 +222,7 @@ static void test_none_yet(void **state)
 	assert_int_equal(pc_offenders_summarize(&other.maps, &sum), 0);
 	assert_int_equal(sum.tracked, 0);
 	assert_int_equal(sum.recent_max, 0);
-	assert_int_equal(qsort_null_calls, 0);
+	assert_int_equal(pc_qsort_null_calls, 0);
 	pc_loaded_close(&other);
 	assert_int_equal(pc_unpin_objects(dir), 0);
 	assert_int_equal(rmdir(dir), 0);
