@@ -249,5 +249,5 @@ install: all
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
-	$(call msg,CLEAN,$(BUILD))
-	$(Q)rm -rf $(BUILD)
+	$(call msg,CLEAN,$(BUILD) $(SAN_BUILD))
+	$(Q)rm -rf $(BUILD) $(SAN_BUILD)
