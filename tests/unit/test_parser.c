@@ -971,6 +971,40 @@ static void test_table_file_oom(void **state)
 	free(text);
 }
 
+/* A NUL byte in a table file's name (a rules file may hold any byte):
+ * an error, not the file named by the bytes before it. */
+static void test_table_file_name_nul(void **state)
+{
+	static const char rules[] = "table <x> file \"a.txt\0b\"\npass from <x>\n";
+	struct pc_diag d = { 0 };
+	struct pc_policy pol;
+	struct tmpdir t;
+	const char *path;
+	char *msgs = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	tmp_init(&t);
+	tmp_write(&t, "a.txt", "192.0.2.1\n");
+	path = tmp_write(&t, "r.rules", "");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(rules, 1, sizeof(rules) - 1, f), sizeof(rules) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(pc_policy_parse_file(path, &pol, &d), -1);
+	assert_int_equal(d.errors, 1);
+	f = open_memstream(&msgs, &n);
+	assert_non_null(f);
+	pc_diag_print(f, &d);
+	fclose(f);
+	assert_non_null(strstr(msgs, "r.rules:1:16: error: the name of a table file holds a NUL byte\n"));
+	assert_int_equal(pol.tables[0].prefixes.n, 0);
+	free(msgs);
+	pc_diag_free(&d);
+	pc_policy_free(&pol);
+	tmp_cleanup(&t);
+}
+
 static void test_missing_table_file(void **state)
 {
 	struct tmpdir t;
@@ -1990,6 +2024,7 @@ int main(void)
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_table_file_cwd),
 		cmocka_unit_test(test_table_file_oom),
+		cmocka_unit_test(test_table_file_name_nul),
 		cmocka_unit_test(test_missing_table_file),
 		cmocka_unit_test(test_missing_rules_file),
 		cmocka_unit_test(test_unused_table),
