@@ -53,6 +53,8 @@ BENCH_DEB_PKGS := gnuplot-nox
 # systemd-analyze verify.
 DEB_BUILD_PKGS := debhelper lintian dpkg-dev systemd bash-completion clang llvm gcc make \
                   pkg-config libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libmicrohttpd-dev
+# And those of make fuzz (clang's libFuzzer and sanitizer runtimes).
+FUZZ_DEB_PKGS := libfuzzer-14-dev libclang-rt-14-dev
 
 BPF_PROGS := portcullis
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
@@ -77,7 +79,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRCS := $(wildcard tests/prog/test_*.c)
 PROG_BINS := $(PROG_SRCS:tests/prog/%.c=$(BUILD)/tests/prog/%)
 
-.PHONY: all deps bench-deps deb-deps deb test test-unit test-prog test-e2e demo bench soak clean install
+.PHONY: all deps bench-deps deb-deps fuzz-deps deb test test-bins test-unit test-prog test-e2e \
+        test-sanitize fuzz fuzz-build demo bench soak clean install
 
 all: $(BUILD)/portcullis
 
@@ -105,6 +108,9 @@ bench-deps:
 
 deb-deps:
 	$(call install_missing,$(DEB_BUILD_PKGS))
+
+fuzz-deps:
+	$(call install_missing,$(FUZZ_DEB_PKGS))
 
 $(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -155,6 +161,9 @@ $(BUILD)/tests/prog/%: tests/prog/%.c $(TEST_LIB_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_LIB_OBJS) $(LIB) $(PKG_LIBS) -lcmocka -o $@
 
+test-bins: $(UNIT_BINS) $(PROG_BINS)
+	@:
+
 # Every suite prints TAP; tests/run counts them and ends with "N passed, N failed".
 test: all $(UNIT_BINS) $(PROG_BINS)
 	$(Q)tests/run $(UNIT_BINS) $(PROG_BINS) $(sort $(wildcard tests/e2e/test_*.sh))
@@ -170,6 +179,59 @@ test-e2e: all
 
 demo: all
 	$(Q)examples/demo.sh
+
+# The unit and prog tests, and the e2e suite, again against a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer (docs/HACKING.md), in a
+# build directory of its own: BUILD with -san after it.
+SAN_BUILD  ?= $(BUILD)-san
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# A leak, a bad free or undefined behaviour fails the run; the stack
+# names the line.
+SAN_ENV    := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all test-bins
+	$(Q)$(SAN_ENV) BUILD=$(SAN_BUILD) tests/run $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%) \
+		$(PROG_BINS:$(BUILD)/%=$(SAN_BUILD)/%) $(sort $(wildcard tests/e2e/test_*.sh))
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c, docs/HACKING.md), built with clang and
+# its sanitizers: the rules language and the table-file reader, and the
+# frame parsers. make fuzz builds them and runs each for FUZZ_TIME
+# seconds on a copy of its seed corpus; a crash fails it, and the log
+# names the reproducer and shows the stack.
+FUZZ_TIME    ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                $(WARN) -MMD -MP -Iinclude $(LAYER_rules) -Itests/lib -Itests/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+# The plain-C layers only: no libbpf, no kernel.
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(wildcard user/rules/*.c user/util/*.c) \
+                 tests/lib/refclass.c tests/fuzz/policy_text.c)
+FUZZ_LIB     := $(BUILD)/fuzz/libfuzzed.a
+
+$(BUILD)/fuzz/obj/%.o: %.c | fuzz-deps
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# fuzz_frames builds bpf/parse.h for user space.
+$(BUILD)/fuzz/obj/tests/fuzz/fuzz_frames.o: FUZZ_CFLAGS += -Ibpf
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# One suite, as tests/run counts them, given the time it needs.
+fuzz: fuzz-build
+	$(Q)PC_SUITE_TIMEOUT=$$(( $(FUZZ_TIME) * $(words $(FUZZ_TARGETS)) + 600 )) \
+		BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/run tests/fuzz/run
 
 # The benchmark (tests/bench/run, issue 6): never part of `make test`.
 # It writes docs/PERFORMANCE.md and docs/table-size.svg; BENCH_QUICK=1
@@ -226,5 +288,5 @@ deb: deb-deps
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
-	$(call msg,CLEAN,$(BUILD))
-	$(Q)rm -rf $(BUILD)
+	$(call msg,CLEAN,$(BUILD) $(SAN_BUILD))
+	$(Q)rm -rf $(BUILD) $(SAN_BUILD)

@@ -440,7 +440,7 @@ int check_counters(const struct pc_stats *before, const struct pc_stats *after,
 		bad++;
 	}
 	for (i = 0; i < nrules && i < after->nrules; i++) {
-		char name[32];
+		char name[48]; /* "rule %zu dropped" for any size_t */
 		const struct pc_count *b = i < before->nrules ? &before->rules[i].count : &zero;
 		const struct pc_count *bd = i < before->nrules ? &before->rules[i].dropped : &zero;
 

@@ -22,6 +22,7 @@
 
 #include "offenders.h"
 #include "prog_harness.h"
+#include "qsort_watch.h"
 
 static const char POLICY[] = "table <subs> { 100.64.0.0/10, 2001:db8:1000::/36 }\n"
 			     "pass proto tcp to port 443\n"
@@ -197,6 +198,36 @@ static void test_many_sources(void **state)
 	pc_offenders_free(&l);
 }
 
+/* A load that no offender has reached yet: no entries, the map's whole
+ * capacity, and no qsort of a NULL array on the way (reading or sorting
+ * them for top): an empty map made one, which make test-sanitize caught. */
+static void test_none_yet(void **state)
+{
+	struct pc_offender_summary sum;
+	struct pc_offender_list l;
+	struct pc_loaded other;
+	char dir[64];
+	bool created;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/pc-prog-offenders-none-%d", (int)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(pc_load_pinned(&other, dir, &created), 0);
+	pc_qsort_null_calls = 0;
+	l = read_all(&other.maps);
+	assert_int_equal(l.n, 0);
+	assert_true(l.capacity > 0);
+	pc_offenders_sort(&l); /* as top does */
+	pc_offenders_free(&l);
+	assert_int_equal(pc_offenders_summarize(&other.maps, &sum), 0);
+	assert_int_equal(sum.tracked, 0);
+	assert_int_equal(sum.recent_max, 0);
+	assert_int_equal(pc_qsort_null_calls, 0);
+	pc_loaded_close(&other);
+	assert_int_equal(pc_unpin_objects(dir), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* A load with --offender-sources 2: one set of two. A third source takes
  * the place of the least recent. */
 static void test_least_recent_goes(void **state)
@@ -246,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sum_over_cpus, setup),
 		cmocka_unit_test_setup(test_many_sources, setup),
 		cmocka_unit_test(test_least_recent_goes),
+		cmocka_unit_test(test_none_yet),
 	};
 
 	prog_seed_init();

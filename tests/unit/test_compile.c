@@ -10,7 +10,7 @@
  * kernel uses them, as a classifier, and checked against the reference
  * classifier (tests/lib/refclass.c) on random packets.
  */
-#define _GNU_SOURCE /* qsort_r */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,6 +24,8 @@
 
 #include "compiler.h"
 #include "growable_array.h"
+#include "libc_alloc.h"
+#include "qsort_watch.h"
 #include "pkt.h"
 #include "policy.h"
 #include "refclass.h"
@@ -34,33 +36,16 @@
 
 /* ---- allocation and qsort, watched ------------------------------------- */
 
-/* The test binary's own calloc and qsort take the place of the C
- * library's: calloc fails for big blocks when asked (to reach the
- * compiler's out-of-memory path), and qsort counts calls with a NULL
- * array, which are undefined behaviour even for 0 elements. */
-extern void *__libc_calloc(size_t n, size_t size);
+/* The test binary's own calloc takes the place of the C library's, and
+ * fails for big blocks when asked (to reach the compiler's out-of-memory
+ * path); qsort is watched for NULL arrays (qsort_watch.h). */
 static size_t fail_calloc_from; /* 0: never fail */
-static unsigned qsort_null_calls;
 
 void *calloc(size_t n, size_t size)
 {
 	if (fail_calloc_from && n * size >= fail_calloc_from)
 		return NULL;
-	return __libc_calloc(n, size);
-}
-
-static int qsort_thunk(const void *a, const void *b, void *cmp)
-{
-	return ((int (*)(const void *, const void *))cmp)(a, b);
-}
-
-void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	void *volatile seen = base; /* the header promises non-NULL: look anyway */
-
-	if (!seen)
-		qsort_null_calls++;
-	qsort_r(base, n, size, qsort_thunk, (void *)cmp);
+	return pc_libc_calloc(n, size);
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -334,9 +319,9 @@ static void test_rule_fields(void **state)
 	assert_int_equal(b.c->rules[3].src_set, 0);
 	build_free(&b);
 
-	qsort_null_calls = 0;
+	pc_qsort_null_calls = 0;
 	build_ok(&b, "");
-	assert_int_equal(qsort_null_calls, 0);
+	assert_int_equal(pc_qsort_null_calls, 0);
 	assert_int_equal(b.c->hdr.nrules, 0);
 	assert_int_equal(b.c->hdr.nitems, 0);
 	assert_int_equal(b.c->nprefixes, 0);

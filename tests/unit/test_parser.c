@@ -27,12 +27,12 @@
 #include "lint.h"
 #include "policy.h"
 #include "source_file.h"
+#include "libc_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
 /* The test binary's malloc takes the place of the C library's, to fail
  * when asked: every call, or those of one size (realloc is left alone). */
-extern void *__libc_malloc(size_t size);
 static bool fail_malloc;
 static size_t fail_malloc_size; /* 0: none */
 
@@ -40,8 +40,29 @@ void *malloc(size_t size)
 {
 	if (fail_malloc || (fail_malloc_size && size == fail_malloc_size))
 		return NULL;
-	return __libc_malloc(size);
+	return pc_libc_malloc(size);
 }
+
+#ifdef PC_ASAN
+/* AddressSanitizer's strdup and strndup allocate without malloc: these
+ * go through the one above, as the C library's do. */
+char *strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = malloc(len + 1);
+
+	if (d) {
+		memcpy(d, s, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+char *strdup(const char *s)
+{
+	return strndup(s, strlen(s));
+}
+#endif
 
 struct result {
 	struct pc_policy pol;
@@ -948,6 +969,40 @@ static void test_table_file_oom(void **state)
 	assert_int_equal(r.rc, -1);
 	result_free(&r);
 	free(text);
+}
+
+/* A NUL byte in a table file's name (a rules file may hold any byte):
+ * an error, not the file named by the bytes before it. */
+static void test_table_file_name_nul(void **state)
+{
+	static const char rules[] = "table <x> file \"a.txt\0b\"\npass from <x>\n";
+	struct pc_diag d = { 0 };
+	struct pc_policy pol;
+	struct tmpdir t;
+	const char *path;
+	char *msgs = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	tmp_init(&t);
+	tmp_write(&t, "a.txt", "192.0.2.1\n");
+	path = tmp_write(&t, "r.rules", "");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(rules, 1, sizeof(rules) - 1, f), sizeof(rules) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(pc_policy_parse_file(path, &pol, &d), -1);
+	assert_int_equal(d.errors, 1);
+	f = open_memstream(&msgs, &n);
+	assert_non_null(f);
+	pc_diag_print(f, &d);
+	fclose(f);
+	assert_non_null(strstr(msgs, "r.rules:1:16: error: the name of a table file holds a NUL byte\n"));
+	assert_int_equal(pol.tables[0].prefixes.n, 0);
+	free(msgs);
+	pc_diag_free(&d);
+	pc_policy_free(&pol);
+	tmp_cleanup(&t);
 }
 
 static void test_missing_table_file(void **state)
@@ -1969,6 +2024,7 @@ int main(void)
 		cmocka_unit_test(test_table_file),
 		cmocka_unit_test(test_table_file_cwd),
 		cmocka_unit_test(test_table_file_oom),
+		cmocka_unit_test(test_table_file_name_nul),
 		cmocka_unit_test(test_missing_table_file),
 		cmocka_unit_test(test_missing_rules_file),
 		cmocka_unit_test(test_unused_table),

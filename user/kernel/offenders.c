@@ -78,6 +78,9 @@ static void merge_sources(struct pc_offender_list *l)
 	size_t i, n = 0;
 	int k;
 
+	/* No entries, no array: qsort must not see NULL, even for 0. */
+	if (!l->n)
+		return;
 	qsort(l->v, l->n, sizeof(*l->v), by_source);
 	for (i = 0; i < l->n; i++) {
 		struct pc_offender *to = &l->v[n ? n - 1 : 0], *o = &l->v[i];
@@ -171,7 +174,8 @@ static int by_attempts(const void *a, const void *b)
 
 void pc_offenders_sort(struct pc_offender_list *l)
 {
-	qsort(l->v, l->n, sizeof(*l->v), by_attempts);
+	if (l->n) /* qsort(NULL, 0) is undefined */
+		qsort(l->v, l->n, sizeof(*l->v), by_attempts);
 }
 
 void pc_offender_source_format(char *buf, size_t size, const struct pc_offender *o)

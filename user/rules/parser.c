@@ -1172,6 +1172,11 @@ static int parse_table_body(struct parser *p, struct pc_table *tb)
 		return -1;
 	}
 	st = next(p);
+	/* A rules file may hold any byte; the name would end at this one. */
+	if (memchr(st.text, '\0', st.len)) {
+		err(p, &st, "the name of a table file holds a NUL byte");
+		return 0;
+	}
 	parse_table_file(p, &st, &tb->prefixes);
 	return 0;
 }
