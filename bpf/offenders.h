@@ -2,9 +2,9 @@
 /*
  * The offenders, for the abuse desk: every connection attempt that a
  * block, reject or limit rule stops adds to the entry of its source (an
- * IPv4 /32 or an IPv6 /64), which `portcullis top` reads. Only attempts
- * come here, and only when they are stopped: a passing packet, or the
- * rest of a connection, costs nothing.
+ * IPv4 /32 or an IPv6 /64), which `portcullis top` reads. Only packets
+ * that a rule stops come here, and only attempts count: a passing packet
+ * costs nothing, the rest of a stopped connection a call that returns.
  *
  * Each CPU keeps its own entries, in a set-associative cache (a per-CPU
  * array, whose lookup the verifier inlines): the source's hash picks a
@@ -28,13 +28,21 @@ _Static_assert(PC_OFFENDER_WAYS == 2, "pc_offender_add() looks at two ways");
  * function takes five at most. */
 #define PC_OFFENDER_LAST(port, proto, rule) ((port) | (proto) << 16 | (rule) << 24)
 
-/* The set of a source: the high half of a multiplicative hash, folded
- * with the low half so that the low bits of an IPv6 /64 count too. */
+/* The set of a source: MurmurHash3's 64-bit finalizer, so that every bit
+ * of the source moves every bit of the set. A product alone would not:
+ * its low bits depend only on the low bits of the source, and the set
+ * of an IPv4 source (its address in the high half) would be that of its
+ * last 12 bits, which an attacker may choose. */
 static __always_inline __u32 pc_offender_hash(__u32 family, __u64 src)
 {
-	__u64 h = (src | family) * 0x9e3779b97f4a7c15ULL;
+	__u64 h = src | family;
 
-	return (h >> 32) ^ h;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
 static __always_inline int pc_offender_is(const struct pc_offender *o, __u32 family, __u64 be)
@@ -79,6 +87,7 @@ __noinline int pc_offender_add(__u32 conn, __u32 family, __u64 src, __u32 kind, 
 		o->family = family;
 		__builtin_memcpy(o->addr, &be, 8);
 		o->first_ns = now;
+		o->window_ns = now;
 	}
 	o->attempts[kind]++;
 	o->last_ns = now;

@@ -246,6 +246,8 @@ struct pc_offender {
 				* PC_OFFENDER_WINDOW_NS after it begins a new one */
 };
 
+_Static_assert(sizeof(struct pc_offender) == 72, "the docs give 72 bytes an offender");
+
 /* pc_offenders[i]: the entries of the sources that hash to set i. */
 struct pc_offender_set {
 	struct pc_offender way[PC_OFFENDER_WAYS];

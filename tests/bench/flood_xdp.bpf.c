@@ -24,6 +24,9 @@
 #endif
 
 #ifdef FLOOD_SPREAD_BITS
+#if FLOOD_SPREAD_BITS < 1 || FLOOD_SPREAD_BITS > 24
+#error "FLOOD_SPREAD_BITS: 1 to 24 low bits of the source"
+#endif
 static __u32 next_source; /* one generator, on one CPU */
 
 static void spread_source(struct xdp_md *ctx)

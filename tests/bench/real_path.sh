@@ -246,8 +246,10 @@ pc_isp_down() { pc detach --all; }
 
 # The same two with the flood from a /16 of subscribers (100.64.0.0/16,
 # a source a frame in turn): every SYN adds to its source's offender
-# entry, and 65,536 sources are more than the map's default 16,384, so
-# that each one replaces the least recent entry, the dearest case.
+# entry, and 65,536 sources are more than the 8,192 that the one CPU
+# receiving the flood keeps by default, so that each one replaces the
+# least recent entry of its set, the dearest case. (One in 65,536 is the
+# business customer 100.64.200.10, and passes.)
 pc_isp_spread_up() { pc_isp_up; }
 pc_isp_spread_count() { pc_dropped; }
 pc_isp_spread_down() { pc_isp_down; }

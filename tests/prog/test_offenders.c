@@ -177,7 +177,9 @@ static void test_sum_over_cpus(void **state)
 }
 
 /* Fifty sources, one attempt each, all kept: the policies applied since
- * the load kept the map's sets in force (one set would hold two). */
+ * the load kept the map's sets in force (one set would hold two); then
+ * fifty that differ only in their second byte, all kept too: every bit of
+ * a source picks its set, not only its last ones. */
 static void test_many_sources(void **state)
 {
 	struct pc_offender_list l;
@@ -192,6 +194,18 @@ static void test_many_sources(void **state)
 	l = read_all(&prog_loaded.maps);
 	for (i = 0; i < 50; i++) {
 		snprintf(src, sizeof(src), "100.64.4.%d/32", i + 1);
+		found += find(&l, src) != NULL;
+	}
+	assert_int_equal(found, 50);
+	pc_offenders_free(&l);
+
+	for (i = 0; i < 50; i++) {
+		snprintf(src, sizeof(src), "100.%d.0.5", 64 + i);
+		send_syns(src, 25, 1);
+	}
+	l = read_all(&prog_loaded.maps);
+	for (i = found = 0; i < 50; i++) {
+		snprintf(src, sizeof(src), "100.%d.0.5/32", 64 + i);
 		found += find(&l, src) != NULL;
 	}
 	assert_int_equal(found, 50);

@@ -52,7 +52,9 @@ static int read_entries(const struct pc_maps *m, __u32 sets, int ncpu,
 
 				if (!o.family)
 					continue;
-				if (out->now_ns - o.window_ns >= PC_OFFENDER_WINDOW_NS)
+				/* Signed: a window begun during the walk is newer
+				 * than now_ns. */
+				if ((__s64)(out->now_ns - o.window_ns) >= (__s64)PC_OFFENDER_WINDOW_NS)
 					o.window_attempts = 0;
 				if (pc_array_push(out, o))
 					err = -ENOMEM;
