@@ -8,17 +8,9 @@
 #include "growable_array.h"
 #include "live_map.h"
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 __u32 pc_boottime_s(void)
 {
-	return clock_ns(CLOCK_BOOTTIME) / 1000000000ULL;
+	return pc_clock_ns(CLOCK_BOOTTIME) / 1000000000ULL;
 }
 
 __u64 pc_live_expires_ns(const struct pc_live_val *v)
@@ -26,7 +18,7 @@ __u64 pc_live_expires_ns(const struct pc_live_val *v)
 	if (!v->until)
 		return 0;
 	return pc_realtime_ns() +
-	       (__s64)((__u64)v->until * 1000000000ULL - clock_ns(CLOCK_BOOTTIME));
+	       (__s64)((__u64)v->until * 1000000000ULL - pc_clock_ns(CLOCK_BOOTTIME));
 }
 
 /* The slot in force, whose entries are the live ones. */

@@ -8,16 +8,9 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "growable_array.h"
 #include "offenders.h"
-
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The map's sets, from the kernel: attach --offender-sources set it. */
 static int map_sets(int fd, __u32 *sets)
@@ -119,8 +112,8 @@ int pc_offenders_read(const struct pc_maps *m, struct pc_offender_list *out)
 		return err;
 	out->per_cpu = sets * PC_OFFENDER_WAYS;
 	out->capacity = out->per_cpu * ncpu;
-	out->now_ns = clock_ns(CLOCK_MONOTONIC);
-	out->realtime_ns = clock_ns(CLOCK_REALTIME);
+	out->now_ns = pc_clock_ns(CLOCK_MONOTONIC);
+	out->realtime_ns = pc_clock_ns(CLOCK_REALTIME);
 	err = read_entries(m, sets, ncpu, out);
 	if (!err)
 		merge_sources(out);

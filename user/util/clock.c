@@ -3,12 +3,17 @@
 #include <time.h>
 #include "clock.h"
 
-__u64 pc_realtime_ns(void)
+__u64 pc_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 pc_realtime_ns(void)
+{
+	return pc_clock_ns(CLOCK_REALTIME);
 }
 
 double pc_monotonic_s(void)

@@ -4,7 +4,11 @@
 #define PC_CLOCK_H
 
 #include <stddef.h>
+#include <time.h>
 #include <linux/types.h>
+
+/* Clock id in nanoseconds. */
+__u64 pc_clock_ns(clockid_t id);
 
 /* CLOCK_REALTIME in nanoseconds, as kept in the maps. */
 __u64 pc_realtime_ns(void);
